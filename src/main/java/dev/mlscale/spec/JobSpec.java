@@ -1,0 +1,73 @@
+package dev.mlscale.spec;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * One training job as the user wrote it. The same file runs on the local backend and on Kubernetes:
+ * {@code image} is used only on the cluster, everything else means the same on both.
+ */
+public record JobSpec(
+    String name,
+    String image,
+    String workdir,
+    List<String> command,
+    List<String> args,
+    Setup setup,
+    Map<String, String> env,
+    Map<String, Object> params,
+    Resources resources,
+    Retries retries,
+    OnOom onOom,
+    DurationValue timeout,
+    Outputs outputs) {
+
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+  public JobSpec {
+    SpecFieldException.require(name, "name", "a short name for the job, e.g. name: digits");
+    SpecFieldException.check(
+        NAME.matcher(name).matches(),
+        "name",
+        "job name '"
+            + name
+            + "' may only hold letters, digits, '.', '_' and '-' (at most 63), and must start with"
+            + " a letter or digit");
+    SpecFieldException.require(
+        command, "command", "the program to run as a list, e.g. command: [python, train.py]");
+    SpecFieldException.check(
+        !command.isEmpty(), "command", "command is empty; write e.g. command: [python, train.py]");
+    workdir = workdir == null ? "." : workdir;
+    args = args == null ? List.of() : List.copyOf(args);
+    env = env == null ? Map.of() : unmodifiable(env);
+    params = params == null ? Map.of() : unmodifiable(params);
+    resources = resources == null ? Resources.DEFAULT : resources;
+    retries = retries == null ? Retries.NONE : retries;
+    command = List.copyOf(command);
+    if (onOom != null) {
+      SpecFieldException.check(
+          resources.memory() != null,
+          "on_oom",
+          "on_oom needs a memory limit to increase; add resources: {memory: 2Gi}");
+    }
+  }
+
+  private static <V> Map<String, V> unmodifiable(Map<String, V> map) {
+    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  public Optional<Outputs> outputsOpt() {
+    return Optional.ofNullable(outputs);
+  }
+
+  public Optional<DurationValue> timeoutOpt() {
+    return Optional.ofNullable(timeout);
+  }
+
+  public Optional<Setup> setupOpt() {
+    return Optional.ofNullable(setup);
+  }
+}

@@ -1,0 +1,20 @@
+package dev.mlscale.spec;
+
+/**
+ * What one job needs: CPU cores, a memory limit and GPUs. Locally the job waits until the machine
+ * has them free, and is killed as OOMKilled above {@code memory}; on Kubernetes they become the
+ * container's requests and limits.
+ */
+public record Resources(CpuQuantity cpu, MemorySize memory, Integer gpus) {
+  public static final Resources DEFAULT = new Resources(null, null, null);
+
+  public Resources {
+    cpu = cpu == null ? new CpuQuantity(1000) : cpu;
+    gpus = gpus == null ? 0 : gpus;
+    SpecFieldException.check(gpus >= 0, "gpus", "gpus must be 0 or more, got " + gpus);
+  }
+
+  public Resources withMemory(MemorySize newMemory) {
+    return new Resources(cpu, newMemory, gpus);
+  }
+}

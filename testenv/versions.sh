@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Pinned versions of the test cluster's parts; sourced by build.sh, up.sh and down.sh.
+# Changing any value here (or TESTENV_RECIPE when the build recipe changes) selects a new
+# version-keyed cache directory, so the binaries are rebuilt exactly when versions change.
+# shellcheck disable=SC2034  # variables are used by the scripts that source this file
+K8S_VERSION="${MLSCALE_K8S_VERSION:-v1.36.3}"
+ETCD_VERSION="${MLSCALE_ETCD_VERSION:-v3.6.16}"
+KWOK_VERSION="${MLSCALE_KWOK_VERSION:-v0.8.0}"
+TESTENV_RECIPE=1
+
+TESTENV_GO="${MLSCALE_GO:-}"
+if [[ -z "${TESTENV_GO}" ]]; then
+  if command -v go >/dev/null 2>&1; then
+    TESTENV_GO="$(command -v go)"
+  else
+    TESTENV_GO=/usr/local/go/bin/go
+  fi
+fi
+TESTENV_GO_VERSION="$("${TESTENV_GO}" env GOVERSION)"
+
+TESTENV_ROOT="${MLSCALE_TESTENV_HOME:-${HOME}/.cache/mlscale/testenv}"
+TESTENV_KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_${TESTENV_GO_VERSION}_r${TESTENV_RECIPE}"
+TESTENV_DIR="${TESTENV_ROOT}/${TESTENV_KEY}"
+TESTENV_BIN="${TESTENV_DIR}/bin"
+TESTENV_CLUSTER="${MLSCALE_CLUSTER_NAME:-mlscale-test}"
+TESTENV_KUBECONFIG="${MLSCALE_KUBECONFIG:-${TESTENV_ROOT}/kubeconfig}"
+TESTENV_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+
+log() {
+  printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
+}

@@ -39,15 +39,22 @@ mkdir -p "${TESTENV_BIN}" "${src}"
 start_all=$(date +%s)
 
 # Emits `replace` lines that map every module a release's go.mod replaces with a local
-# directory (./staging/..., ../api) onto its published version. $1: path of the .mod file,
-# $2: jq expression turning the module path into its version.
+# directory (./staging/src/k8s.io/api, ../api) onto its published version $2.
+# $1: path of the release's .mod file. (python3 instead of jq: one tool fewer to install.)
 derive_replaces() {
-  "${GO}" mod edit -json "$1" |
-    jq -r --arg dummy x ".Replace[] | select(.New.Path | startswith(\".\")) | select(.New.Path | contains(\"FORBIDDEN\") | not) | .Old.Path as \$p | \"replace \(\$p) => \(\$p) \(\$p | $2)\""
+  "${GO}" mod edit -json "$1" | python3 -c '
+import json, sys
+version = sys.argv[1]
+for r in json.load(sys.stdin).get("Replace") or []:
+    new = r["New"]["Path"]
+    if new.startswith(".") and "FORBIDDEN" not in new:
+        print("replace {0} => {0} {1}".format(r["Old"]["Path"], version))
+' "$2"
 }
 
-mod_info() { # $1 module@version -> prints the .mod path
-  "${GO}" mod download -json "$1" | jq -r '.GoMod'
+# Prints the path of the .mod file of module@version, downloading it if needed.
+mod_file() {
+  "${GO}" mod download -json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["GoMod"])'
 }
 
 # ---------------------------------------------------------------- kwok / kwokctl
@@ -65,7 +72,7 @@ build_etcd() {
   log "building etcd ${ETCD_VERSION} via wrapper module"
   dir="${src}/etcd"
   rm -rf "${dir}" && mkdir -p "${dir}"
-  gomod="$(mod_info "go.etcd.io/etcd/server/v3@${ETCD_VERSION}")"
+  gomod="$(mod_file "go.etcd.io/etcd/server/v3@${ETCD_VERSION}")"
   {
     echo "module mlscale.dev/testenv/etcd"
     echo
@@ -73,7 +80,7 @@ build_etcd() {
     echo
     echo "require go.etcd.io/etcd/server/v3 ${ETCD_VERSION}"
     echo
-    derive_replaces "${gomod}" "\"${ETCD_VERSION}\""
+    derive_replaces "${gomod}" "${ETCD_VERSION}"
   } > "${dir}/go.mod"
   (
     cd "${dir}"
@@ -91,12 +98,12 @@ build_kubernetes() {
   log "building kubernetes ${K8S_VERSION} (apiserver, controller-manager, scheduler, kubectl) via wrapper module"
   dir="${src}/kubernetes"
   rm -rf "${dir}" && mkdir -p "${dir}"
-  gomod="$(mod_info "k8s.io/kubernetes@${K8S_VERSION}")"
+  gomod="$(mod_file "k8s.io/kubernetes@${K8S_VERSION}")"
   info="${gomod%.mod}.info"
   major="${K8S_VERSION#v}"; major="${major%%.*}"
   minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
   staging_version="v0.${K8S_VERSION#v*.}" # v1.36.3 -> v0.36.3
-  build_date="$(jq -r '.Time' "${info}")"
+  build_date="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["Time"])' "${info}")"
   {
     echo "module mlscale.dev/testenv/kubernetes"
     echo
@@ -105,7 +112,7 @@ build_kubernetes() {
     echo
     echo "require k8s.io/kubernetes ${K8S_VERSION}"
     echo
-    derive_replaces "${gomod}" "\"${staging_version}\""
+    derive_replaces "${gomod}" "${staging_version}"
   } > "${dir}/go.mod"
   log "wrapper go.mod has $(grep -c '^replace ' "${dir}/go.mod") replace directives derived from ${gomod}"
   ldflags="-s -w"
@@ -121,9 +128,10 @@ build_kubernetes() {
   ldflags+=" -X k8s.io/client-go/pkg/version.buildDate=${build_date}"
   (
     cd "${dir}"
-    "${GO}" get "k8s.io/kubernetes@${K8S_VERSION}" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+    # Every path needs the explicit version: a bare package path means @upgrade.
+    "${GO}" get "k8s.io/kubernetes/cmd/kube-apiserver@${K8S_VERSION}" \
+      "k8s.io/kubernetes/cmd/kube-controller-manager@${K8S_VERSION}" \
+      "k8s.io/kubernetes/cmd/kube-scheduler@${K8S_VERSION}" "k8s.io/kubernetes/cmd/kubectl@${K8S_VERSION}"
     for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
       local c0; c0=$(date +%s)
       log "  go build ${cmd}"

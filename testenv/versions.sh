@@ -29,3 +29,21 @@ TESTENV_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl 
 log() {
   printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2
 }
+
+# kwokctl keeps cluster state (pki, etcd data, logs, pids) here instead of ~/.kwok.
+export KWOK_WORKDIR="${TESTENV_ROOT}/kwok"
+export KWOK_KUBECTL_BINARY="${TESTENV_BIN}/kubectl"
+
+kwokctl() {
+  "${TESTENV_BIN}/kwokctl" "$@"
+}
+
+kubectl() {
+  "${TESTENV_BIN}/kubectl" --kubeconfig "${TESTENV_KUBECONFIG}" "$@"
+}
+
+# True when the cluster's API server answers /readyz with the kubeconfig we wrote.
+cluster_ready() {
+  [[ -s "${TESTENV_KUBECONFIG}" && -x "${TESTENV_BIN}/kubectl" ]] &&
+    kubectl get --raw /readyz --request-timeout=5s >/dev/null 2>&1
+}

@@ -1,0 +1,605 @@
+package dev.mlscale.backend.local;
+
+import dev.mlscale.backend.RunListener;
+import dev.mlscale.backend.RunOutcome;
+import dev.mlscale.error.EnvironmentError;
+import dev.mlscale.error.UserError;
+import dev.mlscale.metrics.Metric;
+import dev.mlscale.metrics.MetricParser;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.DurationValue;
+import dev.mlscale.spec.FailureKind;
+import dev.mlscale.spec.MemorySize;
+import dev.mlscale.spec.Resources;
+import dev.mlscale.store.AttemptRecord;
+import dev.mlscale.store.Home;
+import dev.mlscale.store.ModelRecord;
+import dev.mlscale.store.ModelStore;
+import dev.mlscale.store.RunRecord;
+import dev.mlscale.store.RunState;
+import dev.mlscale.store.RunStore;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The embedded backend: runs each job as a process group on this machine, within its CPU, memory
+ * and GPUs, enforces memory limits the way Kubernetes does (OOMKilled, exit code 137), retries per
+ * the spec, and registers saved models.
+ */
+public final class LocalBackend implements AutoCloseable {
+  public static final String TARGET = "local";
+  private static final Duration SAMPLE_EVERY = Duration.ofMillis(50);
+  private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+
+  private final Home home;
+  private final RunStore runs;
+  private final ModelStore models;
+  private final ResourcePool pool;
+  private final PythonEnvs envs;
+  private final Clock clock;
+  private final Map<String, String> environment;
+  private final Path helperDir;
+  private final ScheduledExecutorService timers;
+  private final Map<String, ProcessGroup> active = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> cancelled = new ConcurrentHashMap<>();
+
+  public LocalBackend(
+      Home home,
+      RunStore runs,
+      ModelStore models,
+      ResourcePool pool,
+      Clock clock,
+      Map<String, String> environment) {
+    this.home = home;
+    this.runs = runs;
+    this.models = models;
+    this.pool = pool;
+    this.envs = new PythonEnvs(home.envs());
+    this.clock = clock;
+    this.environment = Map.copyOf(environment);
+    this.helperDir = PythonHelper.install(home.cache());
+    this.timers =
+        Executors.newScheduledThreadPool(
+            1,
+            r -> {
+              Thread t = new Thread(r, "mlscale-local-timers");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public ResourcePool pool() {
+    return pool;
+  }
+
+  /**
+   * Checks what can be checked before anything runs, so that mistakes stop the command with exit
+   * code 2 and leave nothing behind: resources that can never fit, a command not on PATH.
+   */
+  public void preflight(RunPlan plan) {
+    pool.checkFits(plan.name(), plan.resources());
+    if (plan.spec().setupOpt().isEmpty()) {
+      String program = plan.argv().get(0);
+      if (ProcessGroup.resolve(program, plan.workdir(), pathOf(null)).isEmpty()) {
+        throw new UserError(commandNotFound(plan, program));
+      }
+    }
+  }
+
+  /** Records a new run; call before {@link #run} so its id can be shown at once. */
+  public RunRecord create(RunPlan plan) {
+    Path dir = home.runs().resolve(plan.runId());
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("params.json"), plan.paramsJson());
+    } catch (IOException e) {
+      throw new EnvironmentError("cannot create the run directory " + dir + ": " + e.getMessage());
+    }
+    RunRecord r =
+        new RunRecord(
+            plan.runId(),
+            plan.name(),
+            TARGET,
+            plan.specFile().toString(),
+            RunState.PENDING,
+            null,
+            null,
+            null,
+            clock.instant(),
+            null,
+            null,
+            dir.toString(),
+            plan.spec().params(),
+            ProcessHandle.current().pid(),
+            null,
+            0,
+            null);
+    runs.create(r);
+    return r;
+  }
+
+  /** Runs a created run to its end: waits for resources, prepares, runs and retries. */
+  public RunOutcome run(RunPlan plan, RunListener listener) {
+    String id = plan.runId();
+    Path dir = home.runs().resolve(id);
+    Instant started = clock.instant();
+    Optional<PythonEnvs.Env> env = Optional.empty();
+    if (plan.spec().setupOpt().isPresent()) {
+      setState(plan, RunState.PREPARING, "preparing the Python environment", listener);
+      try {
+        env =
+            Optional.of(
+                envs.prepare(
+                    plan.spec().setup(),
+                    plan.workdir(),
+                    dir.resolve("setup.log"),
+                    line -> listener.output(id, plan.name(), "setup | " + line)));
+      } catch (PythonEnvs.SetupFailed e) {
+        return end(
+            plan, started, RunState.FAILED, "SetupFailed", e.getMessage(), null, 0, listener);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return end(plan, started, RunState.CANCELLED, "Cancelled", "cancelled", null, 0, listener);
+      }
+      if (ProcessGroup.resolve(plan.argv().get(0), plan.workdir(), pathOf(env.get())).isEmpty()) {
+        return end(
+            plan,
+            started,
+            RunState.FAILED,
+            "CommandNotFound",
+            commandNotFound(plan, plan.argv().get(0)),
+            null,
+            0,
+            listener);
+      }
+    }
+    Resources resources = plan.resources();
+    int attempt = 0;
+    int retriesUsed = 0;
+    while (true) {
+      attempt++;
+      if (isCancelled(id)) {
+        return end(
+            plan,
+            started,
+            RunState.CANCELLED,
+            "Cancelled",
+            "cancelled",
+            null,
+            attempt - 1,
+            listener);
+      }
+      Attempt a;
+      try {
+        if (!pool.isFreeNow(resources)) {
+          setState(
+              plan,
+              RunState.WAITING,
+              "waiting for "
+                  + describe(resources)
+                  + " to be free on this machine ("
+                  + pool.capacity()
+                  + ")",
+              listener);
+        }
+        pool.acquire(resources);
+        try {
+          runs.markStarted(id, clock.instant());
+          a = runAttempt(plan, attempt, resources, env, listener);
+        } finally {
+          pool.release(resources);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return end(
+            plan,
+            started,
+            RunState.CANCELLED,
+            "Cancelled",
+            "cancelled",
+            null,
+            attempt - 1,
+            listener);
+      }
+      if (a.state == RunState.SUCCEEDED) {
+        return succeed(plan, started, attempt, listener);
+      }
+      if (a.state == RunState.CANCELLED) {
+        return end(
+            plan,
+            started,
+            RunState.CANCELLED,
+            "Cancelled",
+            a.message,
+            a.exitCode,
+            attempt,
+            listener);
+      }
+      if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
+        MemorySize next = plan.spec().onOom().next(resources.memory());
+        if (next != null && next.compareTo(MemorySize.parse(pool.capacity().memoryBytes())) <= 0) {
+          listener.stateChanged(
+              id,
+              plan.name(),
+              RunState.BACKOFF,
+              "OOMKilled at " + resources.memory() + "; on_oom: trying again with " + next);
+          resources = resources.withMemory(next);
+          continue;
+        }
+      }
+      if (plan.spec().retries().retries(a.kind, a.exitCode == null ? 0 : a.exitCode)
+          && retriesUsed < plan.spec().retries().limit()) {
+        retriesUsed++;
+        Duration delay = plan.spec().retries().delayBefore(attempt + 1);
+        setState(
+            plan,
+            RunState.BACKOFF,
+            a.reason
+                + ": "
+                + a.message
+                + "; retry "
+                + retriesUsed
+                + " of "
+                + plan.spec().retries().limit()
+                + " in "
+                + DurationValue.format(delay),
+            listener);
+        try {
+          Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return end(
+              plan, started, RunState.CANCELLED, "Cancelled", "cancelled", null, attempt, listener);
+        }
+        continue;
+      }
+      String message = a.message;
+      if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
+        message += "; on_oom reached its max of " + plan.spec().onOom().max();
+      }
+      return end(plan, started, RunState.FAILED, a.reason, message, a.exitCode, attempt, listener);
+    }
+  }
+
+  /** Stops a run of this process: its process group gets TERM, then KILL after a grace period. */
+  public void cancel(String runId) {
+    cancelled.put(runId, true);
+    runs.requestCancel(runId);
+    ProcessGroup group = active.get(runId);
+    if (group != null) {
+      terminate(group);
+    }
+  }
+
+  /** Stops every run of this process (Ctrl-C). */
+  public void cancelAll() {
+    active.keySet().forEach(this::cancel);
+  }
+
+  private boolean isCancelled(String id) {
+    return cancelled.containsKey(id) || runs.cancelRequested(id);
+  }
+
+  private void terminate(ProcessGroup group) {
+    group.signal("TERM");
+    timers.schedule(() -> group.signal("KILL"), KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** One try: start the process group, stream its output, watch memory and time, classify. */
+  private Attempt runAttempt(
+      RunPlan plan,
+      int number,
+      Resources resources,
+      Optional<PythonEnvs.Env> env,
+      RunListener listener) {
+    String id = plan.runId();
+    Path dir = home.runs().resolve(id);
+    Path log = dir.resolve("attempt-" + number + ".log");
+    Path metricsFile = dir.resolve("metrics-" + number + ".jsonl");
+    Path outputDir = dir.resolve("output");
+    Map<String, String> vars = new LinkedHashMap<>(plan.env());
+    vars.put("MLSCALE_RUN_ID", id);
+    vars.put("MLSCALE_ATTEMPT", Integer.toString(number));
+    vars.put("MLSCALE_PARAMS_FILE", dir.resolve("params.json").toString());
+    vars.put("MLSCALE_METRICS_FILE", metricsFile.toString());
+    vars.put("PYTHONUNBUFFERED", "1");
+    String pythonPath = environment.get("PYTHONPATH");
+    vars.put("PYTHONPATH", helperDir + (pythonPath == null ? "" : ":" + pythonPath));
+    if (resources.memory() != null) {
+      vars.put("MLSCALE_MEMORY_LIMIT", Long.toString(resources.memory().bytes()));
+    }
+    vars.put("MLSCALE_CPUS", resources.cpu().toQuantity());
+    String path = pathOf(env.orElse(null));
+    vars.put("PATH", path);
+    env.ifPresent(e -> vars.put("VIRTUAL_ENV", e.dir().toString()));
+    if (plan.spec().outputsOpt().isPresent()) {
+      try {
+        PythonEnvs.deleteTree(outputDir);
+        Files.createDirectories(outputDir);
+      } catch (IOException e) {
+        throw new EnvironmentError("cannot prepare " + outputDir + ": " + e.getMessage());
+      }
+      vars.put("MLSCALE_OUTPUT_DIR", outputDir.toString());
+    }
+    List<String> argv = new ArrayList<>(plan.argv());
+    argv.set(
+        0,
+        ProcessGroup.resolve(argv.get(0), plan.workdir(), path)
+            .map(Path::toString)
+            .orElse(argv.get(0)));
+
+    Instant start = clock.instant();
+    ProcessGroup group = ProcessGroup.start(argv, plan.workdir(), vars);
+    active.put(id, group);
+    Long limit = resources.memory() == null ? null : resources.memory().bytes();
+    runs.startAttempt(id, number, limit, group.pid(), start);
+    listener.stateChanged(
+        id,
+        plan.name(),
+        RunState.RUNNING,
+        "attempt " + number + " started (pid " + group.pid() + ", " + describe(resources) + ")");
+
+    AtomicLong peak = new AtomicLong();
+    AtomicBoolean oomKilled = new AtomicBoolean();
+    AtomicBoolean timedOut = new AtomicBoolean();
+    ScheduledFuture<?> sampler =
+        timers.scheduleAtFixedRate(
+            () -> {
+              long rss = group.residentBytes();
+              peak.accumulateAndGet(rss, Math::max);
+              if (limit != null && rss > limit && oomKilled.compareAndSet(false, true)) {
+                group.signal("KILL");
+              }
+            },
+            0,
+            SAMPLE_EVERY.toMillis(),
+            TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> deadline =
+        plan.spec()
+            .timeoutOpt()
+            .<ScheduledFuture<?>>map(
+                t ->
+                    timers.schedule(
+                        () -> {
+                          timedOut.set(true);
+                          terminate(group);
+                        },
+                        t.duration().toMillis(),
+                        TimeUnit.MILLISECONDS))
+            .orElse(null);
+
+    MetricsFileTail tail = new MetricsFileTail(metricsFile, clock);
+    String lastLine =
+        pump(
+            group.output(),
+            log,
+            line -> {
+              listener.output(id, plan.name(), line);
+              List<Metric> m = new ArrayList<>(MetricParser.parseLine(line, clock.instant()));
+              m.addAll(tail.poll());
+              record(id, number, plan.name(), m, listener);
+            });
+    int exit;
+    try {
+      exit = group.process().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      group.signal("KILL");
+      exit = 137;
+    }
+    sampler.cancel(false);
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+    group.signal("KILL"); // like a container: when the main process ends, the rest goes too
+    active.remove(id);
+    record(id, number, plan.name(), tail.poll(), listener);
+
+    Attempt a =
+        classify(plan, exit, oomKilled.get(), timedOut.get(), resources, peak.get(), lastLine);
+    runs.finishAttempt(
+        new AttemptRecord(
+            id,
+            number,
+            a.state,
+            a.reason,
+            a.exitCode,
+            a.message,
+            limit,
+            peak.get(),
+            start,
+            clock.instant()));
+    return a;
+  }
+
+  private Attempt classify(
+      RunPlan plan,
+      int exit,
+      boolean oom,
+      boolean timedOut,
+      Resources resources,
+      long peak,
+      String lastLine) {
+    String id = plan.runId();
+    if (isCancelled(id)) {
+      return new Attempt(RunState.CANCELLED, "Cancelled", "cancelled by the user", exit, null);
+    }
+    if (oom) {
+      return new Attempt(
+          RunState.FAILED,
+          "OOMKilled",
+          "used "
+              + MemorySize.human(peak)
+              + ", more than its memory limit of "
+              + resources.memory()
+              + "; it was killed (exit code 137). Raise resources.memory,"
+              + " or add on_oom: {increase: 2x, max: ...} to retry with more",
+          137,
+          FailureKind.OOM);
+    }
+    if (timedOut) {
+      return new Attempt(
+          RunState.FAILED,
+          "DeadlineExceeded",
+          "ran longer than its timeout of " + plan.spec().timeout() + " and was stopped",
+          exit,
+          FailureKind.TIMEOUT);
+    }
+    if (exit == 0) {
+      return new Attempt(RunState.SUCCEEDED, "Completed", "completed", 0, null);
+    }
+    String how = exit > 128 ? "was killed by signal " + (exit - 128) : "exited with code " + exit;
+    return new Attempt(
+        RunState.FAILED,
+        "Error",
+        how + (lastLine == null || lastLine.isBlank() ? "" : ": " + lastLine.strip()),
+        exit,
+        FailureKind.ERROR);
+  }
+
+  private RunOutcome succeed(RunPlan plan, Instant started, int attempts, RunListener listener) {
+    String id = plan.runId();
+    Map<String, Double> metrics = runs.finalMetrics(id);
+    ModelRecord model = null;
+    String message = "completed";
+    if (plan.spec().outputsOpt().isPresent()) {
+      Path output = home.runs().resolve(id).resolve("output");
+      model =
+          models.register(
+              plan.spec().outputs().model(),
+              id,
+              output,
+              plan.spec().params(),
+              metrics,
+              clock.instant());
+      if (model == null) {
+        message = "completed, but wrote nothing to $MLSCALE_OUTPUT_DIR: no model registered";
+      } else {
+        runs.setModel(id, model.ref());
+      }
+    }
+    runs.finish(id, RunState.SUCCEEDED, "Completed", message, 0, clock.instant());
+    listener.stateChanged(id, plan.name(), RunState.SUCCEEDED, message);
+    return new RunOutcome(
+        id,
+        plan.name(),
+        RunState.SUCCEEDED,
+        "Completed",
+        message,
+        0,
+        attempts,
+        Duration.between(started, clock.instant()),
+        metrics,
+        model);
+  }
+
+  private RunOutcome end(
+      RunPlan plan,
+      Instant started,
+      RunState state,
+      String reason,
+      String message,
+      Integer exitCode,
+      int attempts,
+      RunListener listener) {
+    runs.finish(plan.runId(), state, reason, message, exitCode, clock.instant());
+    listener.stateChanged(plan.runId(), plan.name(), state, reason + ": " + message);
+    return new RunOutcome(
+        plan.runId(),
+        plan.name(),
+        state,
+        reason,
+        message,
+        exitCode,
+        attempts,
+        Duration.between(started, clock.instant()),
+        runs.finalMetrics(plan.runId()),
+        null);
+  }
+
+  private void setState(RunPlan plan, RunState state, String message, RunListener listener) {
+    runs.setState(plan.runId(), state);
+    listener.stateChanged(plan.runId(), plan.name(), state, message);
+  }
+
+  private void record(String id, int attempt, String name, List<Metric> m, RunListener l) {
+    if (!m.isEmpty()) {
+      runs.addMetrics(id, attempt, m);
+      l.metrics(id, name, m);
+    }
+  }
+
+  /** Copies the output to the log file and the callback; returns the last non-blank line. */
+  private static String pump(InputStream in, Path log, java.util.function.Consumer<String> each) {
+    String last = null;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        w.write(line);
+        w.write('\n');
+        w.flush();
+        if (!line.isBlank()) {
+          last = line;
+        }
+        each.accept(line);
+      }
+    } catch (IOException e) {
+      // the process closed its output; its exit code tells the rest
+    }
+    return last;
+  }
+
+  private String pathOf(PythonEnvs.Env env) {
+    String path = environment.getOrDefault("PATH", System.getenv("PATH"));
+    return env == null ? path : env.bin() + ":" + path;
+  }
+
+  private static String commandNotFound(RunPlan plan, String program) {
+    return "command '"
+        + program
+        + "' of job '"
+        + plan.name()
+        + "' was not found "
+        + (program.contains("/")
+            ? "(or is not executable) in the workdir " + plan.workdir()
+            : "on PATH")
+        + "; check the spec's command";
+  }
+
+  static String describe(Resources r) {
+    return "cpu "
+        + r.cpu()
+        + (r.memory() == null ? "" : ", memory " + r.memory())
+        + (r.gpus() > 0 ? ", gpus " + r.gpus() : "");
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+  }
+
+  private record Attempt(
+      RunState state, String reason, String message, Integer exitCode, FailureKind kind) {}
+}

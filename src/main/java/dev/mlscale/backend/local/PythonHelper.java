@@ -1,0 +1,65 @@
+package dev.mlscale.backend.local;
+
+import dev.mlscale.error.EnvironmentError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The dependency-free Python helper {@code mlscale.py} ({@code from mlscale import report}), copied
+ * out of the jar to the cache so jobs find it on {@code PYTHONPATH}.
+ */
+public final class PythonHelper {
+  public static final String RESOURCE = "/python/mlscale.py";
+
+  private PythonHelper() {}
+
+  public static byte[] source() {
+    try (InputStream in = PythonHelper.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + RESOURCE);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes the helper to a content-addressed directory under {@code cache}; returns the dir. */
+  static Path install(Path cache) {
+    byte[] source = source();
+    String hash;
+    try {
+      hash =
+          HexFormat.of()
+              .formatHex(MessageDigest.getInstance("SHA-256").digest(source))
+              .substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    Path dir = cache.resolve("python").resolve(hash);
+    Path file = dir.resolve("mlscale.py");
+    if (Files.exists(file)) {
+      return dir;
+    }
+    try {
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "mlscale", ".tmp");
+      Files.write(tmp, source);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return dir;
+    } catch (IOException e) {
+      throw new EnvironmentError(
+          "cannot write the Python helper to "
+              + dir
+              + ": "
+              + e.getMessage()
+              + "; set MLSCALE_CACHE to a writable directory");
+    }
+  }
+}

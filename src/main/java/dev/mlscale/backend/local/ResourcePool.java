@@ -1,0 +1,101 @@
+package dev.mlscale.backend.local;
+
+import dev.mlscale.error.UserError;
+import dev.mlscale.spec.MemorySize;
+import dev.mlscale.spec.Resources;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The CPU, memory and GPUs of this machine, handed out to jobs first come, first served, so that
+ * jobs started together wait for each other rather than oversubscribe the machine. A job that could
+ * never fit is refused at once.
+ */
+public final class ResourcePool {
+  private final Capacity capacity;
+  private long freeCpu;
+  private long freeMemory;
+  private int freeGpus;
+  private final Deque<Object> queue = new ArrayDeque<>();
+
+  public ResourcePool(Capacity capacity) {
+    this.capacity = capacity;
+    this.freeCpu = capacity.cpuMillis();
+    this.freeMemory = capacity.memoryBytes();
+    this.freeGpus = capacity.gpus();
+  }
+
+  public Capacity capacity() {
+    return capacity;
+  }
+
+  /** Refuses a job that asks for more than the whole machine has. */
+  public void checkFits(String job, Resources r) {
+    StringBuilder missing = new StringBuilder();
+    if (r.cpu().millis() > capacity.cpuMillis()) {
+      missing.append(" cpu ").append(r.cpu()).append(" > ").append(capacity.cpuMillis() / 1000.0);
+    }
+    if (memoryOf(r) > capacity.memoryBytes()) {
+      missing
+          .append(" memory ")
+          .append(r.memory())
+          .append(" > ")
+          .append(MemorySize.human(capacity.memoryBytes()));
+    }
+    if (r.gpus() > capacity.gpus()) {
+      missing.append(" gpus ").append(r.gpus()).append(" > ").append(capacity.gpus());
+    }
+    if (!missing.isEmpty()) {
+      throw new UserError(
+          "job '"
+              + job
+              + "' asks for more than this machine has ("
+              + missing.toString().trim()
+              + "; the machine has "
+              + capacity
+              + "); lower its resources or run it with --target k8s");
+    }
+  }
+
+  /** Whether the resources are free right now, without waiting. */
+  public synchronized boolean isFreeNow(Resources r) {
+    return queue.isEmpty() && fitsNow(r);
+  }
+
+  /** Blocks until the resources are free; jobs are served in the order they asked. */
+  public void acquire(Resources r) throws InterruptedException {
+    Object ticket = new Object();
+    synchronized (this) {
+      queue.addLast(ticket);
+      try {
+        while (queue.peekFirst() != ticket || !fitsNow(r)) {
+          wait();
+        }
+      } catch (InterruptedException e) {
+        queue.remove(ticket);
+        notifyAll();
+        throw e;
+      }
+      queue.removeFirst();
+      freeCpu -= r.cpu().millis();
+      freeMemory -= memoryOf(r);
+      freeGpus -= r.gpus();
+      notifyAll();
+    }
+  }
+
+  public synchronized void release(Resources r) {
+    freeCpu += r.cpu().millis();
+    freeMemory += memoryOf(r);
+    freeGpus += r.gpus();
+    notifyAll();
+  }
+
+  private boolean fitsNow(Resources r) {
+    return r.cpu().millis() <= freeCpu && memoryOf(r) <= freeMemory && r.gpus() <= freeGpus;
+  }
+
+  private static long memoryOf(Resources r) {
+    return r.memory() == null ? 0 : r.memory().bytes();
+  }
+}

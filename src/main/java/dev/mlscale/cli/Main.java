@@ -1,0 +1,99 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.error.MlscaleException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
+import java.time.Clock;
+import java.util.Map;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+/** The {@code mlscale} command: parses arguments and hands over to a subcommand. */
+@Command(
+    name = "mlscale",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Run, sweep and pipeline ML training jobs on this machine or on Kubernetes.",
+    subcommands = {
+      RunCommand.class,
+      LsCommand.class,
+      StatusCommand.class,
+      LogsCommand.class,
+      CancelCommand.class,
+      ModelsCommand.class,
+      AutoComplete.GenerateCompletion.class
+    },
+    footer = {
+      "",
+      "Exit codes: 0 success, 1 a job failed, 2 a mistake in the input, 3 the machine or cluster"
+          + " could not do it, 130 cancelled."
+    })
+public final class Main implements Runnable {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    int code;
+    try (Context ctx = new Context(System.getenv(), System.out, System.err, Clock.systemUTC())) {
+      code = execute(ctx, args);
+    }
+    System.exit(code);
+  }
+
+  /** Runs the CLI with the given context; returns the exit code. Used by tests as well. */
+  public static int execute(Context ctx, String... args) {
+    CommandLine cmd = new CommandLine(new Main(), new Factory(ctx));
+    cmd.setOut(new PrintWriter(ctx.out(), true));
+    cmd.setErr(new PrintWriter(ctx.err(), true));
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    cmd.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          if (ex instanceof MlscaleException e) {
+            ctx.err().println(ctx.style().red("error: ") + e.getMessage());
+            return e.exitCode();
+          }
+          ctx.err().println("internal error (please report it): " + ex);
+          ex.printStackTrace(ctx.err());
+          return 70;
+        });
+    return cmd.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Builds commands that take the {@link Context} in their constructor. */
+  private record Factory(Context ctx) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      for (Constructor<?> c : cls.getDeclaredConstructors()) {
+        if (c.getParameterCount() == 1 && c.getParameterTypes()[0] == Context.class) {
+          c.setAccessible(true);
+          return cls.cast(c.newInstance(ctx));
+        }
+      }
+      return CommandLine.defaultFactory().create(cls);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"mlscale " + (v == null ? "dev" : v)};
+    }
+  }
+
+  static PrintStream out(Context ctx) {
+    return ctx.out();
+  }
+
+  static Map<String, String> env(Context ctx) {
+    return ctx.env();
+  }
+}

@@ -1,0 +1,150 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.spec.MemorySize;
+import dev.mlscale.store.ModelRecord;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "The model store: every model a run saved, versioned.",
+    subcommands = {ModelsCommand.Ls.class, ModelsCommand.Show.class, ModelsCommand.PathOf.class})
+final class ModelsCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static Map<String, Object> view(ModelRecord m) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("model", m.ref());
+    v.put("name", m.name());
+    v.put("version", m.version());
+    v.put("run", m.runId());
+    v.put("path", m.path());
+    v.put("createdAt", m.createdAt());
+    v.put("sizeBytes", m.sizeBytes());
+    v.put("params", m.params());
+    v.put("metrics", m.metrics());
+    return v;
+  }
+
+  @Command(
+      name = "ls",
+      aliases = "list",
+      mixinStandardHelpOptions = true,
+      description = "List models and their versions, newest first.")
+  static final class Ls implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this model.")
+    String name;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table, json or yaml.")
+    OutputFormat output;
+
+    Ls(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      List<ModelRecord> models = ctx.models().list(name);
+      if (output.print(ctx.out(), models.stream().map(ModelsCommand::view).toList())) {
+        return 0;
+      }
+      if (models.isEmpty()) {
+        ctx.out()
+            .println(
+                name == null
+                    ? "No models yet. A job with 'outputs: {model: NAME}' registers one when it succeeds."
+                    : "No model named '" + name + "'.");
+        return 0;
+      }
+      Instant now = ctx.clock().instant();
+      Table t = new Table("MODEL", "RUN", "CREATED", "SIZE", "METRICS", "PARAMS");
+      for (ModelRecord m : models) {
+        t.row(
+            m.ref(),
+            m.runId(),
+            Format.ago(m.createdAt(), now),
+            MemorySize.human(m.sizeBytes()),
+            Format.metrics(m.metrics(), 3),
+            Format.params(m.params()));
+      }
+      t.print(ctx.out(), "");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Show one model version: where it is and what produced it.")
+  static final class Show implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "NAME[:VERSION]", description = "The latest version when none given.")
+    String ref;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table, json or yaml.")
+    OutputFormat output;
+
+    Show(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      ModelRecord m = ctx.models().get(ref);
+      if (output.print(ctx.out(), view(m))) {
+        return 0;
+      }
+      ctx.out().printf("%-9s %s%n", "Model:", m.ref());
+      ctx.out().printf("%-9s %s%n", "Run:", m.runId());
+      ctx.out().printf("%-9s %s%n", "Path:", m.path());
+      ctx.out().printf("%-9s %s%n", "Created:", Format.time(m.createdAt()));
+      ctx.out().printf("%-9s %s%n", "Size:", MemorySize.human(m.sizeBytes()));
+      ctx.out().printf("%-9s %s%n", "Params:", Format.params(m.params()));
+      ctx.out().printf("%-9s %s%n", "Metrics:", Format.metrics(m.metrics(), 20));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "path",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print the directory of a model version, for scripts: cd $(mlscale models path digits)")
+  static final class PathOf implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "NAME[:VERSION]", description = "The latest version when none given.")
+    String ref;
+
+    PathOf(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      ctx.out().println(ctx.models().get(ref).path());
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.backend.RunListener;
+import dev.mlscale.backend.RunOutcome;
+import dev.mlscale.backend.local.LocalBackend;
+import dev.mlscale.error.UserError;
+import dev.mlscale.metrics.Metric;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.store.RunState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run one or more job specs and wait for them.",
+      "Several specs run at once, each as soon as this machine has its CPU, memory and GPUs free."
+    })
+final class RunCommand implements Callable<Integer> {
+  private final Context ctx;
+
+  @Parameters(arity = "1..*", paramLabel = "SPEC", description = "Job spec files (YAML).")
+  List<Path> specs;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override a spec field, e.g. --set params.lr=0.01 --set resources.memory=2Gi.")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(
+      names = "--target",
+      defaultValue = "local",
+      description = "Where to run: local (this machine). Default: ${DEFAULT-VALUE}.")
+  String target;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Do not stream the jobs' output; print only states and the result.")
+  boolean quiet;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "How to print the result: table, json or yaml.")
+  OutputFormat output;
+
+  RunCommand(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (!target.equals(LocalBackend.TARGET)) {
+      throw new UserError(
+          "--target '" + target + "' is not available in this build; use --target local");
+    }
+    SpecLoader loader = new SpecLoader();
+    List<RunPlan> plans = new ArrayList<>();
+    for (Path file : specs) {
+      JobSpec spec = loader.loadJob(file, overrides);
+      plans.add(Planner.plan(Planner.newRunId(spec.name()), spec, file));
+    }
+    try (LocalBackend backend = ctx.localBackend()) {
+      plans.forEach(backend::preflight);
+      plans.forEach(backend::create);
+      Printer printer = new Printer(ctx, plans.size() > 1, quiet);
+      for (RunPlan p : plans) {
+        printer.announce(p);
+      }
+      Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
+      Runtime.getRuntime().addShutdownHook(hook);
+      List<RunOutcome> outcomes = new ArrayList<>();
+      ExecutorService pool = Executors.newFixedThreadPool(plans.size());
+      try {
+        List<Future<RunOutcome>> futures = new ArrayList<>();
+        for (RunPlan p : plans) {
+          futures.add(pool.submit(() -> backend.run(p, printer)));
+        }
+        for (Future<RunOutcome> f : futures) {
+          outcomes.add(f.get());
+        }
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IllegalStateException(e.getCause());
+      } finally {
+        pool.shutdownNow();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // already shutting down
+        }
+      }
+      printer.summary(outcomes);
+      if (output != OutputFormat.TABLE) {
+        output.print(
+            ctx.out(),
+            outcomes.size() == 1
+                ? summary(outcomes.get(0))
+                : outcomes.stream().map(RunCommand::summary).toList());
+      }
+      return exitCode(outcomes);
+    }
+  }
+
+  static int exitCode(List<RunOutcome> outcomes) {
+    if (outcomes.stream().allMatch(o -> o.state() == RunState.SUCCEEDED)) {
+      return 0;
+    }
+    if (outcomes.stream().anyMatch(o -> "CommandNotFound".equals(o.reason()))) {
+      return 2;
+    }
+    if (outcomes.stream().anyMatch(o -> o.state() == RunState.FAILED)) {
+      return 1;
+    }
+    return 130;
+  }
+
+  private static Map<String, Object> summary(RunOutcome o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run", o.runId());
+    m.put("name", o.name());
+    m.put("state", o.state().display());
+    m.put("reason", o.reason());
+    m.put("message", o.message());
+    m.put("exitCode", o.exitCode());
+    m.put("attempts", o.attempts());
+    m.put("durationSeconds", o.duration().toMillis() / 1000.0);
+    m.put("metrics", o.metrics());
+    m.put("model", o.modelOpt().map(x -> x.ref()).orElse(null));
+    return m;
+  }
+
+  /** Shows the runs' progress: states on stderr, the jobs' own output on stdout. */
+  static final class Printer implements RunListener {
+    private final Context ctx;
+    private final boolean prefix;
+    private final boolean quiet;
+
+    Printer(Context ctx, boolean prefix, boolean quiet) {
+      this.ctx = ctx;
+      this.prefix = prefix;
+      this.quiet = quiet;
+    }
+
+    void announce(RunPlan p) {
+      ctx.err()
+          .println(
+              ctx.style().bold("▶ " + p.runId())
+                  + "  "
+                  + p.name()
+                  + " on this machine: "
+                  + String.join(" ", p.argv()));
+    }
+
+    @Override
+    public synchronized void stateChanged(String runId, String name, RunState state, String msg) {
+      Style s = ctx.style();
+      String mark =
+          switch (state) {
+            case SUCCEEDED -> s.green("✔");
+            case FAILED -> s.red("✘");
+            case CANCELLED, BACKOFF, WAITING -> s.yellow("●");
+            default -> "●";
+          };
+      ctx.err().println(mark + " " + runId + "  " + state.display() + ": " + msg);
+    }
+
+    @Override
+    public synchronized void output(String runId, String name, String line) {
+      if (quiet) {
+        return;
+      }
+      if (line.startsWith("setup | ")) {
+        ctx.err().println(ctx.style().dim((prefix ? "[" + runId + "] " : "") + line));
+        return;
+      }
+      ctx.out().println(prefix ? "[" + runId + "] " + line : line);
+    }
+
+    @Override
+    public void metrics(String runId, String name, List<Metric> metrics) {}
+
+    void summary(List<RunOutcome> outcomes) {
+      Style s = ctx.style();
+      for (RunOutcome o : outcomes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(o.state() == RunState.SUCCEEDED ? s.green("✔") : s.red("✘"))
+            .append(' ')
+            .append(o.runId())
+            .append(' ')
+            .append(o.state().display().toLowerCase())
+            .append(" in ")
+            .append(Format.duration(o.duration()));
+        if (o.attempts() > 1) {
+          sb.append(" after ").append(o.attempts()).append(" attempts");
+        }
+        ctx.err().println(sb);
+        if (!o.metrics().isEmpty()) {
+          ctx.err().println("  metrics: " + Format.metrics(o.metrics(), 8));
+        }
+        o.modelOpt()
+            .ifPresent(m -> ctx.err().println("  model:   " + m.ref() + "  (" + m.path() + ")"));
+        if (o.state() != RunState.SUCCEEDED) {
+          ctx.err().println("  reason:  " + o.reason() + ": " + o.message());
+          ctx.err().println("  logs:    mlscale logs " + o.runId());
+        }
+      }
+      if (outcomes.size() > 1) {
+        Table t = new Table("RUN", "STATE", "REASON", "ATTEMPTS", "DURATION", "METRICS");
+        for (RunOutcome o : outcomes) {
+          t.row(
+              o.runId(),
+              o.state().display(),
+              o.reason(),
+              o.attempts(),
+              Format.duration(o.duration()),
+              Format.metrics(o.metrics(), 3));
+        }
+        t.print(ctx.err(), "");
+      }
+    }
+  }
+}

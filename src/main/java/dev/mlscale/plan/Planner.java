@@ -1,0 +1,127 @@
+package dev.mlscale.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mlscale.error.UserError;
+import dev.mlscale.spec.JobSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Turns a spec into a {@link RunPlan}: pure, apart from checking that the workdir exists. */
+public final class Planner {
+  private static final Pattern REF = Pattern.compile("\\$\\{params\\.([A-Za-z0-9_.-]+)}");
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private Planner() {}
+
+  /** A new run id: the job name made DNS-safe plus five random characters, e.g. digits-k3x9a. */
+  public static String newRunId(String name) {
+    String base = name.toLowerCase().replaceAll("[^a-z0-9-]", "-").replaceAll("-+", "-");
+    base = base.replaceAll("^-|-$", "");
+    if (base.length() > 40) {
+      base = base.substring(0, 40).replaceAll("-$", "");
+    }
+    StringBuilder sb = new StringBuilder(base.isEmpty() ? "run" : base).append('-');
+    for (int i = 0; i < 5; i++) {
+      sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+    }
+    return sb.toString();
+  }
+
+  public static RunPlan plan(String runId, JobSpec spec, Path specFile) {
+    Path base = specFile.toAbsolutePath().getParent();
+    Path workdir = base.resolve(spec.workdir()).normalize();
+    if (!Files.isDirectory(workdir)) {
+      throw new UserError(
+          specFile
+              + ": workdir '"
+              + spec.workdir()
+              + "' is not a directory (looked at "
+              + workdir
+              + "); fix the path, relative to the spec file");
+    }
+    List<String> argv = new ArrayList<>();
+    for (String word : spec.command()) {
+      argv.add(substitute(word, spec, specFile, "command"));
+    }
+    for (String word : spec.args()) {
+      argv.add(substitute(word, spec, specFile, "args"));
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    spec.env().forEach((k, v) -> env.put(k, substitute(v, spec, specFile, "env." + k)));
+    String paramsJson;
+    try {
+      paramsJson = JSON.writeValueAsString(spec.params()) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return new RunPlan(runId, spec, specFile, workdir, argv, env, paramsJson, spec.resources());
+  }
+
+  /** Replaces each {@code ${params.NAME}} in {@code text} by that parameter's value. */
+  static String substitute(String text, JobSpec spec, Path specFile, String field) {
+    Matcher m = REF.matcher(text);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String key = m.group(1);
+      Object value = lookup(spec.params(), key);
+      if (value == null) {
+        throw new UserError(
+            specFile
+                + ": "
+                + field
+                + " uses ${params."
+                + key
+                + "} but params has no '"
+                + key
+                + "'"
+                + (spec.params().isEmpty()
+                    ? "; add it under params:"
+                    : "; params has: " + String.join(", ", spec.params().keySet())));
+      }
+      m.appendReplacement(sb, Matcher.quoteReplacement(render(value)));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+
+  private static Object lookup(Map<String, Object> params, String dotted) {
+    Object current = params;
+    for (String part : dotted.split("\\.")) {
+      if (!(current instanceof Map<?, ?> map) || !map.containsKey(part)) {
+        return null;
+      }
+      current = map.get(part);
+    }
+    return current;
+  }
+
+  private static String render(Object value) {
+    if (value instanceof Map<?, ?> || value instanceof List<?>) {
+      try {
+        return new ObjectMapper().writeValueAsString(value);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    if (value instanceof Double || value instanceof Float) {
+      double d = ((Number) value).doubleValue();
+      if (Double.isFinite(d)) {
+        String plain = java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+        return plain.contains(".") || Math.abs(d) >= 1e15 ? plain : plain + ".0";
+      }
+    }
+    return String.valueOf(value);
+  }
+}

@@ -1,0 +1,122 @@
+package dev.mlscale.store;
+
+import dev.mlscale.error.EnvironmentError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The embedded SQLite database under {@code $MLSCALE_HOME}. One connection per process, used under
+ * this object's lock; WAL mode and a busy timeout let several mlscale processes share it.
+ */
+public final class Database implements AutoCloseable {
+  private static final String[] SCHEMA = {
+    """
+    CREATE TABLE IF NOT EXISTS runs (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, target TEXT NOT NULL, spec_file TEXT,
+      state TEXT NOT NULL, reason TEXT, message TEXT, exit_code INTEGER,
+      created_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER,
+      run_dir TEXT, params TEXT, owner_pid INTEGER, pid INTEGER,
+      cancel_requested INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, model TEXT)
+    """,
+    "CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at)",
+    """
+    CREATE TABLE IF NOT EXISTS attempts (
+      run_id TEXT NOT NULL, number INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT,
+      exit_code INTEGER, message TEXT, memory_limit INTEGER, peak_memory INTEGER,
+      started_at INTEGER, ended_at INTEGER, PRIMARY KEY (run_id, number))
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS metrics (
+      run_id TEXT NOT NULL, attempt INTEGER NOT NULL, step INTEGER, name TEXT NOT NULL,
+      value REAL NOT NULL, at INTEGER NOT NULL)
+    """,
+    "CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run_id, name)",
+    """
+    CREATE TABLE IF NOT EXISTS models (
+      name TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, path TEXT NOT NULL,
+      created_at INTEGER NOT NULL, params TEXT, metrics TEXT, size_bytes INTEGER NOT NULL,
+      PRIMARY KEY (name, version))
+    """
+  };
+
+  private final Connection connection;
+
+  private Database(Connection connection) {
+    this.connection = connection;
+  }
+
+  public static Database open(Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new EnvironmentError(
+          "cannot create "
+              + file.getParent()
+              + ": "
+              + e.getMessage()
+              + "; set MLSCALE_HOME to a"
+              + " writable directory");
+    }
+    try {
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 10000");
+        s.execute("PRAGMA journal_mode = WAL");
+        s.execute("PRAGMA synchronous = NORMAL");
+        for (String ddl : SCHEMA) {
+          s.execute(ddl);
+        }
+      }
+      return new Database(c);
+    } catch (SQLException e) {
+      throw new EnvironmentError("cannot open the run database " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code work} on the connection under this database's lock. */
+  public synchronized <T> T with(SqlWork<T> work) {
+    try {
+      return work.apply(connection);
+    } catch (SQLException e) {
+      throw new EnvironmentError("the run database failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code work} in one transaction. */
+  public synchronized <T> T transaction(SqlWork<T> work) {
+    try {
+      connection.setAutoCommit(false);
+      try {
+        T result = work.apply(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new EnvironmentError("the run database failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // closing on exit; nothing to report
+    }
+  }
+
+  @FunctionalInterface
+  public interface SqlWork<T> {
+    T apply(Connection c) throws SQLException;
+  }
+}

@@ -1,0 +1,186 @@
+package dev.mlscale.store;
+
+import dev.mlscale.error.EnvironmentError;
+import dev.mlscale.error.NotFoundError;
+import dev.mlscale.error.UserError;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Versioned models under {@code $MLSCALE_HOME/models/NAME/VERSION}, each linked to the run, the
+ * parameters and the final metrics that produced it.
+ */
+public final class ModelStore {
+  private final Database db;
+  private final Path root;
+
+  public ModelStore(Database db, Path root) {
+    this.db = db;
+    this.root = root;
+  }
+
+  /**
+   * Moves the files of {@code outputDir} into the next version of {@code name} and records it.
+   * Returns null when the directory is empty: there is no model to register.
+   */
+  public ModelRecord register(
+      String name,
+      String runId,
+      Path outputDir,
+      Map<String, Object> params,
+      Map<String, Double> metrics,
+      Instant at) {
+    if (!Files.isDirectory(outputDir) || isEmpty(outputDir)) {
+      return null;
+    }
+    return db.transaction(
+        c -> {
+          int version;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              version = rs.getInt(1);
+            }
+          }
+          Path target = root.resolve(name).resolve(Integer.toString(version));
+          long size;
+          try {
+            Files.createDirectories(target.getParent());
+            Files.move(outputDir, target, StandardCopyOption.ATOMIC_MOVE);
+            size = sizeOf(target);
+          } catch (IOException e) {
+            throw new EnvironmentError(
+                "cannot move the model from "
+                    + outputDir
+                    + " to "
+                    + target
+                    + ": "
+                    + e.getMessage());
+          }
+          RunStore.exec(
+              c,
+              "INSERT INTO models (name, version, run_id, path, created_at, params, metrics,"
+                  + " size_bytes) VALUES (?,?,?,?,?,?,?,?)",
+              name,
+              version,
+              runId,
+              target.toString(),
+              at,
+              Json.write(params),
+              Json.write(metrics),
+              size);
+          return new ModelRecord(
+              name, version, runId, target.toString(), at, params, metrics, size);
+        });
+  }
+
+  /** All versions, newest first; only those of {@code name} when it is given. */
+  public List<ModelRecord> list(String name) {
+    return db.with(
+        c -> {
+          String sql =
+              "SELECT * FROM models"
+                  + (name == null ? "" : " WHERE name = ?")
+                  + " ORDER BY name, version DESC";
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (name != null) {
+              ps.setString(1, name);
+            }
+            List<ModelRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new ModelRecord(
+                        rs.getString("name"),
+                        rs.getInt("version"),
+                        rs.getString("run_id"),
+                        rs.getString("path"),
+                        RunStore.instant(rs, "created_at"),
+                        Json.readObjectMap(rs.getString("params")),
+                        Json.readDoubleMap(rs.getString("metrics")),
+                        rs.getLong("size_bytes")));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  /** Resolves {@code NAME} (the latest version) or {@code NAME:VERSION}. */
+  public ModelRecord get(String ref) {
+    String name = ref;
+    Integer version = null;
+    int colon = ref.lastIndexOf(':');
+    if (colon > 0) {
+      name = ref.substring(0, colon);
+      String v = ref.substring(colon + 1);
+      try {
+        version = Integer.parseInt(v.startsWith("v") ? v.substring(1) : v);
+      } catch (NumberFormatException e) {
+        throw new UserError(
+            "'" + ref + "' names no version; write NAME or NAME:VERSION, e.g. digits:3");
+      }
+    }
+    List<ModelRecord> versions = list(name);
+    if (versions.isEmpty()) {
+      throw new NotFoundError("model", name, "'mlscale models ls' lists the models");
+    }
+    if (version == null) {
+      return versions.get(0);
+    }
+    final int wanted = version;
+    return versions.stream()
+        .filter(m -> m.version() == wanted)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new NotFoundError(
+                    "model version",
+                    ref,
+                    "versions of "
+                        + versions.get(0).name()
+                        + " are 1.."
+                        + versions.get(0).version()));
+  }
+
+  private static boolean isEmpty(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile)
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              })
+          .sum();
+    }
+  }
+
+  static Comparator<ModelRecord> newestFirst() {
+    return Comparator.comparing(ModelRecord::version).reversed();
+  }
+}

@@ -1,0 +1,77 @@
+"""mlscale's job helper: report metrics, read parameters, find where to save the model.
+
+Dependency-free; mlscale puts this file on PYTHONPATH of every job it runs, so a training script
+just does ``from mlscale import report``. Metrics can also be reported without it by printing a
+line ``mlscale:metric step=3 accuracy=0.91`` or by appending JSON lines to $MLSCALE_METRICS_FILE.
+"""
+
+import json
+import math
+import numbers
+import os
+import sys
+import time
+
+__all__ = ["report", "params", "output_dir"]
+
+
+def report(step=None, **metrics):
+    """Reports one or more metrics, e.g. ``report(step=3, accuracy=0.91, loss=0.2)``.
+
+    The values must be real numbers. mlscale stores every reported value; the last one of each
+    metric is the run's final value.
+    """
+    if not metrics:
+        raise ValueError("report() needs at least one metric, e.g. report(accuracy=0.9)")
+    clean = {}
+    for name, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError("metric %r must be a number, got %r" % (name, value))
+        value = float(value)
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError("metric %r is %r; report only finite numbers" % (name, value))
+        clean[name] = value
+    if step is not None:
+        step = int(step)
+    path = os.environ.get("MLSCALE_METRICS_FILE")
+    pairs = " ".join("%s=%s" % (k, _fmt(v)) for k, v in clean.items())
+    prefix = "" if step is None else "step=%d " % step
+    if path:
+        record = dict(clean)
+        if step is not None:
+            record["step"] = step
+        record["time"] = time.time()
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+        print("[metrics] " + prefix + pairs, flush=True)
+    else:
+        print("mlscale:metric " + prefix + pairs, flush=True)
+
+
+def params(default=None):
+    """The job's hyper-parameters (the spec's ``params``) as a dict."""
+    path = os.environ.get("MLSCALE_PARAMS_FILE")
+    if not path or not os.path.exists(path):
+        return {} if default is None else dict(default)
+    with open(path, encoding="utf-8") as f:
+        values = json.load(f)
+    if default is not None:
+        merged = dict(default)
+        merged.update(values)
+        return merged
+    return values
+
+
+def output_dir():
+    """The directory to save the model in; mlscale registers its content after success."""
+    path = os.environ.get("MLSCALE_OUTPUT_DIR") or os.path.join(os.getcwd(), "output")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def _fmt(value):
+    return ("%.6g" % value) if not float(value).is_integer() else str(int(value))
+
+
+if __name__ == "__main__":
+    sys.exit("mlscale.py is a library: from mlscale import report")

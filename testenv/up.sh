@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Starts (or reuses) the mlscale test cluster: control plane built from Go modules
+# (testenv/build.sh), nodes simulated by KWOK. Prints the kubeconfig path on stdout; all
+# progress goes to stderr. Idempotent and fast when the cluster is already up.
+#
+#   testenv/up.sh            # build if needed, start if needed, apply nodes + storage
+#   KUBECONFIG=$(testenv/up.sh) kubectl get nodes
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=testenv/versions.sh
+source "${here}/versions.sh"
+
+t0=$(date +%s)
+"${here}/build.sh"
+
+mkdir -p "${TESTENV_ROOT}"
+exec 8>"${TESTENV_ROOT}/.up.lock"
+flock 8
+
+create_args=(
+  --name "${TESTENV_CLUSTER}"
+  --config "${here}/kwok.yaml"
+  --runtime binary
+  --kube-apiserver-binary "${TESTENV_BIN}/kube-apiserver"
+  --kube-controller-manager-binary "${TESTENV_BIN}/kube-controller-manager"
+  --kube-scheduler-binary "${TESTENV_BIN}/kube-scheduler"
+  --etcd-binary "${TESTENV_BIN}/etcd"
+  --kwok-controller-binary "${TESTENV_BIN}/kwok"
+  --kubeconfig "${TESTENV_KUBECONFIG}"
+  --wait 3m
+)
+
+# Refuses to start if kwokctl would download anything (it must only use the local binaries).
+check_no_downloads() {
+  local plan
+  plan="$(kwokctl --dry-run create cluster "${create_args[@]}" 2>&1)"
+  # kwokctl reports local copies as "# Download /local/path to ..."; anything fetched from the
+  # network would be "# Download https://..." (or a curl/wget/pull command).
+  if grep -Eq '^# Download [a-z]+://|(^| )(curl|wget|docker|podman|nerdctl) |registry\.k8s\.io|dl\.k8s\.io|github\.com' <<<"${plan}"; then
+    log "kwokctl would download something at run time; refusing. Dry-run plan:"
+    printf '%s\n' "${plan}" >&2
+    exit 1
+  fi
+}
+
+if cluster_ready; then
+  log "cluster ${TESTENV_CLUSTER} is already running"
+else
+  if kwokctl get clusters 2>/dev/null | grep -qx "${TESTENV_CLUSTER}"; then
+    log "cluster ${TESTENV_CLUSTER} exists but is not answering; starting it"
+    if ! kwokctl start cluster --name "${TESTENV_CLUSTER}" --wait 2m >&2 || ! cluster_ready; then
+      log "restart failed; deleting and recreating ${TESTENV_CLUSTER}"
+      kwokctl delete cluster --name "${TESTENV_CLUSTER}" >&2 || true
+    fi
+  fi
+  if ! cluster_ready; then
+    check_no_downloads
+    log "creating cluster ${TESTENV_CLUSTER} (kwokctl --runtime binary, ${K8S_VERSION})"
+    c0=$(date +%s)
+    kwokctl create cluster "${create_args[@]}" >&2
+    log "cluster created in $(( $(date +%s) - c0 ))s"
+  fi
+fi
+
+# Nodes and storage. Re-applying restores nodes that tests deleted; nodes that a test left
+# NotReady are made Ready again (the label is what keeps them NotReady).
+kubectl apply -f "${here}/manifests/nodes.yaml" -f "${here}/manifests/storage.yaml" >/dev/null
+kubectl label nodes -l sim.mlscale.dev/not-ready sim.mlscale.dev/not-ready- >/dev/null
+kubectl wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null
+# New namespaces need their default ServiceAccount before pods can be created in them;
+# the service account controller is running once "default" has one.
+until kubectl get serviceaccount default -n default >/dev/null 2>&1; do
+  if (( $(date +%s) - t0 > 300 )); then
+    log "timed out waiting for the default ServiceAccount"
+    exit 1
+  fi
+  sleep 1
+done
+log "cluster ${TESTENV_CLUSTER} ready in $(( $(date +%s) - t0 ))s: $(kubectl get nodes --no-headers | wc -l) nodes, kubeconfig ${TESTENV_KUBECONFIG}"
+printf '%s\n' "${TESTENV_KUBECONFIG}"

@@ -76,9 +76,7 @@ public final class MetricParser {
     List<Metric> out = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getKey().equals("step")
-          && !e.getKey().equals("time")
-          && e.getValue().isNumber()) {
+      if (!e.getKey().equals("step") && !e.getKey().equals("time") && e.getValue().isNumber()) {
         out.add(new Metric(e.getKey(), e.getValue().asDouble(), step, at));
       }
     }

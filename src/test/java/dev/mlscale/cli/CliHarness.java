@@ -1,0 +1,72 @@
+package dev.mlscale.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs the real CLI in-process against a throwaway MLSCALE_HOME and captures what it prints. */
+final class CliHarness {
+  final Path home;
+  final Map<String, String> env;
+
+  CliHarness(Path home) {
+    this.home = home;
+    this.env = new HashMap<>(System.getenv());
+    env.put("MLSCALE_HOME", home.toString());
+    env.put("NO_COLOR", "1");
+  }
+
+  CliHarness with(String key, String value) {
+    env.put(key, value);
+    return this;
+  }
+
+  record Result(int exit, String out, String err) {
+    String all() {
+      return out + err;
+    }
+  }
+
+  Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Context ctx = new Context(env, o, e, Clock.systemUTC())) {
+      code = Main.execute(ctx, args);
+    }
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Writes a file under {@code dir} and returns its path. */
+  static Path write(Path dir, String name, String content) {
+    try {
+      Path p = dir.resolve(name);
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, content);
+      return p;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The repository's root, where examples/ lives. */
+  static Path repo() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.exists(p.resolve("examples"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("cannot find the repository root from " + Path.of(""));
+    }
+    return p;
+  }
+}

@@ -63,6 +63,17 @@ else
   fi
 fi
 
+# kwokctl's readiness check only covers the API server: make sure every component runs.
+cluster_dir="${KWOK_WORKDIR}/clusters/${TESTENV_CLUSTER}"
+for component in etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller; do
+  pid_file="${cluster_dir}/pids/${component}.pid"
+  if [[ ! -s "${pid_file}" ]] || ! kill -0 "$(cat "${pid_file}")" 2>/dev/null; then
+    log "${component} is not running; last lines of ${cluster_dir}/logs/${component}.log:"
+    tail -n 20 "${cluster_dir}/logs/${component}.log" >&2 || true
+    exit 1
+  fi
+done
+
 # Nodes and storage. Re-applying restores nodes that tests deleted; nodes that a test left
 # NotReady are made Ready again (the label is what keeps them NotReady).
 kubectl apply -f "${here}/manifests/nodes.yaml" -f "${here}/manifests/storage.yaml" >/dev/null

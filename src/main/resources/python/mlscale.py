@@ -46,6 +46,26 @@ def report(step=None, **metrics):
         print("[metrics] " + prefix + pairs, flush=True)
     else:
         print("mlscale:metric " + prefix + pairs, flush=True)
+    _LAST.update(clean)
+    if step is not None:
+        _LAST["step"] = step
+    _write_termination_message()
+
+
+_LAST = {}
+
+
+def _write_termination_message():
+    """On Kubernetes, keeps the latest value of every metric in the termination message, so the
+    result survives even when the pod ends before its logs are read."""
+    path = os.environ.get("MLSCALE_TERMINATION_LOG")
+    if not path:
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(json.dumps(_LAST)[:4000])
+    except OSError:
+        pass
 
 
 def params(default=None):

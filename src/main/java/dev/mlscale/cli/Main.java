@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       LogsCommand.class,
       CancelCommand.class,
       ModelsCommand.class,
+      RenderCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

@@ -23,7 +23,8 @@ public record JobSpec(
     Retries retries,
     OnOom onOom,
     DurationValue timeout,
-    Outputs outputs) {
+    Outputs outputs,
+    KubernetesOptions kubernetes) {
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -47,6 +48,7 @@ public record JobSpec(
     resources = resources == null ? Resources.DEFAULT : resources;
     retries = retries == null ? Retries.NONE : retries;
     command = List.copyOf(command);
+    kubernetes = kubernetes == null ? KubernetesOptions.DEFAULT : kubernetes;
     if (onOom != null) {
       SpecFieldException.check(
           resources.memory() != null,

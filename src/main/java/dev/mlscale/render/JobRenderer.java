@@ -1,0 +1,135 @@
+package dev.mlscale.render;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.FailureKind;
+import dev.mlscale.spec.Retries;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Renders a plan as Kubernetes objects: pure code, no cluster. The pod is built by applying {@link
+ * PodSteps} in a fixed order; the Job around it carries ownership labels, retries as {@code
+ * backoffLimit} plus a {@code podFailurePolicy}, the timeout and a TTL.
+ */
+public final class JobRenderer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private JobRenderer() {}
+
+  /** The objects to apply, ConfigMaps first, the Job last. */
+  public record Rendered(List<HasMetadata> objects, Job job) {}
+
+  public static Rendered render(RenderInput in) {
+    RunPlan plan = in.plan();
+    PodParts parts =
+        new PodParts(
+            new ContainerBuilder().withName(PodSteps.MAIN).build(),
+            List.of(),
+            List.of(),
+            Map.of(),
+            List.of(),
+            List.of());
+    for (PodSteps.Step step : PodSteps.all()) {
+      parts = step.apply(parts, in);
+    }
+    Map<String, String> labels = labels(plan);
+    Retries retries = plan.spec().retries();
+    var spec =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName(plan.runId())
+            .withNamespace(in.namespace())
+            .withLabels(labels)
+            .withAnnotations(annotations(plan))
+            .endMetadata()
+            .withNewSpec()
+            .withBackoffLimit(retries.limit())
+            .withTtlSecondsAfterFinished((int) plan.spec().kubernetes().ttl().seconds())
+            .withActiveDeadlineSeconds(plan.spec().timeoutOpt().map(t -> t.seconds()).orElse(null));
+    List<PodFailurePolicyRule> rules = failureRules(retries);
+    if (!rules.isEmpty()) {
+      spec = spec.withNewPodFailurePolicy().withRules(rules).endPodFailurePolicy();
+    }
+    Job job =
+        spec.withNewTemplate()
+            .withNewMetadata()
+            .withLabels(labels)
+            .endMetadata()
+            .withNewSpec()
+            .withRestartPolicy("Never")
+            .withEnableServiceLinks(false)
+            .withServiceAccountName(plan.spec().kubernetes().serviceAccount())
+            .withInitContainers(parts.initContainers())
+            .withContainers(parts.main())
+            .withVolumes(parts.volumes())
+            .withNodeSelector(parts.nodeSelector().isEmpty() ? null : parts.nodeSelector())
+            .withTolerations(parts.tolerations())
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    List<HasMetadata> objects = new ArrayList<>(parts.extraObjects());
+    objects.add(job);
+    return new Rendered(List.copyOf(objects), job);
+  }
+
+  /**
+   * Exit codes in {@code fail_fast_exit_codes} fail the Job at once; disruptions (eviction,
+   * preemption, a lost node) are retried without counting against {@code backoffLimit} when the
+   * spec retries them.
+   */
+  static List<PodFailurePolicyRule> failureRules(Retries retries) {
+    List<PodFailurePolicyRule> rules = new ArrayList<>();
+    if (!retries.failFastExitCodes().isEmpty()) {
+      rules.add(
+          new PodFailurePolicyRuleBuilder()
+              .withAction("FailJob")
+              .withNewOnExitCodes()
+              .withContainerName(PodSteps.MAIN)
+              .withOperator("In")
+              .withValues(retries.failFastExitCodes())
+              .endOnExitCodes()
+              .build());
+    }
+    if (retries.on().contains(FailureKind.DISRUPTION)) {
+      rules.add(
+          new PodFailurePolicyRuleBuilder()
+              .withAction("Ignore")
+              .addNewOnPodCondition()
+              .withType("DisruptionTarget")
+              .withStatus("True")
+              .endOnPodCondition()
+              .build());
+    }
+    return rules;
+  }
+
+  static Map<String, String> labels(RunPlan plan) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(Labels.MANAGED_BY, Labels.MLSCALE);
+    labels.put(Labels.RUN, plan.runId());
+    labels.put(Labels.JOB_NAME, plan.name());
+    return labels;
+  }
+
+  private static Map<String, String> annotations(RunPlan plan) {
+    Map<String, String> a = new LinkedHashMap<>();
+    try {
+      a.put(Labels.PARAMS, JSON.writeValueAsString(plan.spec().params()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    plan.spec().outputsOpt().ifPresent(o -> a.put(Labels.MODEL, o.model()));
+    return a;
+  }
+}

@@ -1,0 +1,247 @@
+package dev.mlscale.render;
+
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.KubernetesOptions;
+import dev.mlscale.spec.Resources;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The features of a job, each a small pure step from pod parts to new pod parts, in the order the
+ * renderer applies them. No step changes its input.
+ */
+final class PodSteps {
+  static final String MAIN = "main";
+  static final String WORKSPACE = "/workspace";
+  static final String FILES = "/etc/mlscale/files";
+  static final String LIB = "/etc/mlscale/lib";
+  static final String OUTPUT = "/mlscale/output";
+  static final String GPU = "nvidia.com/gpu";
+  static final String GPU_PRODUCT = "nvidia.com/gpu.product";
+
+  private PodSteps() {}
+
+  interface Step {
+    PodParts apply(PodParts parts, RenderInput in);
+  }
+
+  static List<Step> all() {
+    return List.of(
+        PodSteps::command,
+        PodSteps::files,
+        PodSteps::resources,
+        PodSteps::gpus,
+        PodSteps::placement,
+        PodSteps::modelStorage);
+  }
+
+  /** The program, its arguments and environment, as an argument vector (never a shell string). */
+  static PodParts command(PodParts parts, RenderInput in) {
+    RunPlan plan = in.plan();
+    List<EnvVar> env = new ArrayList<>();
+    Map<String, String> vars = new LinkedHashMap<>();
+    vars.put("MLSCALE_RUN_ID", plan.runId());
+    vars.put("PYTHONUNBUFFERED", "1");
+    vars.put("MLSCALE_TERMINATION_LOG", "/dev/termination-log");
+    vars.putAll(new java.util.TreeMap<>(plan.env()));
+    vars.forEach((k, v) -> env.add(new EnvVar(k, v, null)));
+    return parts.withMain(
+        c ->
+            new ContainerBuilder(c)
+                .withImage(plan.spec().image())
+                .withCommand(plan.argv())
+                .withWorkingDir(WORKSPACE)
+                .addAllToEnv(env)
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .build());
+  }
+
+  /**
+   * Code, parameters and the Python helper travel in one immutable ConfigMap: the workdir as a
+   * tar.gz unpacked by an init container (with Python's own tarfile module, so no shell), the
+   * params as the JSON file {@code $MLSCALE_PARAMS_FILE}, the helper on {@code PYTHONPATH}.
+   */
+  static PodParts files(PodParts parts, RenderInput in) {
+    String name = in.plan().runId() + "-files";
+    var cm =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(in.namespace())
+            .withLabels(JobRenderer.labels(in.plan()))
+            .endMetadata()
+            .withImmutable(true)
+            .addToData("params.json", in.plan().paramsJson())
+            .addToData("mlscale.py", new String(in.helperSource(), StandardCharsets.UTF_8))
+            .addToBinaryData("code.tar.gz", Base64.getEncoder().encodeToString(in.code().bytes()))
+            .build();
+    Container unpack =
+        new ContainerBuilder()
+            .withName("unpack-code")
+            .withImage(in.plan().spec().image())
+            .withCommand("python3", "-m", "tarfile", "-e", FILES + "/code.tar.gz", WORKSPACE)
+            .addNewVolumeMount()
+            .withName("files")
+            .withMountPath(FILES)
+            .withReadOnly(true)
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("workspace")
+            .withMountPath(WORKSPACE)
+            .endVolumeMount()
+            .withNewResources()
+            .addToRequests("cpu", new Quantity("100m"))
+            .addToRequests("memory", new Quantity("64Mi"))
+            .addToLimits("memory", new Quantity("256Mi"))
+            .endResources()
+            .build();
+    return parts
+        .plusObject(cm)
+        .plusVolume(
+            new VolumeBuilder()
+                .withName("files")
+                .withNewConfigMap()
+                .withName(name)
+                .endConfigMap()
+                .build())
+        .plusVolume(
+            new VolumeBuilder().withName("workspace").withNewEmptyDir().endEmptyDir().build())
+        .plusInit(unpack)
+        .withMain(
+            c ->
+                new ContainerBuilder(c)
+                    .addNewEnv()
+                    .withName("MLSCALE_PARAMS_FILE")
+                    .withValue(FILES + "/params.json")
+                    .endEnv()
+                    .addNewEnv()
+                    .withName("PYTHONPATH")
+                    .withValue(LIB)
+                    .endEnv()
+                    .addNewVolumeMount()
+                    .withName("files")
+                    .withMountPath(FILES)
+                    .withReadOnly(true)
+                    .endVolumeMount()
+                    .addNewVolumeMount()
+                    .withName("files")
+                    .withMountPath(LIB + "/mlscale.py")
+                    .withSubPath("mlscale.py")
+                    .withReadOnly(true)
+                    .endVolumeMount()
+                    .addNewVolumeMount()
+                    .withName("workspace")
+                    .withMountPath(WORKSPACE)
+                    .endVolumeMount()
+                    .build());
+  }
+
+  /** CPU and memory: requested as asked; memory is also the limit, as it is locally. */
+  static PodParts resources(PodParts parts, RenderInput in) {
+    Resources r = in.plan().resources();
+    return parts.withMain(
+        c -> {
+          ContainerBuilder b = new ContainerBuilder(c);
+          var res = b.editOrNewResources().addToRequests("cpu", new Quantity(r.cpu().toQuantity()));
+          if (r.memory() != null) {
+            Quantity mem = new Quantity(r.memory().toQuantity());
+            res = res.addToRequests("memory", mem).addToLimits("memory", mem);
+          }
+          return res.endResources()
+              .addNewEnv()
+              .withName("MLSCALE_CPUS")
+              .withValue(r.cpu().toQuantity())
+              .endEnv()
+              .build();
+        });
+  }
+
+  /** GPUs: the extended resource, the GPU nodes' taint tolerated, a product if one is asked. */
+  static PodParts gpus(PodParts parts, RenderInput in) {
+    int gpus = in.plan().resources().gpus();
+    if (gpus == 0) {
+      return parts;
+    }
+    PodParts out =
+        parts
+            .withMain(
+                c ->
+                    new ContainerBuilder(c)
+                        .editOrNewResources()
+                        .addToLimits(GPU, new Quantity(Integer.toString(gpus)))
+                        .endResources()
+                        .build())
+            .plusToleration(
+                new TolerationBuilder()
+                    .withKey(GPU)
+                    .withOperator("Exists")
+                    .withEffect("NoSchedule")
+                    .build());
+    KubernetesOptions k = in.plan().spec().kubernetes();
+    return k.gpuProduct() == null ? out : out.plusSelector(GPU_PRODUCT, k.gpuProduct());
+  }
+
+  /** The node pool (the workshop's {@code role} label), extra selectors and tolerations. */
+  static PodParts placement(PodParts parts, RenderInput in) {
+    KubernetesOptions k = in.plan().spec().kubernetes();
+    PodParts out = parts;
+    if (k.nodePool() != null) {
+      out = out.plusSelector("role", k.nodePool());
+    }
+    for (var e : new java.util.TreeMap<>(k.nodeSelector()).entrySet()) {
+      out = out.plusSelector(e.getKey(), e.getValue());
+    }
+    for (KubernetesOptions.TolerationSpec t : k.tolerations()) {
+      out =
+          out.plusToleration(
+              new TolerationBuilder()
+                  .withKey(t.key())
+                  .withOperator(t.operator())
+                  .withValue(t.value())
+                  .withEffect(t.effect())
+                  .build());
+    }
+    return out;
+  }
+
+  /** The shared RWX model store, mounted with a per-run sub-path at {@code $MLSCALE_OUTPUT_DIR}. */
+  static PodParts modelStorage(PodParts parts, RenderInput in) {
+    if (in.plan().spec().outputsOpt().isEmpty()) {
+      return parts;
+    }
+    String claim = in.plan().spec().kubernetes().modelStorage();
+    String model = in.plan().spec().outputs().model();
+    return parts
+        .plusVolume(
+            new VolumeBuilder()
+                .withName("model-storage")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(claim)
+                .endPersistentVolumeClaim()
+                .build())
+        .withMain(
+            c ->
+                new ContainerBuilder(c)
+                    .addNewEnv()
+                    .withName("MLSCALE_OUTPUT_DIR")
+                    .withValue(OUTPUT)
+                    .endEnv()
+                    .addNewVolumeMount()
+                    .withName("model-storage")
+                    .withMountPath(OUTPUT)
+                    .withSubPath("models/" + model + "/" + in.plan().runId())
+                    .endVolumeMount()
+                    .build());
+  }
+}

@@ -1,0 +1,103 @@
+package dev.mlscale.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mlscale.error.UserError;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Golden tests of rendering: each spec under src/test/resources/render/NAME renders to exactly
+ * src/test/resources/golden/NAME.yaml. Run with -Dgolden.update=true to rewrite the goldens after
+ * an intended change, then review the diff.
+ */
+class JobRendererTest {
+  static final Path RESOURCES = Path.of("src/test/resources");
+  static final byte[] HELPER = "# helper\n".getBytes(StandardCharsets.UTF_8);
+
+  static JobRenderer.Rendered render(String name) {
+    Path file = RESOURCES.resolve("render").resolve(name).resolve("job.yaml");
+    JobSpec spec = new SpecLoader().loadJob(file, List.of());
+    RunPlan plan = Planner.plan(name + "-abcde", spec, file);
+    return JobRenderer.render(new RenderInput(plan, "ml", CodeArchive.of(plan.workdir()), HELPER));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"basic", "gpu"})
+  void rendersExactlyTheGoldenObjects(String name) throws IOException {
+    String actual = Manifests.yaml(render(name).objects());
+    Path golden = RESOURCES.resolve("golden").resolve(name + ".yaml");
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(golden, actual);
+    }
+    assertThat(actual).isEqualTo(Files.readString(golden));
+  }
+
+  @Test
+  void renderingIsDeterministic() {
+    assertThat(Manifests.yaml(render("basic").objects()))
+        .isEqualTo(Manifests.yaml(render("basic").objects()));
+  }
+
+  @Test
+  void gpuJobsTolerateTheGpuTaintAndLandOnTheGpuPool() {
+    Job job = render("gpu").job();
+    PodSpec pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getResources().getLimits().get("nvidia.com/gpu"))
+        .hasToString("1");
+    assertThat(pod.getTolerations()).anyMatch(t -> "nvidia.com/gpu".equals(t.getKey()));
+    assertThat(pod.getNodeSelector())
+        .containsEntry("role", "train-gpu")
+        .containsEntry("nvidia.com/gpu.product", "NVIDIA-A100-SXM4-40GB");
+    assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(7200L);
+    assertThat(job.getSpec().getPodFailurePolicy().getRules()).hasSize(2);
+  }
+
+  @Test
+  void argumentsStayAnArgumentVectorEvenWithShellCharacters(@TempDir Path dir) throws IOException {
+    Files.writeString(
+        dir.resolve("job.yaml"),
+        "name: x\nimage: i\ncommand: [python, t.py]\nargs: [\"${params.s}\"]\n"
+            + "params: {s: \"; rm -rf / $(id)\"}\n");
+    JobSpec spec = new SpecLoader().loadJob(dir.resolve("job.yaml"), List.of());
+    RunPlan plan = Planner.plan("x-abcde", spec, dir.resolve("job.yaml"));
+    Job job = JobRenderer.render(new RenderInput(plan, "ml", CodeArchive.of(dir), HELPER)).job();
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand())
+        .containsExactly("python", "t.py", "; rm -rf / $(id)");
+  }
+
+  @Test
+  void paramsAndCodeTravelInAnImmutableConfigMap() {
+    ConfigMap cm = (ConfigMap) render("basic").objects().get(0);
+    assertThat(cm.getImmutable()).isTrue();
+    assertThat(cm.getData().get("params.json")).contains("\"activation\" : \"softmax\"");
+    assertThat(cm.getBinaryData()).containsKey("code.tar.gz");
+  }
+
+  @Test
+  void aWorkdirTooLargeForAConfigMapIsExplainedWithItsSize(@TempDir Path dir) throws IOException {
+    byte[] noise = new byte[2 << 20];
+    new Random(1).nextBytes(noise);
+    Files.write(dir.resolve("weights.bin"), noise);
+    assertThatThrownBy(() -> CodeArchive.of(dir))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining("is 2.0 MiB compressed (1 files)")
+        .hasMessageContaining("model-storage volume or into the image");
+  }
+}

@@ -49,7 +49,7 @@ if cluster_ready; then
 else
   if kwokctl get clusters 2>/dev/null | grep -qx "${TESTENV_CLUSTER}"; then
     log "cluster ${TESTENV_CLUSTER} exists but is not answering; starting it"
-    if ! kwokctl start cluster --name "${TESTENV_CLUSTER}" --wait 2m >&2 || ! cluster_ready; then
+    if ! kwokctl start cluster --name "${TESTENV_CLUSTER}" --wait 2m >&2 8>&- || ! cluster_ready; then
       log "restart failed; deleting and recreating ${TESTENV_CLUSTER}"
       kwokctl delete cluster --name "${TESTENV_CLUSTER}" >&2 || true
     fi
@@ -58,7 +58,8 @@ else
     check_no_downloads
     log "creating cluster ${TESTENV_CLUSTER} (kwokctl --runtime binary, ${K8S_VERSION})"
     c0=$(date +%s)
-    kwokctl create cluster "${create_args[@]}" >&2
+    # 8>&-: the cluster processes must not inherit (and so hold) the lock.
+    kwokctl create cluster "${create_args[@]}" >&2 8>&-
     log "cluster created in $(( $(date +%s) - c0 ))s"
   fi
 fi

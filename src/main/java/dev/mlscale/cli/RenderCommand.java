@@ -1,5 +1,7 @@
 package dev.mlscale.cli;
 
+import dev.mlscale.backend.kubernetes.ClusterConnection;
+import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.backend.local.PythonHelper;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
@@ -33,12 +35,14 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a spec field.")
   List<String> overrides = new ArrayList<>();
 
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
   @Option(
-      names = {"-n", "--namespace"},
+      names = "--server-dry-run",
       description =
-          "The namespace of the objects. Default: the spec's kubernetes.namespace, else"
-              + " 'default'.")
-  String namespace;
+          "Also ask the API server of the context to validate the objects (nothing is"
+              + " created).")
+  boolean serverDryRun;
 
   @Option(names = "--run-id", description = "Use this run id instead of a new random one.")
   String runId;
@@ -58,12 +62,25 @@ final class RenderCommand implements Callable<Integer> {
     JobSpec job = new SpecLoader().loadJob(spec, overrides);
     RunPlan plan = Planner.plan(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
     String ns =
-        namespace != null
-            ? namespace
+        cluster.namespace != null
+            ? cluster.namespace
             : job.kubernetes().namespace() != null ? job.kubernetes().namespace() : "default";
     var rendered =
         JobRenderer.render(
             new RenderInput(plan, ns, CodeArchive.of(plan.workdir()), PythonHelper.source()));
+    if (serverDryRun) {
+      var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
+      try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {
+        backend.serverDryRun(rendered.objects());
+      }
+      ctx.err()
+          .println(
+              "the API server of context "
+                  + connection.context()
+                  + " accepts all "
+                  + rendered.objects().size()
+                  + " objects (server-side dry run)");
+    }
     ctx.out()
         .print(
             output == OutputFormat.JSON

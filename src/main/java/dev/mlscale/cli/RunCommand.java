@@ -1,7 +1,9 @@
 package dev.mlscale.cli;
 
+import dev.mlscale.backend.Backend;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
+import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.backend.local.LocalBackend;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
@@ -46,8 +48,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--target",
       defaultValue = "local",
-      description = "Where to run: local (this machine). Default: ${DEFAULT-VALUE}.")
+      description =
+          "Where to run: local (this machine) or k8s (the cluster of the kubeconfig"
+              + " context). Default: ${DEFAULT-VALUE}.")
   String target;
+
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
       names = {"-q", "--quiet"},
@@ -66,20 +72,17 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (!target.equals(LocalBackend.TARGET)) {
-      throw new UserError(
-          "--target '" + target + "' is not available in this build; use --target local");
-    }
     SpecLoader loader = new SpecLoader();
     List<RunPlan> plans = new ArrayList<>();
     for (Path file : specs) {
       JobSpec spec = loader.loadJob(file, overrides);
       plans.add(Planner.plan(Planner.newRunId(spec.name()), spec, file));
     }
-    try (LocalBackend backend = ctx.localBackend()) {
+    try (Backend backend = backend()) {
       plans.forEach(backend::preflight);
       plans.forEach(backend::create);
-      Printer printer = new Printer(ctx, plans.size() > 1, quiet);
+      Printer printer =
+          new Printer(ctx, plans.size() > 1, quiet, target.equals(LocalBackend.TARGET));
       for (RunPlan p : plans) {
         printer.announce(p);
       }
@@ -120,6 +123,16 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  private Backend backend() {
+    return switch (target) {
+      case LocalBackend.TARGET -> ctx.localBackend();
+      case "k8s", KubernetesBackend.TARGET ->
+          new KubernetesBackend(cluster.connect(ctx), ctx.runs(), ctx.clock());
+      default ->
+          throw new UserError("--target '" + target + "' is not a backend; use local or k8s");
+    };
+  }
+
   static int exitCode(List<RunOutcome> outcomes) {
     if (outcomes.stream().allMatch(o -> o.state() == RunState.SUCCEEDED)) {
       return 0;
@@ -153,11 +166,13 @@ final class RunCommand implements Callable<Integer> {
     private final Context ctx;
     private final boolean prefix;
     private final boolean quiet;
+    private final boolean local;
 
-    Printer(Context ctx, boolean prefix, boolean quiet) {
+    Printer(Context ctx, boolean prefix, boolean quiet, boolean local) {
       this.ctx = ctx;
       this.prefix = prefix;
       this.quiet = quiet;
+      this.local = local;
     }
 
     void announce(RunPlan p) {
@@ -166,7 +181,7 @@ final class RunCommand implements Callable<Integer> {
               ctx.style().bold("▶ " + p.runId())
                   + "  "
                   + p.name()
-                  + " on this machine: "
+                  + (local ? " on this machine: " : " on Kubernetes: ")
                   + String.join(" ", p.argv()));
     }
 

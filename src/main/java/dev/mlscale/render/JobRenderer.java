@@ -42,12 +42,13 @@ public final class JobRenderer {
     for (PodSteps.Step step : PodSteps.all()) {
       parts = step.apply(parts, in);
     }
-    Map<String, String> labels = labels(plan);
+    Map<String, String> labels = new LinkedHashMap<>(labels(plan));
+    labels.put(Labels.ATTEMPT, Integer.toString(in.attempt()));
     Retries retries = plan.spec().retries();
     var spec =
         new JobBuilder()
             .withNewMetadata()
-            .withName(plan.runId())
+            .withName(in.jobName())
             .withNamespace(in.namespace())
             .withLabels(labels)
             .withAnnotations(annotations(plan))
@@ -64,6 +65,10 @@ public final class JobRenderer {
         spec.withNewTemplate()
             .withNewMetadata()
             .withLabels(labels)
+            .withAnnotations(
+                plan.spec().kubernetes().podAnnotations().isEmpty()
+                    ? null
+                    : plan.spec().kubernetes().podAnnotations())
             .endMetadata()
             .withNewSpec()
             .withRestartPolicy("Never")

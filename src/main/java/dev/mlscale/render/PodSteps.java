@@ -73,7 +73,7 @@ final class PodSteps {
    * params as the JSON file {@code $MLSCALE_PARAMS_FILE}, the helper on {@code PYTHONPATH}.
    */
   static PodParts files(PodParts parts, RenderInput in) {
-    String name = in.plan().runId() + "-files";
+    String name = in.jobName() + "-files";
     var cm =
         new ConfigMapBuilder()
             .withNewMetadata()

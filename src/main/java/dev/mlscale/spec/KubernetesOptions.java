@@ -10,6 +10,7 @@ import java.util.Map;
  * @param gpuProduct selects nodes labelled {@code nvidia.com/gpu.product=GPU_PRODUCT}
  * @param modelStorage the RWX claim that holds models (default {@code model-storage})
  * @param ttl how long a finished Job is kept before Kubernetes deletes it (default 1 day)
+ * @param podAnnotations annotations on the job's pods (sidecar injection, cost tags, ...)
  */
 public record KubernetesOptions(
     String namespace,
@@ -19,15 +20,17 @@ public record KubernetesOptions(
     List<TolerationSpec> tolerations,
     String modelStorage,
     String serviceAccount,
-    DurationValue ttl) {
+    DurationValue ttl,
+    Map<String, String> podAnnotations) {
   public static final KubernetesOptions DEFAULT =
-      new KubernetesOptions(null, null, null, null, null, null, null, null);
+      new KubernetesOptions(null, null, null, null, null, null, null, null, null);
 
   public KubernetesOptions {
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
     tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);
     modelStorage = modelStorage == null ? "model-storage" : modelStorage;
     ttl = ttl == null ? DurationValue.ofSeconds(86_400) : ttl;
+    podAnnotations = podAnnotations == null ? Map.of() : new java.util.TreeMap<>(podAnnotations);
   }
 
   /** A Kubernetes toleration, as in a pod spec. */

@@ -95,11 +95,15 @@ class NodeLossTest {
             n ->
                 n.getSpec().getTaints() != null
                     && n.getSpec().getTaints().stream()
-                        .anyMatch(t -> "node.kubernetes.io/not-ready".equals(t.getKey())),
+                        .anyMatch(
+                            t ->
+                                "node.kubernetes.io/not-ready".equals(t.getKey())
+                                    && "NoExecute".equals(t.getEffect())),
             60,
             TimeUnit.SECONDS);
 
     Node ready = nodes.makeNodeReady(name);
     assertThat(TestCluster.isReady(ready)).isTrue();
+    assertThat(TestCluster.hasLifecycleTaint(ready)).isFalse();
   }
 }

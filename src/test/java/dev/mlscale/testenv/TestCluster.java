@@ -112,7 +112,14 @@ public final class TestCluster {
     if (client.nodes().withName(name).get() == null) {
       client.nodes().resource(cleanCopy(copy)).create();
     }
-    return waitForReady(name, true);
+    waitForReady(name, true);
+    return client
+        .nodes()
+        .withName(name)
+        .waitUntilCondition(
+            n -> n != null && isReady(n) && !hasLifecycleTaint(n),
+            NODE_TIMEOUT_SECONDS,
+            TimeUnit.SECONDS);
   }
 
   /** Makes the node's simulated kubelet report Ready=False and waits for it. */
@@ -130,7 +137,10 @@ public final class TestCluster {
     return waitForReady(name, false);
   }
 
-  /** Undoes {@link #makeNodeNotReady} and waits until the node is Ready. */
+  /**
+   * Undoes {@link #makeNodeNotReady} and waits until the node is Ready and the node lifecycle
+   * controller has removed its not-ready / unreachable taints.
+   */
   public Node makeNodeReady(String name) {
     client
         .nodes()
@@ -142,7 +152,27 @@ public final class TestCluster {
                     .removeFromLabels(NOT_READY_LABEL)
                     .endMetadata()
                     .build());
-    return waitForReady(name, true);
+    waitForReady(name, true);
+    return client
+        .nodes()
+        .withName(name)
+        .waitUntilCondition(
+            n -> n != null && isReady(n) && !hasLifecycleTaint(n),
+            NODE_TIMEOUT_SECONDS,
+            TimeUnit.SECONDS);
+  }
+
+  /**
+   * True when the node carries a not-ready or unreachable taint of the node lifecycle controller.
+   */
+  public static boolean hasLifecycleTaint(Node node) {
+    return node.getSpec() != null
+        && node.getSpec().getTaints() != null
+        && node.getSpec().getTaints().stream()
+            .anyMatch(
+                t ->
+                    "node.kubernetes.io/not-ready".equals(t.getKey())
+                        || "node.kubernetes.io/unreachable".equals(t.getKey()));
   }
 
   /** True when the node's Ready condition is True. */

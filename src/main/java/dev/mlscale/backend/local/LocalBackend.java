@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and GPUs, enforces memory limits the way Kubernetes does (OOMKilled, exit code 137), retries per
  * the spec, and registers saved models.
  */
-public final class LocalBackend implements AutoCloseable {
+public final class LocalBackend implements dev.mlscale.backend.Backend {
   public static final String TARGET = "local";
   private static final Duration SAMPLE_EVERY = Duration.ofMillis(50);
   private static final Duration KILL_GRACE = Duration.ofSeconds(5);
@@ -97,6 +97,7 @@ public final class LocalBackend implements AutoCloseable {
    * Checks what can be checked before anything runs, so that mistakes stop the command with exit
    * code 2 and leave nothing behind: resources that can never fit, a command not on PATH.
    */
+  @Override
   public void preflight(RunPlan plan) {
     pool.checkFits(plan.name(), plan.resources());
     if (plan.spec().setupOpt().isEmpty()) {
@@ -108,6 +109,7 @@ public final class LocalBackend implements AutoCloseable {
   }
 
   /** Records a new run; call before {@link #run} so its id can be shown at once. */
+  @Override
   public RunRecord create(RunPlan plan) {
     Path dir = home.runs().resolve(plan.runId());
     try {
@@ -140,6 +142,7 @@ public final class LocalBackend implements AutoCloseable {
   }
 
   /** Runs a created run to its end: waits for resources, prepares, runs and retries. */
+  @Override
   public RunOutcome run(RunPlan plan, RunListener listener) {
     String id = plan.runId();
     Path dir = home.runs().resolve(id);
@@ -293,6 +296,7 @@ public final class LocalBackend implements AutoCloseable {
   }
 
   /** Stops every run of this process (Ctrl-C). */
+  @Override
   public void cancelAll() {
     active.keySet().forEach(this::cancel);
   }

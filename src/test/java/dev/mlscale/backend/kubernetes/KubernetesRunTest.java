@@ -1,0 +1,310 @@
+package dev.mlscale.backend.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mlscale.cli.Context;
+import dev.mlscale.cli.Main;
+import dev.mlscale.testenv.ClusterTest;
+import dev.mlscale.testenv.TestCluster;
+import dev.mlscale.testenv.TestNamespace;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * mlscale run --target k8s against the real test cluster (API server, scheduler, Job controller;
+ * pods simulated by KWOK through the sim.mlscale.dev annotations).
+ */
+@ClusterTest
+class KubernetesRunTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path home;
+  @TempDir Path work;
+
+  record Result(int exit, String out, String err) {}
+
+  private Result mlscale(String... args) {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.put("MLSCALE_HOME", home.toString());
+    env.put("KUBECONFIG", TestCluster.get().kubeconfig().toString());
+    env.put("NO_COLOR", "1");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Context ctx = new Context(env, o, e, Clock.systemUTC())) {
+      code = Main.execute(ctx, args);
+    }
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private Path spec(String yaml) throws IOException {
+    Files.writeString(work.resolve("train.py"), "print('training')\n");
+    return Files.writeString(work.resolve("job.yaml"), yaml);
+  }
+
+  private JsonNode onlyRun() throws IOException {
+    JsonNode runs = JSON.readTree(mlscale("ls", "-o", "json").out());
+    assertThat(runs).hasSize(1);
+    return JSON.readTree(mlscale("status", runs.get(0).get("run").asText(), "-o", "json").out());
+  }
+
+  @Test
+  void basicJobRunsOnTheTrainCpuPoolAndReportsItsMetrics(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: basic
+            image: python:3.11-slim
+            command: [python, train.py]
+            args: ["${params.epochs}"]
+            params: {epochs: 3}
+            resources: {cpu: 500m, memory: 1Gi}
+            kubernetes:
+              node_pool: train-cpu
+              pod_annotations:
+                sim.mlscale.dev/duration: 1s
+                sim.mlscale.dev/message: '{"accuracy": 0.93, "loss": 0.2, "step": 3}'
+            """);
+    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("Running on node train-cpu-").contains("metrics: accuracy=0.93");
+    JsonNode s = onlyRun();
+    assertThat(s.get("state").asText()).isEqualTo("Succeeded");
+    assertThat(s.get("target").asText()).isEqualTo("kubernetes");
+    Pod pod =
+        ns.client()
+            .pods()
+            .withLabel("mlscale.dev/run", s.get("run").asText())
+            .list()
+            .getItems()
+            .get(0);
+    assertThat(pod.getSpec().getNodeName()).startsWith("train-cpu-");
+    assertThat(pod.getSpec().getContainers().get(0).getCommand())
+        .containsExactly("python", "train.py", "3");
+    // the params ConfigMap belongs to the Job, so deleting the Job deletes it too
+    assertThat(
+            ns.client()
+                .configMaps()
+                .withName(s.get("run").asText() + "-files")
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("Job"));
+  }
+
+  @Test
+  void oomKilledJobIsExplainedWithItsLimitAndTheFix(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: oom
+            image: python:3.11-slim
+            command: [python, train_oom.py]
+            resources: {cpu: 500m, memory: 3Gi}
+            kubernetes: {pod_annotations: {sim.mlscale.dev/oom: "true"}}
+            """);
+    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).isEqualTo(1);
+    JsonNode s = onlyRun();
+    assertThat(s.get("reason").asText()).isEqualTo("OOMKilled");
+    assertThat(s.get("exitCode").asInt()).isEqualTo(137);
+    assertThat(s.get("message").asText()).contains("memory limit of 3Gi").contains("on_oom");
+  }
+
+  @Test
+  void gpuJobLandsOnTheGpuPool(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: gpu
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {cpu: 1, memory: 2Gi, gpus: 1}
+            kubernetes: {gpu_product: NVIDIA-A100-SXM4-40GB}
+            """);
+    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("Running on node train-gpu-");
+  }
+
+  @Test
+  void unschedulableJobIsExplainedWithTheSchedulersReason(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: greedy
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {gpus: 8}
+            timeout: 5s
+            """);
+    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("Unschedulable: 0/").contains("Insufficient nvidia.com/gpu");
+    assertThat(onlyRun().get("reason").asText()).isEqualTo("DeadlineExceeded");
+  }
+
+  @Test
+  void failFastExitCodeFailsAtOnceThroughThePodFailurePolicy(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: usage
+            image: python:3.11-slim
+            command: [python, train.py]
+            retries: {limit: 3, fail_fast_exit_codes: [2]}
+            kubernetes: {pod_annotations: {sim.mlscale.dev/exit-code: "2"}}
+            """);
+    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).isEqualTo(1);
+    JsonNode s = onlyRun();
+    assertThat(s.get("reason").asText()).isEqualTo("PodFailurePolicy");
+    assertThat(s.get("message").asText()).contains("exited with code 2");
+    assertThat(
+            ns.client()
+                .pods()
+                .withLabel("mlscale.dev/run", s.get("run").asText())
+                .list()
+                .getItems())
+        .hasSize(1);
+  }
+
+  @Test
+  void modelStorageClaimIsMountedPerRun(TestNamespace ns) throws IOException {
+    ns.client()
+        .persistentVolumeClaims()
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("model-storage")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteMany")
+                .withStorageClassName("nfs-storage")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("10Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
+    ns.client()
+        .persistentVolumeClaims()
+        .withName("model-storage")
+        .waitUntilCondition(
+            c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()),
+            60,
+            TimeUnit.SECONDS);
+    Path spec =
+        spec(
+            """
+            name: saver
+            image: python:3.11-slim
+            command: [python, train.py]
+            outputs: {model: mnist}
+            """);
+    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    String run = onlyRun().get("run").asText();
+    Pod pod = ns.client().pods().withLabel("mlscale.dev/run", run).list().getItems().get(0);
+    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+        .anySatisfy(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/mlscale/output");
+              assertThat(m.getSubPath()).isEqualTo("models/mnist/" + run);
+            });
+  }
+
+  @Test
+  void missingNamespaceAndClaimAreUserErrorsThatCreateNothing(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: saver
+            image: python:3.11-slim
+            command: [python, train.py]
+            outputs: {model: mnist}
+            """);
+    Result noNs = mlscale("run", spec.toString(), "--target", "k8s", "-n", "no-such-ns");
+    assertThat(noNs.exit()).isEqualTo(2);
+    assertThat(noNs.err()).contains("namespace 'no-such-ns' does not exist");
+    Result noClaim = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(noClaim.exit()).isEqualTo(2);
+    assertThat(noClaim.err())
+        .contains("claim 'model-storage' does not exist in namespace " + ns.name());
+    assertThat(ns.client().batch().v1().jobs().list().getItems()).isEmpty();
+    assertThat(
+            ns.client()
+                .configMaps()
+                .withLabel("app.kubernetes.io/managed-by", "mlscale")
+                .list()
+                .getItems())
+        .isEmpty();
+  }
+
+  @Test
+  void renderedObjectsPassTheApiServersValidation(TestNamespace ns) {
+    for (String name : List.of("basic", "gpu")) {
+      Result r =
+          mlscale(
+              "render",
+              "src/test/resources/render/" + name + "/job.yaml",
+              "-n",
+              ns.name(),
+              "--server-dry-run");
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(r.err()).contains("accepts all 2 objects");
+    }
+    assertThat(ns.client().batch().v1().jobs().list().getItems()).isEmpty();
+  }
+
+  @Test
+  void unreachableApiServerIsAnEnvironmentError(@TempDir Path dir) throws IOException {
+    Path kubeconfig =
+        Files.writeString(
+            dir.resolve("config"),
+            """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: gone, context: {cluster: gone, user: u}}]
+        current-context: gone
+        """);
+    Path spec = spec("name: x\nimage: i\ncommand: [python, train.py]\n");
+    Result r =
+        mlscale("run", spec.toString(), "--target", "k8s", "--kubeconfig", kubeconfig.toString());
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err()).contains("cannot reach the API server").contains("context gone");
+    Result badContext =
+        mlscale(
+            "run",
+            spec.toString(),
+            "--target",
+            "k8s",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--context",
+            "nope");
+    assertThat(badContext.exit()).isEqualTo(2);
+    assertThat(badContext.err()).contains("context 'nope'");
+  }
+}

@@ -82,12 +82,6 @@ kubectl label nodes -l sim.mlscale.dev/not-ready sim.mlscale.dev/not-ready- >/de
 kubectl wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null
 # New namespaces need their default ServiceAccount before pods can be created in them;
 # the service account controller is running once "default" has one.
-until kubectl get serviceaccount default -n default >/dev/null 2>&1; do
-  if (( $(date +%s) - t0 > 300 )); then
-    log "timed out waiting for the default ServiceAccount"
-    exit 1
-  fi
-  sleep 1
-done
+kubectl wait --for=create serviceaccount/default -n default --timeout=120s >/dev/null
 log "cluster ${TESTENV_CLUSTER} ready in $(( $(date +%s) - t0 ))s: $(kubectl get nodes --no-headers | wc -l) nodes, kubeconfig ${TESTENV_KUBECONFIG}"
 printf '%s\n' "${TESTENV_KUBECONFIG}"

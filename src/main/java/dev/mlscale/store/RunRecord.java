@@ -29,6 +29,35 @@ public record RunRecord(
     int attempts,
     String model) {
 
+  /** A run just created by this process, not started yet. */
+  public static RunRecord pending(
+      String id,
+      String name,
+      String target,
+      String specFile,
+      Instant createdAt,
+      String runDir,
+      Map<String, Object> params) {
+    return new RunRecord(
+        id,
+        name,
+        target,
+        specFile,
+        RunState.PENDING,
+        null,
+        null,
+        null,
+        createdAt,
+        null,
+        null,
+        runDir,
+        params,
+        ProcessHandle.current().pid(),
+        null,
+        0,
+        null);
+  }
+
   public Optional<Duration> duration(Instant now) {
     if (startedAt == null) {
       return Optional.empty();

@@ -11,29 +11,29 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Runs the real CLI in-process against a throwaway MLSCALE_HOME and captures what it prints. */
-final class CliHarness {
+public final class CliHarness {
   final Path home;
   final Map<String, String> env;
 
-  CliHarness(Path home) {
+  public CliHarness(Path home) {
     this.home = home;
     this.env = new HashMap<>(System.getenv());
     env.put("MLSCALE_HOME", home.toString());
     env.put("NO_COLOR", "1");
   }
 
-  CliHarness with(String key, String value) {
+  public CliHarness with(String key, String value) {
     env.put(key, value);
     return this;
   }
 
-  record Result(int exit, String out, String err) {
-    String all() {
+  public record Result(int exit, String out, String err) {
+    public String all() {
       return out + err;
     }
   }
 
-  Result run(String... args) {
+  public Result run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;

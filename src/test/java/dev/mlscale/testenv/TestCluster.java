@@ -216,7 +216,7 @@ public final class TestCluster {
         .endMetadata()
         .withNewSpec()
         .withTaints(
-            node.getSpec() == null
+            node.getSpec() == null || node.getSpec().getTaints() == null
                 ? List.of()
                 : node.getSpec().getTaints().stream()
                     .filter(t -> !t.getKey().startsWith("node.kubernetes.io/"))

@@ -126,24 +126,14 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
   @Override
   public RunRecord create(RunPlan plan) {
     RunRecord r =
-        new RunRecord(
+        RunRecord.pending(
             plan.runId(),
             plan.name(),
             TARGET,
             plan.specFile().toString(),
-            RunState.PENDING,
-            null,
-            null,
-            null,
             clock.instant(),
-            null,
-            null,
             cluster.namespace() + "/" + plan.runId(),
-            plan.spec().params(),
-            ProcessHandle.current().pid(),
-            null,
-            0,
-            null);
+            plan.spec().params());
     runs.create(r);
     return r;
   }

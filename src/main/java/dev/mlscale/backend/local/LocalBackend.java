@@ -119,24 +119,14 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       throw new EnvironmentError("cannot create the run directory " + dir + ": " + e.getMessage());
     }
     RunRecord r =
-        new RunRecord(
+        RunRecord.pending(
             plan.runId(),
             plan.name(),
             TARGET,
             plan.specFile().toString(),
-            RunState.PENDING,
-            null,
-            null,
-            null,
             clock.instant(),
-            null,
-            null,
             dir.toString(),
-            plan.spec().params(),
-            ProcessHandle.current().pid(),
-            null,
-            0,
-            null);
+            plan.spec().params());
     runs.create(r);
     return r;
   }

@@ -4,24 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mlscale.cli.Context;
-import dev.mlscale.cli.Main;
+import dev.mlscale.cli.CliHarness;
 import dev.mlscale.testenv.ClusterTest;
 import dev.mlscale.testenv.TestCluster;
 import dev.mlscale.testenv.TestNamespace;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,23 +29,10 @@ class KubernetesRunTest {
   @TempDir Path home;
   @TempDir Path work;
 
-  record Result(int exit, String out, String err) {}
-
-  private Result mlscale(String... args) {
-    Map<String, String> env = new HashMap<>(System.getenv());
-    env.put("MLSCALE_HOME", home.toString());
-    env.put("KUBECONFIG", TestCluster.get().kubeconfig().toString());
-    env.put("NO_COLOR", "1");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        Context ctx = new Context(env, o, e, Clock.systemUTC())) {
-      code = Main.execute(ctx, args);
-    }
-    return new Result(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private CliHarness.Result mlscale(String... args) {
+    return new CliHarness(home)
+        .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+        .run(args);
   }
 
   private Path spec(String yaml) throws IOException {
@@ -83,7 +63,7 @@ class KubernetesRunTest {
                 sim.mlscale.dev/duration: 1s
                 sim.mlscale.dev/message: '{"accuracy": 0.93, "loss": 0.2, "step": 3}'
             """);
-    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err()).contains("Running on node train-cpu-").contains("metrics: accuracy=0.93");
     JsonNode s = onlyRun();
@@ -122,7 +102,7 @@ class KubernetesRunTest {
             resources: {cpu: 500m, memory: 3Gi}
             kubernetes: {pod_annotations: {sim.mlscale.dev/oom: "true"}}
             """);
-    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).isEqualTo(1);
     JsonNode s = onlyRun();
     assertThat(s.get("reason").asText()).isEqualTo("OOMKilled");
@@ -141,7 +121,7 @@ class KubernetesRunTest {
             resources: {cpu: 1, memory: 2Gi, gpus: 1}
             kubernetes: {gpu_product: NVIDIA-A100-SXM4-40GB}
             """);
-    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err()).contains("Running on node train-gpu-");
   }
@@ -157,7 +137,7 @@ class KubernetesRunTest {
             resources: {gpus: 8}
             timeout: 5s
             """);
-    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("Unschedulable: 0/").contains("Insufficient nvidia.com/gpu");
     assertThat(onlyRun().get("reason").asText()).isEqualTo("DeadlineExceeded");
@@ -174,7 +154,7 @@ class KubernetesRunTest {
             retries: {limit: 3, fail_fast_exit_codes: [2]}
             kubernetes: {pod_annotations: {sim.mlscale.dev/exit-code: "2"}}
             """);
-    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).isEqualTo(1);
     JsonNode s = onlyRun();
     assertThat(s.get("reason").asText()).isEqualTo("PodFailurePolicy");
@@ -221,7 +201,7 @@ class KubernetesRunTest {
             command: [python, train.py]
             outputs: {model: mnist}
             """);
-    Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).as(r.err()).isZero();
     String run = onlyRun().get("run").asText();
     Pod pod = ns.client().pods().withLabel("mlscale.dev/run", run).list().getItems().get(0);
@@ -243,10 +223,10 @@ class KubernetesRunTest {
             command: [python, train.py]
             outputs: {model: mnist}
             """);
-    Result noNs = mlscale("run", spec.toString(), "--target", "k8s", "-n", "no-such-ns");
+    CliHarness.Result noNs = mlscale("run", spec.toString(), "--target", "k8s", "-n", "no-such-ns");
     assertThat(noNs.exit()).isEqualTo(2);
     assertThat(noNs.err()).contains("namespace 'no-such-ns' does not exist");
-    Result noClaim = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    CliHarness.Result noClaim = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(noClaim.exit()).isEqualTo(2);
     assertThat(noClaim.err())
         .contains("claim 'model-storage' does not exist in namespace " + ns.name());
@@ -263,7 +243,7 @@ class KubernetesRunTest {
   @Test
   void renderedObjectsPassTheApiServersValidation(TestNamespace ns) {
     for (String name : List.of("basic", "gpu")) {
-      Result r =
+      CliHarness.Result r =
           mlscale(
               "render",
               "src/test/resources/render/" + name + "/job.yaml",
@@ -290,11 +270,11 @@ class KubernetesRunTest {
         current-context: gone
         """);
     Path spec = spec("name: x\nimage: i\ncommand: [python, train.py]\n");
-    Result r =
+    CliHarness.Result r =
         mlscale("run", spec.toString(), "--target", "k8s", "--kubeconfig", kubeconfig.toString());
     assertThat(r.exit()).isEqualTo(3);
     assertThat(r.err()).contains("cannot reach the API server").contains("context gone");
-    Result badContext =
+    CliHarness.Result badContext =
         mlscale(
             "run",
             spec.toString(),

@@ -27,7 +27,11 @@ def main():
     parser.add_argument("--alpha", type=float, default=1e-4)
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--waste-mb", type=int, default=0, help="hold this much memory, like a leaky job (step 3)"
+    )
     args = parser.parse_args()
+    wasted = [bytearray(b"x") * (1024 * 1024) for _ in range(args.waste_mb)]
     extra = params()
     lr = float(extra.get("learning_rate", 0.001))
 
@@ -61,6 +65,7 @@ def main():
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump({"epochs": args.epochs, "activation": args.activation, "alpha": args.alpha}, f)
     print("saved model to %s" % out)
+    del wasted
 
 
 if __name__ == "__main__":

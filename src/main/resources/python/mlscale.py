@@ -93,5 +93,30 @@ def _fmt(value):
     return ("%.6g" % value) if not float(value).is_integer() else str(int(value))
 
 
+def _run_row():
+    """Starts one row of an Indexed Job: `python3 -m mlscale row` (mlscale renders this command).
+
+    Reads the row JOB_COMPLETION_INDEX from rows.json, writes its params to a file, and replaces
+    this process with the row's command (no shell)."""
+    import tempfile
+
+    index = int(os.environ["JOB_COMPLETION_INDEX"])
+    rows_file = os.environ.get("MLSCALE_ROWS_FILE", "/etc/mlscale/files/rows.json")
+    with open(rows_file, encoding="utf-8") as f:
+        rows = json.load(f)
+    if index >= len(rows):
+        sys.exit("mlscale: row %d does not exist in %s (%d rows)" % (index, rows_file, len(rows)))
+    row = rows[index]
+    fd, params_path = tempfile.mkstemp(prefix="mlscale-params-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(row["params"], f)
+    env = dict(os.environ)
+    env.update(MLSCALE_PARAMS_FILE=params_path, MLSCALE_RUN_ID=row["run"], MLSCALE_ROW=str(index))
+    print("mlscale: row %d (%s): %s" % (index, row["run"], " ".join(row["argv"])), flush=True)
+    os.execvpe(row["argv"][0], row["argv"], env)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["row"]:
+        _run_row()
     sys.exit("mlscale.py is a library: from mlscale import report")

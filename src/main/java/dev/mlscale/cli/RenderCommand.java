@@ -4,7 +4,7 @@ import dev.mlscale.backend.kubernetes.ClusterConnection;
 import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.backend.local.PythonHelper;
 import dev.mlscale.plan.Planner;
-import dev.mlscale.plan.RunPlan;
+import dev.mlscale.plan.Submission;
 import dev.mlscale.render.CodeArchive;
 import dev.mlscale.render.JobRenderer;
 import dev.mlscale.render.Manifests;
@@ -44,6 +44,12 @@ final class RenderCommand implements Callable<Integer> {
               + " created).")
   boolean serverDryRun;
 
+  @Option(
+      names = "--param-grid",
+      paramLabel = "NAME=V1,V2",
+      description = "Render one Indexed Job over every combination of these values.")
+  List<String> paramGrid = new ArrayList<>();
+
   @Option(names = "--run-id", description = "Use this run id instead of a new random one.")
   String runId;
 
@@ -60,14 +66,22 @@ final class RenderCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobSpec job = new SpecLoader().loadJob(spec, overrides);
-    RunPlan plan = Planner.plan(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
+    if (!paramGrid.isEmpty()) {
+      job = job.withRows(Planner.grid(paramGrid));
+    }
+    Submission submission =
+        Planner.submission(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
     String ns =
         cluster.namespace != null
             ? cluster.namespace
             : job.kubernetes().namespace() != null ? job.kubernetes().namespace() : "default";
     var rendered =
         JobRenderer.render(
-            new RenderInput(plan, ns, CodeArchive.of(plan.workdir()), PythonHelper.source()));
+            RenderInput.of(
+                submission,
+                ns,
+                CodeArchive.of(submission.runs().get(0).workdir()),
+                PythonHelper.source()));
     if (serverDryRun) {
       var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
       try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {

@@ -9,6 +9,7 @@ import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
+import dev.mlscale.plan.Submission;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunState;
@@ -56,6 +57,14 @@ final class RunCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
+      names = "--param-grid",
+      paramLabel = "NAME=V1,V2",
+      description =
+          "Run every combination of these values, one row each (replaces the spec's"
+              + " rows), e.g. --param-grid lr=0.1,0.01 --param-grid activation=relu,tanh.")
+  List<String> paramGrid = new ArrayList<>();
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "Do not stream the jobs' output; print only states and the result.")
   boolean quiet;
@@ -73,30 +82,34 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     SpecLoader loader = new SpecLoader();
-    List<RunPlan> plans = new ArrayList<>();
+    List<Submission> submissions = new ArrayList<>();
     for (Path file : specs) {
       JobSpec spec = loader.loadJob(file, overrides);
-      plans.add(Planner.plan(Planner.newRunId(spec.name()), spec, file));
+      if (!paramGrid.isEmpty()) {
+        spec = spec.withRows(Planner.grid(paramGrid));
+      }
+      submissions.add(Planner.submission(Planner.newRunId(spec.name()), spec, file));
     }
+    int runCount = submissions.stream().mapToInt(s -> s.runs().size()).sum();
     try (Backend backend = backend()) {
-      plans.forEach(backend::preflight);
-      plans.forEach(backend::create);
+      submissions.forEach(backend::preflight);
+      submissions.forEach(backend::create);
       Printer printer =
-          new Printer(ctx, plans.size() > 1, quiet, target.equals(LocalBackend.TARGET));
-      for (RunPlan p : plans) {
-        printer.announce(p);
+          new Printer(ctx, runCount > 1, quiet, target.equals(LocalBackend.TARGET), runCount);
+      for (Submission s : submissions) {
+        s.runs().forEach(printer::announce);
       }
       Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
       Runtime.getRuntime().addShutdownHook(hook);
       List<RunOutcome> outcomes = new ArrayList<>();
-      ExecutorService pool = Executors.newFixedThreadPool(plans.size());
+      ExecutorService pool = Executors.newFixedThreadPool(submissions.size());
       try {
-        List<Future<RunOutcome>> futures = new ArrayList<>();
-        for (RunPlan p : plans) {
-          futures.add(pool.submit(() -> backend.run(p, printer)));
+        List<Future<List<RunOutcome>>> futures = new ArrayList<>();
+        for (Submission s : submissions) {
+          futures.add(pool.submit(() -> backend.run(s, printer)));
         }
-        for (Future<RunOutcome> f : futures) {
-          outcomes.add(f.get());
+        for (Future<List<RunOutcome>> f : futures) {
+          outcomes.addAll(f.get());
         }
       } catch (ExecutionException e) {
         if (e.getCause() instanceof RuntimeException re) {
@@ -167,15 +180,19 @@ final class RunCommand implements Callable<Integer> {
     private final boolean prefix;
     private final boolean quiet;
     private final boolean local;
+    private final int total;
+    private final Map<String, RunState> states = new LinkedHashMap<>();
 
-    Printer(Context ctx, boolean prefix, boolean quiet, boolean local) {
+    Printer(Context ctx, boolean prefix, boolean quiet, boolean local, int total) {
       this.ctx = ctx;
       this.prefix = prefix;
       this.quiet = quiet;
       this.local = local;
+      this.total = total;
     }
 
     void announce(RunPlan p) {
+      states.put(p.runId(), RunState.PENDING);
       ctx.err()
           .println(
               ctx.style().bold("▶ " + p.runId())
@@ -196,6 +213,12 @@ final class RunCommand implements Callable<Integer> {
             default -> "●";
           };
       ctx.err().println(mark + " " + runId + "  " + state.display() + ": " + msg);
+      if (total > 1 && states.containsKey(runId)) {
+        states.put(runId, state);
+        if (state.isFinal()) {
+          ctx.err().println(progress());
+        }
+      }
     }
 
     @Override
@@ -212,6 +235,30 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public void metrics(String runId, String name, List<Metric> metrics) {}
+
+    /** A progress bar over all runs: [#####-----] 5/10 done, 4 succeeded, 1 failed, 3 running. */
+    String progress() {
+      long done = states.values().stream().filter(RunState::isFinal).count();
+      long ok = states.values().stream().filter(s -> s == RunState.SUCCEEDED).count();
+      long failed = states.values().stream().filter(s -> s == RunState.FAILED).count();
+      long running = states.values().stream().filter(s -> s == RunState.RUNNING).count();
+      int width = 20;
+      int filled = (int) (done * width / Math.max(1, total));
+      return "["
+          + "#".repeat(filled)
+          + "-".repeat(width - filled)
+          + "] "
+          + done
+          + "/"
+          + total
+          + " done, "
+          + ok
+          + " succeeded, "
+          + failed
+          + " failed, "
+          + running
+          + " running";
+    }
 
     void summary(List<RunOutcome> outcomes) {
       Style s = ctx.style();

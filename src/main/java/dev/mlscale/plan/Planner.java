@@ -39,6 +39,59 @@ public final class Planner {
     return sb.toString();
   }
 
+  /** One run, or one run per row of {@code spec.rows()}: run ids ID-r0, ID-r1, ... */
+  public static Submission submission(String id, JobSpec spec, Path specFile) {
+    if (spec.rows().isEmpty()) {
+      return new Submission(id, spec, List.of(plan(id, spec, specFile)), false, 1);
+    }
+    List<RunPlan> runs = new ArrayList<>();
+    for (int i = 0; i < spec.rows().size(); i++) {
+      runs.add(plan(id + "-r" + i, spec.forRow(spec.rows().get(i)), specFile));
+    }
+    int parallelism = spec.parallelism() == null ? runs.size() : spec.parallelism();
+    return new Submission(id, spec, runs, true, Math.min(parallelism, runs.size()));
+  }
+
+  /**
+   * The rows of {@code --param-grid}: every combination of the given values, e.g. {@code
+   * lr=0.1,0.01} and {@code act=relu,tanh} give four rows. Values are read as YAML scalars.
+   */
+  public static List<Map<String, Object>> grid(List<String> axes) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    rows.add(new LinkedHashMap<>());
+    for (String axis : axes) {
+      int eq = axis.indexOf('=');
+      if (eq <= 0 || eq == axis.length() - 1) {
+        throw new UserError(
+            "--param-grid '"
+                + axis
+                + "' must look like name=v1,v2,..., e.g."
+                + " --param-grid lr=0.1,0.01");
+      }
+      String key = axis.substring(0, eq).trim();
+      List<Map<String, Object>> next = new ArrayList<>();
+      for (Map<String, Object> row : rows) {
+        for (String raw : axis.substring(eq + 1).split(",")) {
+          Map<String, Object> r = new LinkedHashMap<>(row);
+          r.put(key, scalar(raw.trim()));
+          next.add(r);
+        }
+      }
+      rows = next;
+    }
+    return rows;
+  }
+
+  private static Object scalar(String raw) {
+    try {
+      Object v =
+          new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readValue(raw, Object.class);
+      return v == null ? raw : v;
+    } catch (JsonProcessingException e) {
+      return raw;
+    }
+  }
+
   public static RunPlan plan(String runId, JobSpec spec, Path specFile) {
     Path base = specFile.toAbsolutePath().getParent();
     Path workdir = base.resolve(spec.workdir()).normalize();

@@ -42,7 +42,7 @@ public final class JobRenderer {
     for (PodSteps.Step step : PodSteps.all()) {
       parts = step.apply(parts, in);
     }
-    Map<String, String> labels = new LinkedHashMap<>(labels(plan));
+    Map<String, String> labels = new LinkedHashMap<>(labels(in.runId(), plan.name()));
     labels.put(Labels.ATTEMPT, Integer.toString(in.attempt()));
     Retries retries = plan.spec().retries();
     var spec =
@@ -51,13 +51,17 @@ public final class JobRenderer {
             .withName(in.jobName())
             .withNamespace(in.namespace())
             .withLabels(labels)
-            .withAnnotations(annotations(plan))
+            .withAnnotations(annotations(in))
             .endMetadata()
             .withNewSpec()
-            .withBackoffLimit(retries.limit())
+            .withBackoffLimit(in.rowsOpt().isPresent() ? null : retries.limit())
+            .withBackoffLimitPerIndex(in.rowsOpt().isPresent() ? retries.limit() : null)
+            .withCompletionMode(in.rowsOpt().isPresent() ? "Indexed" : null)
+            .withCompletions(in.rowsOpt().map(r -> r.runs().size()).orElse(null))
+            .withParallelism(in.rowsOpt().map(r -> r.parallelism()).orElse(null))
             .withTtlSecondsAfterFinished((int) plan.spec().kubernetes().ttl().seconds())
             .withActiveDeadlineSeconds(plan.spec().timeoutOpt().map(t -> t.seconds()).orElse(null));
-    List<PodFailurePolicyRule> rules = failureRules(retries);
+    List<PodFailurePolicyRule> rules = failureRules(retries, in.rowsOpt().isPresent());
     if (!rules.isEmpty()) {
       spec = spec.withNewPodFailurePolicy().withRules(rules).endPodFailurePolicy();
     }
@@ -93,12 +97,12 @@ public final class JobRenderer {
    * preemption, a lost node) are retried without counting against {@code backoffLimit} when the
    * spec retries them.
    */
-  static List<PodFailurePolicyRule> failureRules(Retries retries) {
+  static List<PodFailurePolicyRule> failureRules(Retries retries, boolean indexed) {
     List<PodFailurePolicyRule> rules = new ArrayList<>();
     if (!retries.failFastExitCodes().isEmpty()) {
       rules.add(
           new PodFailurePolicyRuleBuilder()
-              .withAction("FailJob")
+              .withAction(indexed ? "FailIndex" : "FailJob")
               .withNewOnExitCodes()
               .withContainerName(PodSteps.MAIN)
               .withOperator("In")
@@ -119,18 +123,25 @@ public final class JobRenderer {
     return rules;
   }
 
-  static Map<String, String> labels(RunPlan plan) {
+  static Map<String, String> labels(String runId, String name) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(Labels.MANAGED_BY, Labels.MLSCALE);
-    labels.put(Labels.RUN, plan.runId());
-    labels.put(Labels.JOB_NAME, plan.name());
+    labels.put(Labels.RUN, runId);
+    labels.put(Labels.JOB_NAME, name);
     return labels;
   }
 
-  private static Map<String, String> annotations(RunPlan plan) {
+  private static Map<String, String> annotations(RenderInput in) {
+    RunPlan plan = in.plan();
     Map<String, String> a = new LinkedHashMap<>();
     try {
-      a.put(Labels.PARAMS, JSON.writeValueAsString(plan.spec().params()));
+      a.put(
+          Labels.PARAMS,
+          JSON.writeValueAsString(
+              in.rowsOpt().map(r -> r.spec().params()).orElse(plan.spec().params())));
+      if (in.rowsOpt().isPresent()) {
+        a.put(Labels.ROWS, Integer.toString(in.rows().runs().size()));
+      }
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

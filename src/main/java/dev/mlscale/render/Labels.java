@@ -9,6 +9,7 @@ public final class Labels {
   public static final String ATTEMPT = "mlscale.dev/attempt";
   public static final String PARAMS = "mlscale.dev/params";
   public static final String SPEC_FILE = "mlscale.dev/spec-file";
+  public static final String ROWS = "mlscale.dev/rows";
   public static final String MODEL = "mlscale.dev/model";
 
   private Labels() {}

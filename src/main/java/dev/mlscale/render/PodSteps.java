@@ -30,6 +30,13 @@ final class PodSteps {
   static final String GPU = "nvidia.com/gpu";
   static final String GPU_PRODUCT = "nvidia.com/gpu.product";
 
+  /**
+   * For rows, the container starts the helper, which reads its row (by {@code
+   * JOB_COMPLETION_INDEX}) from rows.json, writes the row's params file and execs the row's
+   * argument vector: no shell, and one pod template serves every row.
+   */
+  static final List<String> ROW_LAUNCHER = List.of("python3", "-m", "mlscale", "row");
+
   private PodSteps() {}
 
   interface Step {
@@ -51,7 +58,11 @@ final class PodSteps {
     RunPlan plan = in.plan();
     List<EnvVar> env = new ArrayList<>();
     Map<String, String> vars = new LinkedHashMap<>();
-    vars.put("MLSCALE_RUN_ID", plan.runId());
+    if (in.rowsOpt().isPresent()) {
+      vars.put("MLSCALE_GROUP", in.runId());
+    } else {
+      vars.put("MLSCALE_RUN_ID", plan.runId());
+    }
     vars.put("PYTHONUNBUFFERED", "1");
     vars.put("MLSCALE_TERMINATION_LOG", "/dev/termination-log");
     vars.putAll(new java.util.TreeMap<>(plan.env()));
@@ -60,7 +71,7 @@ final class PodSteps {
         c ->
             new ContainerBuilder(c)
                 .withImage(plan.spec().image())
-                .withCommand(plan.argv())
+                .withCommand(in.rowsOpt().isPresent() ? ROW_LAUNCHER : plan.argv())
                 .withWorkingDir(WORKSPACE)
                 .addAllToEnv(env)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
@@ -79,10 +90,11 @@ final class PodSteps {
             .withNewMetadata()
             .withName(name)
             .withNamespace(in.namespace())
-            .withLabels(JobRenderer.labels(in.plan()))
+            .withLabels(JobRenderer.labels(in.runId(), in.plan().name()))
             .endMetadata()
             .withImmutable(true)
             .addToData("params.json", in.plan().paramsJson())
+            .addToData(in.rowsOpt().map(PodSteps::rowsJson).orElse(Map.of()))
             .addToData("mlscale.py", new String(in.helperSource(), StandardCharsets.UTF_8))
             .addToBinaryData("code.tar.gz", Base64.getEncoder().encodeToString(in.code().bytes()))
             .build();
@@ -145,6 +157,25 @@ final class PodSteps {
                     .withMountPath(WORKSPACE)
                     .endVolumeMount()
                     .build());
+  }
+
+  /** The rows' runs, argument vectors and params, by index: read by the row launcher. */
+  static Map<String, String> rowsJson(dev.mlscale.plan.Submission s) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (var run : s.runs()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("run", run.runId());
+      row.put("argv", run.argv());
+      row.put("params", run.spec().params());
+      rows.add(row);
+    }
+    try {
+      return Map.of(
+          "rows.json",
+          new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(rows) + "\n");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** CPU and memory: requested as asked; memory is also the limit, as it is locally. */
@@ -240,7 +271,12 @@ final class PodSteps {
                     .addNewVolumeMount()
                     .withName("model-storage")
                     .withMountPath(OUTPUT)
-                    .withSubPath("models/" + model + "/" + in.plan().runId())
+                    .withSubPath(
+                        in.rowsOpt().isPresent() ? null : "models/" + model + "/" + in.jobName())
+                    .withSubPathExpr(
+                        in.rowsOpt().isPresent()
+                            ? "models/" + model + "/" + in.jobName() + "-r$(JOB_COMPLETION_INDEX)"
+                            : null)
                     .endVolumeMount()
                     .build());
   }

@@ -1,21 +1,46 @@
 package dev.mlscale.render;
 
 import dev.mlscale.plan.RunPlan;
+import dev.mlscale.plan.Submission;
+import java.util.Optional;
 
 /**
  * Everything rendering needs; rendering itself reads nothing else.
  *
+ * @param plan the run to render; for rows, the first row, whose image, resources and environment
+ *     all rows share
+ * @param rows the submission when it has parameter rows: then ONE Indexed Job runs them all
  * @param attempt 1 for the first try; later tries (after OOMKilled with on_oom) are Jobs of their
  *     own named RUN-aN
  */
 public record RenderInput(
-    RunPlan plan, String namespace, CodeArchive code, byte[] helperSource, int attempt) {
+    RunPlan plan,
+    String namespace,
+    CodeArchive code,
+    byte[] helperSource,
+    int attempt,
+    Submission rows) {
   public RenderInput(RunPlan plan, String namespace, CodeArchive code, byte[] helperSource) {
-    this(plan, namespace, code, helperSource, 1);
+    this(plan, namespace, code, helperSource, 1, null);
+  }
+
+  /** Renders a whole submission: a single Job, or an Indexed Job for its rows. */
+  public static RenderInput of(
+      Submission s, String namespace, CodeArchive code, byte[] helperSource) {
+    return new RenderInput(s.runs().get(0), namespace, code, helperSource, 1, s.rows() ? s : null);
+  }
+
+  public Optional<Submission> rowsOpt() {
+    return Optional.ofNullable(rows);
+  }
+
+  /** The run id the objects carry: the submission's for rows, else the run's. */
+  public String runId() {
+    return rows == null ? plan.runId() : rows.id();
   }
 
   /** The name of this attempt's Job. */
   public String jobName() {
-    return attempt == 1 ? plan.runId() : plan.runId() + "-a" + attempt;
+    return attempt == 1 ? runId() : runId() + "-a" + attempt;
   }
 }

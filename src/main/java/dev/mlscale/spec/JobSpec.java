@@ -24,7 +24,9 @@ public record JobSpec(
     OnOom onOom,
     DurationValue timeout,
     Outputs outputs,
-    KubernetesOptions kubernetes) {
+    KubernetesOptions kubernetes,
+    List<Map<String, Object>> rows,
+    Integer parallelism) {
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -49,6 +51,11 @@ public record JobSpec(
     retries = retries == null ? Retries.NONE : retries;
     command = List.copyOf(command);
     kubernetes = kubernetes == null ? KubernetesOptions.DEFAULT : kubernetes;
+    rows = rows == null ? List.of() : rows.stream().map(JobSpec::unmodifiable).toList();
+    SpecFieldException.check(
+        parallelism == null || parallelism >= 1,
+        "parallelism",
+        "parallelism must be 1 or more, got " + parallelism);
     if (onOom != null) {
       SpecFieldException.check(
           resources.memory() != null,
@@ -59,6 +66,50 @@ public record JobSpec(
 
   private static <V> Map<String, V> unmodifiable(Map<String, V> map) {
     return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  /** This spec with {@code row} merged over its params, and no rows of its own. */
+  public JobSpec forRow(Map<String, Object> row) {
+    Map<String, Object> merged = new LinkedHashMap<>(params);
+    merged.putAll(row);
+    return new JobSpec(
+        name,
+        image,
+        workdir,
+        command,
+        args,
+        setup,
+        env,
+        merged,
+        resources,
+        retries,
+        onOom,
+        timeout,
+        outputs,
+        kubernetes,
+        null,
+        null);
+  }
+
+  /** This spec with other rows (from --param-grid). */
+  public JobSpec withRows(List<Map<String, Object>> newRows) {
+    return new JobSpec(
+        name,
+        image,
+        workdir,
+        command,
+        args,
+        setup,
+        env,
+        params,
+        resources,
+        retries,
+        onOom,
+        timeout,
+        outputs,
+        kubernetes,
+        newRows,
+        parallelism);
   }
 
   public Optional<Outputs> outputsOpt() {

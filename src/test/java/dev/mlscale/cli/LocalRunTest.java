@@ -331,4 +331,48 @@ class LocalRunTest {
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.out()).contains("0.0001 [64, 32] ['0.0001', '--act=tanh']");
   }
+
+  @Test
+  void workshopMultiJobRunsEveryRowAndOnlyTheLeakyRowDies() throws Exception {
+    Path spec = CliHarness.repo().resolve("examples/multi/job.yaml");
+    CliHarness.Result r = cli.run("run", spec.toString(), "-q", "--set", "params.epochs=3");
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(r.err()).contains("[####################] 4/4 done, 3 succeeded, 1 failed");
+    JsonNode runs = JSON.readTree(cli.run("ls", "-o", "json").out());
+    assertThat(runs).hasSize(4);
+    for (JsonNode run : runs) {
+      boolean leaky = run.get("params").get("waste_mb").asInt() > 0;
+      assertThat(run.get("state").asText()).isEqualTo(leaky ? "Failed" : "Succeeded");
+      assertThat(run.get("reason").asText()).isEqualTo(leaky ? "OOMKilled" : "Completed");
+    }
+    assertThat(JSON.readTree(cli.run("models", "ls", "digits-multi", "-o", "json").out()))
+        .hasSize(3);
+  }
+
+  @Test
+  void paramGridRunsEveryCombination() throws Exception {
+    Path spec =
+        CliHarness.write(
+            work,
+            "job.yaml",
+            """
+            name: grid
+            command: [python3, -c, "import sys; print('row', *sys.argv[1:])"]
+            args: ["${params.lr}", "${params.act}"]
+            params: {lr: 1, act: x}
+            """);
+    CliHarness.Result r =
+        cli.run(
+            "run", spec.toString(), "--param-grid", "lr=0.1,0.01", "--param-grid", "act=relu,tanh");
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out())
+        .contains("row 0.1 relu")
+        .contains("row 0.1 tanh")
+        .contains("row 0.01 relu")
+        .contains("row 0.01 tanh");
+    assertThat(JSON.readTree(cli.run("ls", "-o", "json").out())).hasSize(4);
+    CliHarness.Result bad = cli.run("run", spec.toString(), "--param-grid", "lr");
+    assertThat(bad.exit()).isEqualTo(2);
+    assertThat(bad.err()).contains("--param-grid 'lr' must look like name=v1,v2");
+  }
 }

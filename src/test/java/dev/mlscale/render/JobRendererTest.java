@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mlscale.error.UserError;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
+import dev.mlscale.plan.Submission;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -34,12 +35,13 @@ class JobRendererTest {
   static JobRenderer.Rendered render(String name) {
     Path file = RESOURCES.resolve("render").resolve(name).resolve("job.yaml");
     JobSpec spec = new SpecLoader().loadJob(file, List.of());
-    RunPlan plan = Planner.plan(name + "-abcde", spec, file);
-    return JobRenderer.render(new RenderInput(plan, "ml", CodeArchive.of(plan.workdir()), HELPER));
+    Submission s = Planner.submission(name + "-abcde", spec, file);
+    return JobRenderer.render(
+        RenderInput.of(s, "ml", CodeArchive.of(s.runs().get(0).workdir()), HELPER));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"basic", "gpu"})
+  @ValueSource(strings = {"basic", "gpu", "rows"})
   void rendersExactlyTheGoldenObjects(String name) throws IOException {
     String actual = Manifests.yaml(render(name).objects());
     Path golden = RESOURCES.resolve("golden").resolve(name + ".yaml");
@@ -47,6 +49,29 @@ class JobRendererTest {
       Files.writeString(golden, actual);
     }
     assertThat(actual).isEqualTo(Files.readString(golden));
+  }
+
+  @Test
+  void rowsBecomeOneIndexedJobWhosePodsReadTheirRow() {
+    Job job = render("rows").job();
+    assertThat(job.getSpec().getCompletionMode()).isEqualTo("Indexed");
+    assertThat(job.getSpec().getCompletions()).isEqualTo(3);
+    assertThat(job.getSpec().getParallelism()).isEqualTo(2);
+    assertThat(job.getSpec().getBackoffLimitPerIndex()).isEqualTo(1);
+    assertThat(job.getSpec().getBackoffLimit()).isNull();
+    assertThat(job.getSpec().getPodFailurePolicy().getRules().get(0).getAction())
+        .isEqualTo("FailIndex");
+    var main = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(main.getCommand()).containsExactly("python3", "-m", "mlscale", "row");
+    assertThat(main.getVolumeMounts())
+        .anySatisfy(
+            m ->
+                assertThat(m.getSubPathExpr())
+                    .isEqualTo("models/mnist/rows-abcde-r$(JOB_COMPLETION_INDEX)"));
+    ConfigMap cm = (ConfigMap) render("rows").objects().get(0);
+    assertThat(cm.getData().get("rows.json"))
+        .contains(
+            "{\"run\":\"rows-abcde-r1\",\"argv\":[\"python\",\"train.py\",\"10\",\"relu\",\"0.3\"]");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.mlscale.backend.kubernetes;
 
+import dev.mlscale.backend.Backend;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
 import dev.mlscale.backend.local.PythonHelper;
@@ -7,6 +8,7 @@ import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.metrics.MetricParser;
 import dev.mlscale.plan.RunPlan;
+import dev.mlscale.plan.Submission;
 import dev.mlscale.render.CodeArchive;
 import dev.mlscale.render.JobRenderer;
 import dev.mlscale.render.Labels;
@@ -31,20 +33,25 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Runs a plan on Kubernetes as native objects (a ConfigMap and a batch/v1 Job, see {@link
- * JobRenderer}), follows it with informers (no polling), and explains how it ended. After an
- * OOMKilled with {@code on_oom}, the next attempt is a new Job with more memory.
+ * Runs submissions on Kubernetes as native objects (an immutable ConfigMap and a batch/v1 Job, see
+ * {@link JobRenderer}); parameter rows become ONE Indexed Job. Follows them with informers (no
+ * polling) and explains how each run ended. After an OOMKilled with {@code on_oom}, the next
+ * attempt is a new Job with more memory.
  */
-public final class KubernetesBackend implements dev.mlscale.backend.Backend {
+public final class KubernetesBackend implements Backend {
   public static final String TARGET = "kubernetes";
+  static final String INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index";
+
   private final ClusterConnection cluster;
   private final RunStore runs;
   private final Clock clock;
@@ -61,7 +68,7 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
 
   /** Checks before creating anything: the namespace and the model-storage claim exist. */
   @Override
-  public void preflight(RunPlan plan) {
+  public void preflight(Submission submission) {
     String ns = cluster.namespace();
     try {
       if (client().namespaces().withName(ns).get() == null) {
@@ -74,8 +81,8 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
                 + ns
                 + ") or pick another with -n");
       }
-      if (plan.spec().outputsOpt().isPresent()) {
-        String claim = plan.spec().kubernetes().modelStorage();
+      if (submission.spec().outputsOpt().isPresent()) {
+        String claim = submission.spec().kubernetes().modelStorage();
         if (client().persistentVolumeClaims().inNamespace(ns).withName(claim).get() == null) {
           throw new UserError(
               "the model storage claim '"
@@ -92,15 +99,14 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
     }
   }
 
-  /** The objects for one attempt, as they will be applied. */
-  public JobRenderer.Rendered render(RunPlan plan, int attempt) {
+  /** The objects for the submission's first attempt, as they will be applied. */
+  public JobRenderer.Rendered render(Submission submission) {
     return JobRenderer.render(
-        new RenderInput(
-            plan,
+        RenderInput.of(
+            submission,
             cluster.namespace(),
-            CodeArchive.of(plan.workdir()),
-            PythonHelper.source(),
-            attempt));
+            CodeArchive.of(submission.runs().get(0).workdir()),
+            PythonHelper.source()));
   }
 
   /** Asks the API server to validate the objects without persisting them. */
@@ -124,45 +130,43 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
   }
 
   @Override
-  public RunRecord create(RunPlan plan) {
-    RunRecord r =
-        RunRecord.pending(
-            plan.runId(),
-            plan.name(),
-            TARGET,
-            plan.specFile().toString(),
-            clock.instant(),
-            cluster.namespace() + "/" + plan.runId(),
-            plan.spec().params());
-    runs.create(r);
-    return r;
+  public void create(Submission submission) {
+    for (RunPlan plan : submission.runs()) {
+      runs.create(
+          RunRecord.pending(
+              plan.runId(),
+              plan.name(),
+              TARGET,
+              plan.specFile().toString(),
+              clock.instant(),
+              cluster.namespace() + "/" + submission.id(),
+              plan.spec().params()));
+    }
   }
 
   @Override
-  public RunOutcome run(RunPlan plan, RunListener listener) {
+  public List<RunOutcome> run(Submission submission, RunListener listener) {
     Instant started = clock.instant();
+    CodeArchive code = CodeArchive.of(submission.runs().get(0).workdir());
+    if (submission.rows()) {
+      RenderInput in = RenderInput.of(submission, cluster.namespace(), code, PythonHelper.source());
+      List<Row> rows = runAttempt(in, submission.runs(), listener);
+      List<RunOutcome> out = new ArrayList<>();
+      for (int i = 0; i < rows.size(); i++) {
+        out.add(finish(submission.runs().get(i), rows.get(i), 1, started, listener));
+      }
+      return out;
+    }
+    RunPlan plan = submission.runs().get(0);
     Resources resources = plan.resources();
     int attempt = 1;
     while (true) {
       RunPlan attemptPlan = attempt == 1 ? plan : withResources(plan, resources);
-      Attempt a = runAttempt(attemptPlan, attempt, listener);
-      Duration took = Duration.between(started, clock.instant());
-      if (a.state == RunState.SUCCEEDED) {
-        runs.finish(plan.runId(), RunState.SUCCEEDED, "Completed", "completed", 0, clock.instant());
-        listener.stateChanged(plan.runId(), plan.name(), RunState.SUCCEEDED, "completed");
-        return new RunOutcome(
-            plan.runId(),
-            plan.name(),
-            RunState.SUCCEEDED,
-            "Completed",
-            "completed",
-            0,
-            attempt,
-            took,
-            runs.finalMetrics(plan.runId()),
-            null);
-      }
-      if ("OOMKilled".equals(a.reason)
+      RenderInput in =
+          new RenderInput(
+              attemptPlan, cluster.namespace(), code, PythonHelper.source(), attempt, null);
+      Row row = runAttempt(in, List.of(attemptPlan), listener).get(0);
+      if ("OOMKilled".equals(row.reason)
           && plan.spec().onOom() != null
           && resources.memory() != null) {
         MemorySize next = plan.spec().onOom().next(resources.memory());
@@ -177,24 +181,32 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
           continue;
         }
       }
-      runs.finish(plan.runId(), RunState.FAILED, a.reason, a.message, a.exitCode, clock.instant());
-      listener.stateChanged(
-          plan.runId(), plan.name(), RunState.FAILED, a.reason + ": " + a.message);
-      return new RunOutcome(
-          plan.runId(),
-          plan.name(),
-          RunState.FAILED,
-          a.reason,
-          a.message,
-          a.exitCode,
-          attempt,
-          took,
-          runs.finalMetrics(plan.runId()),
-          null);
+      return List.of(finish(plan, row, attempt, started, listener));
     }
   }
 
-  /** Ctrl-C: the Jobs keep running on the cluster; say how to stop them. */
+  private RunOutcome finish(
+      RunPlan plan, Row row, int attempts, Instant started, RunListener listener) {
+    runs.finish(plan.runId(), row.state, row.reason, row.message, row.exitCode, clock.instant());
+    listener.stateChanged(
+        plan.runId(),
+        plan.name(),
+        row.state,
+        row.state == RunState.SUCCEEDED ? "completed" : row.reason + ": " + row.message);
+    return new RunOutcome(
+        plan.runId(),
+        plan.name(),
+        row.state,
+        row.reason,
+        row.message,
+        row.exitCode,
+        attempts,
+        Duration.between(started, clock.instant()),
+        runs.finalMetrics(plan.runId()),
+        null);
+  }
+
+  /** Ctrl-C: the Jobs keep running on the cluster; 'mlscale cancel' stops them. */
   @Override
   public void cancelAll() {}
 
@@ -208,17 +220,21 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
         p.runId(), p.spec(), p.specFile(), p.workdir(), p.argv(), p.env(), p.paramsJson(), r);
   }
 
-  private Attempt runAttempt(RunPlan plan, int attempt, RunListener listener) {
+  /**
+   * Creates one Job (single or Indexed), reports its pods' progress, waits for it to finish and
+   * returns how each row ended (one row for a single run).
+   */
+  private List<Row> runAttempt(RenderInput in, List<RunPlan> plans, RunListener listener) {
     String ns = cluster.namespace();
-    JobRenderer.Rendered rendered = render(plan, attempt);
-    String jobName = rendered.job().getMetadata().getName();
+    JobRenderer.Rendered rendered = JobRenderer.render(in);
+    String jobName = in.jobName();
     Map<String, String> lastSeen = new ConcurrentHashMap<>();
     SharedIndexInformer<Pod> pods =
         client()
             .pods()
             .inNamespace(ns)
-            .withLabel(Labels.RUN, plan.runId())
-            .withLabel(Labels.ATTEMPT, Integer.toString(attempt))
+            .withLabel(Labels.RUN, in.runId())
+            .withLabel(Labels.ATTEMPT, Integer.toString(in.attempt()))
             .inform(
                 new ResourceEventHandler<>() {
                   @Override
@@ -234,6 +250,7 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
                   @Override
                   public void onDelete(Pod pod, boolean unknownFinalState) {
                     if (PodExplainer.disrupted(pod) || unknownFinalState) {
+                      RunPlan plan = planOf(pod, plans);
                       listener.stateChanged(
                           plan.runId(),
                           plan.name(),
@@ -248,35 +265,43 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
                   private void report(Pod pod) {
                     String line = PodExplainer.describe(pod);
                     if (!line.equals(lastSeen.put(pod.getMetadata().getName(), line))) {
-                      RunState state =
-                          line.startsWith("Pending") || line.startsWith("Unschedulable")
-                              ? RunState.PENDING
-                              : RunState.RUNNING;
-                      if (state == RunState.RUNNING) {
+                      RunPlan plan = planOf(pod, plans);
+                      boolean waiting =
+                          line.startsWith("Pending") || line.startsWith("Unschedulable");
+                      if (!waiting) {
                         runs.markStarted(plan.runId(), clock.instant());
                       }
                       listener.stateChanged(
                           plan.runId(),
                           plan.name(),
-                          state,
+                          waiting ? RunState.PENDING : RunState.RUNNING,
                           pod.getMetadata().getName() + ": " + line);
                     }
                   }
                 },
                 0);
     Instant start = clock.instant();
+    Long memory =
+        in.plan().resources().memory() == null ? null : in.plan().resources().memory().bytes();
     try {
-      runs.startAttempt(
-          plan.runId(),
-          attempt,
-          plan.resources().memory() == null ? null : plan.resources().memory().bytes(),
-          0,
-          start);
+      for (RunPlan plan : plans) {
+        runs.startAttempt(plan.runId(), in.attempt(), memory, 0, start);
+      }
       listener.stateChanged(
-          plan.runId(),
-          plan.name(),
+          in.runId(),
+          in.plan().name(),
           RunState.PENDING,
-          "creating Job " + ns + "/" + jobName + " (" + describe(plan.resources()) + ")");
+          "creating "
+              + (in.rowsOpt().isPresent() ? "Indexed Job " : "Job ")
+              + ns
+              + "/"
+              + jobName
+              + (in.rowsOpt().isPresent()
+                  ? " (" + plans.size() + " rows, parallelism " + in.rows().parallelism() + ")"
+                  : "")
+              + " ("
+              + describe(in.plan().resources())
+              + ")");
       apply(rendered);
       List<Job> done =
           client()
@@ -285,26 +310,46 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
               .jobs()
               .inNamespace(ns)
               .withName(jobName)
-              .informOnCondition(jobs -> jobs.stream().anyMatch(KubernetesBackend::finished))
+              .informOnCondition(
+                  jobs -> jobs.isEmpty() || jobs.stream().anyMatch(KubernetesBackend::finished))
               .get();
-      Job job = done.stream().filter(KubernetesBackend::finished).findFirst().orElseThrow();
-      Attempt a = outcome(plan, job, attempt);
-      runs.finishAttempt(
-          new AttemptRecord(
-              plan.runId(),
-              attempt,
-              a.state,
-              a.reason,
-              a.exitCode,
-              a.message,
-              plan.resources().memory() == null ? null : plan.resources().memory().bytes(),
-              null,
-              start,
-              clock.instant()));
-      return a;
+      List<Row> rows =
+          done.isEmpty()
+              ? plans.stream()
+                  .map(
+                      p ->
+                          new Row(
+                              RunState.FAILED,
+                              "Deleted",
+                              "Job "
+                                  + ns
+                                  + "/"
+                                  + jobName
+                                  + " was deleted by someone else before it finished",
+                              null))
+                  .toList()
+              : outcomes(in, done.get(0), plans);
+      for (int i = 0; i < plans.size(); i++) {
+        Row r = rows.get(i);
+        runs.finishAttempt(
+            new AttemptRecord(
+                plans.get(i).runId(),
+                in.attempt(),
+                r.state,
+                r.reason,
+                r.exitCode,
+                r.message,
+                memory,
+                null,
+                start,
+                clock.instant()));
+      }
+      return rows;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Attempt(RunState.CANCELLED, "Cancelled", "interrupted", null);
+      return plans.stream()
+          .map(p -> new Row(RunState.CANCELLED, "Cancelled", "interrupted", null))
+          .toList();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof KubernetesClientException kce) {
         throw cluster.explain(kce, "watch Job " + jobName);
@@ -312,6 +357,20 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
       throw new IllegalStateException(e.getCause());
     } finally {
       pods.close();
+    }
+  }
+
+  private static RunPlan planOf(Pod pod, List<RunPlan> plans) {
+    return plans.get(indexOf(pod).filter(i -> i < plans.size()).orElse(0));
+  }
+
+  private static Optional<Integer> indexOf(Pod pod) {
+    Map<String, String> a = pod.getMetadata().getAnnotations();
+    String index = a == null ? null : a.get(INDEX_ANNOTATION);
+    try {
+      return index == null ? Optional.empty() : Optional.of(Integer.parseInt(index));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
     }
   }
 
@@ -361,32 +420,53 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
                         && ("Complete".equals(c.getType()) || "Failed".equals(c.getType())));
   }
 
-  /** How the Job ended: its condition, and the last pod's container state and message. */
-  private Attempt outcome(RunPlan plan, Job job, int attempt) {
+  /** How each row ended: the Job's condition and indexes, each row's last pod. */
+  private List<Row> outcomes(RenderInput in, Job job, List<RunPlan> plans) {
     List<Pod> pods =
         client()
             .pods()
             .inNamespace(cluster.namespace())
-            .withLabel(Labels.RUN, plan.runId())
-            .withLabel(Labels.ATTEMPT, Integer.toString(attempt))
+            .withLabel(Labels.RUN, in.runId())
+            .withLabel(Labels.ATTEMPT, Integer.toString(in.attempt()))
             .list()
             .getItems();
-    Optional<Pod> last =
-        pods.stream().max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
-    Optional<ContainerStateTerminated> term = last.flatMap(PodExplainer::terminated);
-    term.map(ContainerStateTerminated::getMessage).ifPresent(m -> recordMetrics(plan, attempt, m));
     JobCondition cond =
         job.getStatus().getConditions().stream()
             .filter(c -> "True".equals(c.getStatus()))
             .filter(c -> "Complete".equals(c.getType()) || "Failed".equals(c.getType()))
             .findFirst()
             .orElseThrow();
-    if ("Complete".equals(cond.getType())) {
-      return new Attempt(RunState.SUCCEEDED, "Completed", "completed", 0);
+    Set<Integer> completed = Indexes.parse(job.getStatus().getCompletedIndexes());
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < plans.size(); i++) {
+      final int index = i;
+      Optional<Pod> last =
+          pods.stream()
+              .filter(p -> !in.rowsOpt().isPresent() || indexOf(p).orElse(-1) == index)
+              .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
+      RunPlan plan = plans.get(i);
+      Optional<ContainerStateTerminated> term = last.flatMap(PodExplainer::terminated);
+      term.map(ContainerStateTerminated::getMessage)
+          .ifPresent(m -> recordMetrics(plan, in.attempt(), m));
+      boolean ok =
+          in.rowsOpt().isPresent() ? completed.contains(i) : "Complete".equals(cond.getType());
+      rows.add(
+          ok
+              ? new Row(RunState.SUCCEEDED, "Completed", "completed", 0)
+              : failure(plan, cond, last, term, in.rowsOpt().isPresent()));
     }
+    return rows;
+  }
+
+  private static Row failure(
+      RunPlan plan,
+      JobCondition cond,
+      Optional<Pod> last,
+      Optional<ContainerStateTerminated> term,
+      boolean indexed) {
     Integer exit = term.map(ContainerStateTerminated::getExitCode).orElse(null);
     if (term.isPresent() && "OOMKilled".equals(term.get().getReason())) {
-      return new Attempt(
+      return new Row(
           RunState.FAILED,
           "OOMKilled",
           "the container used more than its memory"
@@ -399,21 +479,29 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
           137);
     }
     String reason = cond.getReason() == null ? "Failed" : cond.getReason();
+    if (indexed && term.isPresent()) {
+      reason =
+          plan.spec().retries().failFastExitCodes().contains(exit)
+              ? "PodFailurePolicy"
+              : "BackoffLimitExceeded";
+    }
     String message =
         switch (reason) {
           case "DeadlineExceeded" ->
               "ran longer than its timeout of " + plan.spec().timeout() + " and was stopped";
           case "PodFailurePolicy" ->
               "exited with code " + exit + ", one of fail_fast_exit_codes: not retried";
-          case "BackoffLimitExceeded" ->
+          case "BackoffLimitExceeded", "FailedIndexes" ->
               "failed "
                   + (plan.spec().retries().limit() + 1)
                   + " time(s); the last pod ended with "
-                  + term.map(PodExplainer::reason).orElse("?");
+                  + term.map(PodExplainer::reason).orElse("no container status");
           default -> cond.getMessage();
         };
-    return new Attempt(
-        RunState.FAILED, reason.equals("BackoffLimitExceeded") ? "Error" : reason, message, exit);
+    if (reason.equals("BackoffLimitExceeded") || reason.equals("FailedIndexes")) {
+      reason = "Error";
+    }
+    return new Row(RunState.FAILED, reason, message, exit);
   }
 
   private void recordMetrics(RunPlan plan, int attempt, String message) {
@@ -432,5 +520,5 @@ public final class KubernetesBackend implements dev.mlscale.backend.Backend {
         + (r.gpus() > 0 ? ", gpus " + r.gpus() : "");
   }
 
-  private record Attempt(RunState state, String reason, String message, Integer exitCode) {}
+  private record Row(RunState state, String reason, String message, Integer exitCode) {}
 }

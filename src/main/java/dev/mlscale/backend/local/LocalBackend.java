@@ -7,6 +7,7 @@ import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.metrics.MetricParser;
 import dev.mlscale.plan.RunPlan;
+import dev.mlscale.plan.Submission;
 import dev.mlscale.spec.DurationValue;
 import dev.mlscale.spec.FailureKind;
 import dev.mlscale.spec.MemorySize;
@@ -98,6 +99,50 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
    * code 2 and leave nothing behind: resources that can never fit, a command not on PATH.
    */
   @Override
+  public void preflight(Submission submission) {
+    submission.runs().forEach(this::preflight);
+  }
+
+  @Override
+  public void create(Submission submission) {
+    submission.runs().forEach(this::create);
+  }
+
+  /** Runs the rows at most {@code parallelism} at a time, each within the machine's resources. */
+  @Override
+  public List<RunOutcome> run(Submission submission, RunListener listener) {
+    if (submission.runs().size() == 1) {
+      return List.of(run(submission.runs().get(0), listener));
+    }
+    java.util.concurrent.ExecutorService workers =
+        Executors.newFixedThreadPool(
+            submission.parallelism(),
+            r -> {
+              Thread t = new Thread(r, "mlscale-row");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<java.util.concurrent.Future<RunOutcome>> futures = new ArrayList<>();
+      for (RunPlan plan : submission.runs()) {
+        futures.add(workers.submit(() -> run(plan, listener)));
+      }
+      List<RunOutcome> out = new ArrayList<>();
+      for (var f : futures) {
+        out.add(f.get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cancelAll();
+      throw new dev.mlscale.error.EnvironmentError("interrupted while running " + submission.id());
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e);
+    } finally {
+      workers.shutdownNow();
+    }
+  }
+
   public void preflight(RunPlan plan) {
     pool.checkFits(plan.name(), plan.resources());
     if (plan.spec().setupOpt().isEmpty()) {
@@ -109,7 +154,6 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   }
 
   /** Records a new run; call before {@link #run} so its id can be shown at once. */
-  @Override
   public RunRecord create(RunPlan plan) {
     Path dir = home.runs().resolve(plan.runId());
     try {
@@ -132,7 +176,6 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   }
 
   /** Runs a created run to its end: waits for resources, prepares, runs and retries. */
-  @Override
   public RunOutcome run(RunPlan plan, RunListener listener) {
     String id = plan.runId();
     Path dir = home.runs().resolve(id);

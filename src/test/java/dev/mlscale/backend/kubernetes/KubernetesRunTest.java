@@ -287,4 +287,42 @@ class KubernetesRunTest {
     assertThat(badContext.exit()).isEqualTo(2);
     assertThat(badContext.err()).contains("context 'nope'");
   }
+
+  @Test
+  void rowsRunAsOneIndexedJobWithAParallelismCap(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: rows
+            image: python:3.11-slim
+            command: [python, train.py]
+            args: ["${params.activation}"]
+            params: {activation: relu}
+            rows: [{activation: relu}, {activation: tanh}, {activation: softmax}, {activation: elu}]
+            parallelism: 2
+            resources: {cpu: 1, memory: 4Gi}
+            kubernetes:
+              pod_annotations:
+                sim.mlscale.dev/duration: 1s
+                sim.mlscale.dev/message: '{"accuracy": 0.9}'
+            """);
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("4/4 done, 4 succeeded, 0 failed");
+    var jobs = ns.client().batch().v1().jobs().list().getItems();
+    assertThat(jobs)
+        .singleElement()
+        .satisfies(
+            job -> {
+              assertThat(job.getSpec().getCompletionMode()).isEqualTo("Indexed");
+              assertThat(job.getSpec().getParallelism()).isEqualTo(2);
+              assertThat(job.getStatus().getSucceeded()).isEqualTo(4);
+            });
+    JsonNode runs = JSON.readTree(mlscale("ls", "-o", "json").out());
+    assertThat(runs).hasSize(4);
+    for (JsonNode run : runs) {
+      assertThat(run.get("state").asText()).isEqualTo("Succeeded");
+      assertThat(run.get("metrics").get("accuracy").asDouble()).isEqualTo(0.9);
+    }
+  }
 }

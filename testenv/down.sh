@@ -13,7 +13,7 @@ fi
 mkdir -p "${TESTENV_ROOT}"
 exec 8>"${TESTENV_ROOT}/.up.lock"
 flock 8
-if kwokctl get clusters 2>/dev/null | grep -qx "${TESTENV_CLUSTER}"; then
+if cluster_exists; then
   log "deleting cluster ${TESTENV_CLUSTER}"
   kwokctl delete cluster --name "${TESTENV_CLUSTER}" >&2
 else

@@ -47,12 +47,11 @@ check_no_downloads() {
 if cluster_ready; then
   log "cluster ${TESTENV_CLUSTER} is already running"
 else
-  if kwokctl get clusters 2>/dev/null | grep -qx "${TESTENV_CLUSTER}"; then
-    log "cluster ${TESTENV_CLUSTER} exists but is not answering; starting it"
-    if ! kwokctl start cluster --name "${TESTENV_CLUSTER}" --wait 2m >&2 8>&- || ! cluster_ready; then
-      log "restart failed; deleting and recreating ${TESTENV_CLUSTER}"
-      kwokctl delete cluster --name "${TESTENV_CLUSTER}" >&2 || true
-    fi
+  if cluster_exists; then
+    # Stopped (e.g. after a reboot) or broken. Recreating takes seconds and is more reliable
+    # than `kwokctl start cluster`, which trusts stale pid files after processes were killed.
+    log "cluster ${TESTENV_CLUSTER} exists but is not answering; recreating it"
+    kwokctl delete cluster --name "${TESTENV_CLUSTER}" >&2 8>&- || true
   fi
   if ! cluster_ready; then
     check_no_downloads

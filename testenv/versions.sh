@@ -47,3 +47,11 @@ cluster_ready() {
   [[ -s "${TESTENV_KUBECONFIG}" && -x "${TESTENV_BIN}/kubectl" ]] &&
     kubectl get --raw /readyz --request-timeout=5s >/dev/null 2>&1
 }
+
+# True when kwokctl knows the cluster (running or not). The list is captured first: with
+# pipefail, `kwokctl ... | grep -q` fails when grep exits early and kwokctl gets SIGPIPE.
+cluster_exists() {
+  local clusters
+  clusters="$(kwokctl get clusters 2>/dev/null || true)"
+  grep -qx "${TESTENV_CLUSTER}" <<<"${clusters}"
+}

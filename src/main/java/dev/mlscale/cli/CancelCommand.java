@@ -19,12 +19,29 @@ final class CancelCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run ids or prefixes.")
   List<String> runs;
 
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
   CancelCommand(Context ctx) {
     this.ctx = ctx;
   }
 
   @Override
   public Integer call() {
+    if (cluster.onCluster()) {
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        var clusterRuns = new dev.mlscale.backend.kubernetes.ClusterRuns(connection.get());
+        for (String id : runs) {
+          clusterRuns.cancel(id);
+          ctx.out()
+              .println(
+                  "cancelled "
+                      + id
+                      + " (Job suspended, its pods are stopped; 'mlscale"
+                      + " delete' removes it)");
+        }
+      }
+      return 0;
+    }
     RunStore store = ctx.runs();
     for (String id : runs) {
       RunRecord r = store.get(id);

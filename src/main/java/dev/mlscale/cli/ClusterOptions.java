@@ -18,6 +18,24 @@ final class ClusterOptions {
       description = "The namespace. Default: the context's namespace, else 'default'.")
   String namespace;
 
+  @Option(
+      names = "--target",
+      defaultValue = "local",
+      description =
+          "local (the runs of this machine) or k8s (the runs on the cluster of the"
+              + " kubeconfig context). Default: ${DEFAULT-VALUE}.")
+  String target = "local";
+
+  boolean onCluster() {
+    return switch (target) {
+      case "local" -> false;
+      case "k8s", "kubernetes" -> true;
+      default ->
+          throw new dev.mlscale.error.UserError(
+              "--target '" + target + "' is not a backend; use local or k8s");
+    };
+  }
+
   ClusterConnection connect(Context ctx) {
     return ClusterConnection.open(ctx.env(), kubeconfig, context, namespace);
   }

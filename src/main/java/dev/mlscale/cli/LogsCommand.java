@@ -43,12 +43,21 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--setup", description = "Show the output of the environment setup instead.")
   boolean setup;
 
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
   LogsCommand(Context ctx) {
     this.ctx = ctx;
   }
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    if (cluster.onCluster()) {
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        new dev.mlscale.backend.kubernetes.ClusterRuns(connection.get())
+            .logs(run, ctx.out(), follow);
+      }
+      return 0;
+    }
     RunStore store = ctx.runs();
     RunRecord r = store.get(run);
     Path dir = Path.of(r.runDir());

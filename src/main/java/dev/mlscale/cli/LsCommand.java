@@ -19,7 +19,7 @@ final class LsCommand implements Callable<Integer> {
   private final Context ctx;
 
   @Option(
-      names = {"-n", "--limit"},
+      names = "--limit",
       defaultValue = "50",
       description = "Show at most this many runs. Default: ${DEFAULT-VALUE}.")
   int limit;
@@ -30,12 +30,23 @@ final class LsCommand implements Callable<Integer> {
       description = "table, json or yaml.")
   OutputFormat output;
 
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
   LsCommand(Context ctx) {
     this.ctx = ctx;
   }
 
   @Override
   public Integer call() {
+    if (cluster.onCluster()) {
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        var jobs = new dev.mlscale.backend.kubernetes.ClusterRuns(connection.get()).list();
+        if (!output.print(ctx.out(), jobs)) {
+          ClusterViews.table(ctx.out(), jobs, ctx.clock().instant());
+        }
+      }
+      return 0;
+    }
     RunStore store = ctx.runs();
     List<RunRecord> runs = store.list(limit);
     if (output.print(ctx.out(), runs.stream().map(r -> view(r, store)).toList())) {

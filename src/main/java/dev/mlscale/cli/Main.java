@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       CancelCommand.class,
       ModelsCommand.class,
       RenderCommand.class,
+      DeleteCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

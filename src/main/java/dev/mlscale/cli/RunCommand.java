@@ -4,8 +4,6 @@ import dev.mlscale.backend.Backend;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
 import dev.mlscale.backend.kubernetes.KubernetesBackend;
-import dev.mlscale.backend.local.LocalBackend;
-import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
@@ -45,14 +43,6 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "KEY=VALUE",
       description = "Override a spec field, e.g. --set params.lr=0.01 --set resources.memory=2Gi.")
   List<String> overrides = new ArrayList<>();
-
-  @Option(
-      names = "--target",
-      defaultValue = "local",
-      description =
-          "Where to run: local (this machine) or k8s (the cluster of the kubeconfig"
-              + " context). Default: ${DEFAULT-VALUE}.")
-  String target;
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
@@ -94,8 +84,7 @@ final class RunCommand implements Callable<Integer> {
     try (Backend backend = backend()) {
       submissions.forEach(backend::preflight);
       submissions.forEach(backend::create);
-      Printer printer =
-          new Printer(ctx, runCount > 1, quiet, target.equals(LocalBackend.TARGET), runCount);
+      Printer printer = new Printer(ctx, runCount > 1, quiet, !cluster.onCluster(), runCount);
       for (Submission s : submissions) {
         s.runs().forEach(printer::announce);
       }
@@ -137,13 +126,10 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Backend backend() {
-    return switch (target) {
-      case LocalBackend.TARGET -> ctx.localBackend();
-      case "k8s", KubernetesBackend.TARGET ->
-          new KubernetesBackend(cluster.connect(ctx), ctx.runs(), ctx.clock());
-      default ->
-          throw new UserError("--target '" + target + "' is not a backend; use local or k8s");
-    };
+    if (!cluster.onCluster()) {
+      return ctx.localBackend();
+    }
+    return new KubernetesBackend(cluster.connect(ctx), ctx.runs(), ctx.clock());
   }
 
   static int exitCode(List<RunOutcome> outcomes) {

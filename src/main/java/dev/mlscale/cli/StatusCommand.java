@@ -33,12 +33,23 @@ final class StatusCommand implements Callable<Integer> {
       description = "table, json or yaml.")
   OutputFormat output;
 
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
   StatusCommand(Context ctx) {
     this.ctx = ctx;
   }
 
   @Override
   public Integer call() {
+    if (cluster.onCluster()) {
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        var job = new dev.mlscale.backend.kubernetes.ClusterRuns(connection.get()).get(run);
+        if (!output.print(ctx.out(), job)) {
+          ClusterViews.describe(ctx.out(), job, ctx.clock().instant());
+        }
+      }
+      return 0;
+    }
     RunStore store = ctx.runs();
     RunRecord r = store.get(run);
     List<AttemptRecord> attempts = store.attempts(r.id());

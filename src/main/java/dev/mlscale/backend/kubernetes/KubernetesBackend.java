@@ -314,21 +314,31 @@ public final class KubernetesBackend implements Backend {
                   jobs -> jobs.isEmpty() || jobs.stream().anyMatch(KubernetesBackend::finished))
               .get();
       List<Row> rows =
-          done.isEmpty()
+          !done.isEmpty() && isCancelled(done.get(0))
               ? plans.stream()
                   .map(
                       p ->
                           new Row(
-                              RunState.FAILED,
-                              "Deleted",
-                              "Job "
-                                  + ns
-                                  + "/"
-                                  + jobName
-                                  + " was deleted by someone else before it finished",
+                              RunState.CANCELLED,
+                              "Cancelled",
+                              "cancelled with 'mlscale cancel'; the Job is suspended",
                               null))
                   .toList()
-              : outcomes(in, done.get(0), plans);
+              : done.isEmpty()
+                  ? plans.stream()
+                      .map(
+                          p ->
+                              new Row(
+                                  RunState.FAILED,
+                                  "Deleted",
+                                  "Job "
+                                      + ns
+                                      + "/"
+                                      + jobName
+                                      + " was deleted by someone else before it finished",
+                                  null))
+                      .toList()
+                  : outcomes(in, done.get(0), plans);
       for (int i = 0; i < plans.size(); i++) {
         Row r = rows.get(i);
         runs.finishAttempt(
@@ -358,6 +368,11 @@ public final class KubernetesBackend implements Backend {
     } finally {
       pods.close();
     }
+  }
+
+  private static boolean isCancelled(Job job) {
+    return job.getMetadata().getAnnotations() != null
+        && "true".equals(job.getMetadata().getAnnotations().get(ClusterRuns.CANCELLED));
   }
 
   private static RunPlan planOf(Pod pod, List<RunPlan> plans) {
@@ -410,6 +425,11 @@ public final class KubernetesBackend implements Backend {
   }
 
   static boolean finished(Job job) {
+    if (job != null
+        && job.getMetadata().getAnnotations() != null
+        && "true".equals(job.getMetadata().getAnnotations().get(ClusterRuns.CANCELLED))) {
+      return true;
+    }
     return job != null
         && job.getStatus() != null
         && job.getStatus().getConditions() != null

@@ -325,4 +325,83 @@ class KubernetesRunTest {
       assertThat(run.get("metrics").get("accuracy").asDouble()).isEqualTo(0.9);
     }
   }
+
+  @Test
+  void lsAndStatusReadTheClusterNotTheLocalStore(TestNamespace ns, @TempDir Path otherHome)
+      throws IOException {
+    Path spec =
+        spec(
+            """
+            name: rows
+            image: python:3.11-slim
+            command: [python, train.py]
+            rows: [{lr: 0.1}, {lr: 0.01}]
+            kubernetes:
+              pod_annotations: {sim.mlscale.dev/message: '{"accuracy": 0.5}'}
+            """);
+    assertThat(mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name()).exit()).isZero();
+    // another machine: an empty MLSCALE_HOME, only the kubeconfig
+    CliHarness elsewhere =
+        new CliHarness(otherHome).with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
+    JsonNode jobs =
+        JSON.readTree(elsewhere.run("ls", "--target", "k8s", "-n", ns.name(), "-o", "json").out());
+    assertThat(jobs).hasSize(1);
+    String run = jobs.get(0).get("run").asText();
+    assertThat(jobs.get(0).get("state").asText()).isEqualTo("Succeeded");
+    assertThat(jobs.get(0).get("succeeded").asInt()).isEqualTo(2);
+    CliHarness.Result row =
+        elsewhere.run("status", run + "-r1", "--target", "k8s", "-n", ns.name());
+    assertThat(row.exit()).as(row.err()).isZero();
+    assertThat(row.out()).contains("Succeeded").contains("accuracy=0.5");
+    assertThat(row.out().lines().filter(l -> l.contains(run + "-"))).hasSize(1);
+    CliHarness.Result missing = elsewhere.run("status", "nope", "--target", "k8s", "-n", ns.name());
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("run 'nope' not found");
+  }
+
+  @Test
+  void cancelStopsTheRunAndDeleteLeavesNothingBehind(TestNamespace ns) throws Exception {
+    Path spec =
+        spec(
+            """
+            name: forever
+            image: python:3.11-slim
+            command: [python, train.py]
+            kubernetes: {pod_annotations: {sim.mlscale.dev/hold: "true"}}
+            """);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name()));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(
+            () ->
+                ns.client().pods().list().getItems().stream()
+                    .anyMatch(p -> "Running".equals(p.getStatus().getPhase())));
+    String run = ns.client().batch().v1().jobs().list().getItems().get(0).getMetadata().getName();
+    CliHarness.Result cancel = mlscale("cancel", run, "--target", "k8s", "-n", ns.name());
+    assertThat(cancel.exit()).as(cancel.err()).isZero();
+    CliHarness.Result result = running.get(60, TimeUnit.SECONDS);
+    assertThat(result.exit()).isEqualTo(130);
+    assertThat(
+            JSON.readTree(mlscale("ls", "--target", "k8s", "-n", ns.name(), "-o", "json").out())
+                .get(0)
+                .get("state")
+                .asText())
+        .isEqualTo("Cancelled");
+    ns.client()
+        .pods()
+        .withLabel("mlscale.dev/run", run)
+        .informOnCondition(List::isEmpty)
+        .get(60, TimeUnit.SECONDS);
+
+    CliHarness.Result delete = mlscale("delete", run, "--target", "k8s", "-n", ns.name());
+    assertThat(delete.exit()).as(delete.err()).isZero();
+    assertThat(ns.client().batch().v1().jobs().list().getItems()).isEmpty();
+    ns.client()
+        .configMaps()
+        .withLabel("mlscale.dev/run", run)
+        .informOnCondition(List::isEmpty)
+        .get(60, TimeUnit.SECONDS);
+  }
 }

@@ -1,0 +1,50 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.backend.kubernetes.ClusterRuns;
+import dev.mlscale.error.UserError;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "delete",
+    mixinStandardHelpOptions = true,
+    description =
+        "Delete runs from the cluster: the Job, its pods and its ConfigMap (--target k8s).")
+final class DeleteCommand implements Callable<Integer> {
+  private final Context ctx;
+
+  @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run ids.")
+  List<String> runs;
+
+  @Option(
+      names = "--wait",
+      defaultValue = "true",
+      negatable = true,
+      description = "Wait until everything is gone. Default: ${DEFAULT-VALUE}.")
+  boolean await;
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  DeleteCommand(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    if (!cluster.onCluster()) {
+      throw new UserError("delete removes runs from a cluster: add --target k8s");
+    }
+    try (var connection = new AutoClose(cluster.connect(ctx))) {
+      ClusterRuns clusterRuns = new ClusterRuns(connection.get());
+      for (String id : runs) {
+        clusterRuns.delete(id, await);
+        ctx.out().println("deleted " + id);
+      }
+    }
+    return 0;
+  }
+}

@@ -404,4 +404,45 @@ class KubernetesRunTest {
         .informOnCondition(List::isEmpty)
         .get(60, TimeUnit.SECONDS);
   }
+
+  @Test
+  void aLostNodeIsADisruptionThatDoesNotCountAsAFailure(
+      TestNamespace ns, dev.mlscale.testenv.NodeControl nodes) throws Exception {
+    Path spec =
+        spec(
+            """
+            name: survivor
+            image: python:3.11-slim
+            command: [python, train.py]
+            retries: 0
+            kubernetes:
+              node_pool: train-cpu
+              pod_annotations: {sim.mlscale.dev/duration: 75s}
+            """);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name()));
+    Pod first =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(60))
+            .until(
+                () ->
+                    ns.client().pods().list().getItems().stream()
+                        .filter(p -> "Running".equals(p.getStatus().getPhase()))
+                        .findFirst()
+                        .orElse(null),
+                java.util.Objects::nonNull);
+    nodes.deleteNode(first.getSpec().getNodeName());
+    CliHarness.Result r = running.get(4, TimeUnit.MINUTES);
+    // retries: 0, yet the run succeeds: the lost pod is a disruption, ignored by the
+    // podFailurePolicy, and the Job controller ran a replacement on another node
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(
+            ns.client().pods().list().getItems().stream()
+                .filter(p -> "Succeeded".equals(p.getStatus().getPhase()))
+                .map(p -> p.getSpec().getNodeName()))
+        .singleElement()
+        .isNotEqualTo(first.getSpec().getNodeName());
+    assertThat(r.err()).contains("was lost");
+  }
 }

@@ -67,6 +67,16 @@ final class PodSteps {
     vars.put("MLSCALE_TERMINATION_LOG", "/dev/termination-log");
     vars.putAll(new java.util.TreeMap<>(plan.env()));
     vars.forEach((k, v) -> env.add(new EnvVar(k, v, null)));
+    new java.util.TreeMap<>(plan.spec().secrets())
+        .forEach(
+            (name, ref) ->
+                env.add(
+                    new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                        .withName(name)
+                        .withNewValueFrom()
+                        .withNewSecretKeyRef(ref.key(), ref.secret(), false)
+                        .endValueFrom()
+                        .build()));
     return parts.withMain(
         c ->
             new ContainerBuilder(c)

@@ -26,7 +26,8 @@ public record JobSpec(
     Outputs outputs,
     KubernetesOptions kubernetes,
     List<Map<String, Object>> rows,
-    Integer parallelism) {
+    Integer parallelism,
+    Map<String, SecretRef> secrets) {
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -51,6 +52,7 @@ public record JobSpec(
     retries = retries == null ? Retries.NONE : retries;
     command = List.copyOf(command);
     kubernetes = kubernetes == null ? KubernetesOptions.DEFAULT : kubernetes;
+    secrets = secrets == null ? Map.of() : unmodifiable(secrets);
     rows = rows == null ? List.of() : rows.stream().map(JobSpec::unmodifiable).toList();
     SpecFieldException.check(
         parallelism == null || parallelism >= 1,
@@ -88,7 +90,8 @@ public record JobSpec(
         outputs,
         kubernetes,
         null,
-        null);
+        null,
+        secrets);
   }
 
   /** This spec with other rows (from --param-grid). */
@@ -109,7 +112,8 @@ public record JobSpec(
         outputs,
         kubernetes,
         newRows,
-        parallelism);
+        parallelism,
+        secrets);
   }
 
   public Optional<Outputs> outputsOpt() {

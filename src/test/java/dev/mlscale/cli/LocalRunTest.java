@@ -375,4 +375,31 @@ class LocalRunTest {
     assertThat(bad.exit()).isEqualTo(2);
     assertThat(bad.err()).contains("--param-grid 'lr' must look like name=v1,v2");
   }
+
+  @Test
+  void secretsComeFromTheEnvironmentLocallyAndAreNeverStored() throws Exception {
+    Path spec =
+        CliHarness.write(
+            work,
+            "job.yaml",
+            """
+            name: secretive
+            command: [python3, -c, "import os; print('key has', len(os.environ['S3_KEY']), 'chars')"]
+            secrets: {S3_KEY: s3-creds/access-key}
+            """);
+    CliHarness.Result missing = cli.run("run", spec.toString());
+    assertThat(missing.exit()).isEqualTo(2);
+    assertThat(missing.err()).contains("needs the secret S3_KEY").contains("Secret s3-creds");
+    cli.with("S3_KEY", "very-secret-value");
+    CliHarness.Result r = cli.run("run", spec.toString());
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("key has 17 chars");
+    try (var files = Files.walk(home)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        assertThat(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1))
+            .as(f.toString())
+            .doesNotContain("very-secret-value");
+      }
+    }
+  }
 }

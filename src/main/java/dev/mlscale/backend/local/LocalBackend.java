@@ -144,6 +144,21 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   }
 
   public void preflight(RunPlan plan) {
+    for (var secret : plan.spec().secrets().entrySet()) {
+      if (!environment.containsKey(secret.getKey())) {
+        throw new UserError(
+            "job '"
+                + plan.name()
+                + "' needs the secret "
+                + secret.getKey()
+                + ": locally it comes from your environment (export "
+                + secret.getKey()
+                + "=...), on Kubernetes from Secret "
+                + secret.getValue().secret()
+                + " key "
+                + secret.getValue().key());
+      }
+    }
     pool.checkFits(plan.name(), plan.resources());
     if (plan.spec().setupOpt().isEmpty()) {
       String program = plan.argv().get(0);
@@ -357,6 +372,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     Path outputDir = dir.resolve("output");
     Map<String, String> vars = new LinkedHashMap<>(plan.env());
     vars.put("MLSCALE_RUN_ID", id);
+    plan.spec().secrets().keySet().forEach(name -> vars.put(name, environment.get(name)));
     vars.put("MLSCALE_ATTEMPT", Integer.toString(number));
     vars.put("MLSCALE_PARAMS_FILE", dir.resolve("params.json").toString());
     vars.put("MLSCALE_METRICS_FILE", metricsFile.toString());

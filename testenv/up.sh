@@ -44,27 +44,32 @@ check_no_downloads() {
   fi
 }
 
-if cluster_ready; then
+cluster_dir="${KWOK_WORKDIR}/clusters/${TESTENV_CLUSTER}"
+hash_file="${cluster_dir}/mlscale-config"
+# A running cluster is reused only if it was made from this configuration and these binaries.
+config_hash="${TESTENV_KEY}-$(cat "${here}/kwok.yaml" "${here}"/manifests/*.yaml | sha256sum | cut -c1-16)"
+
+reused=false
+if cluster_ready && [[ "$(cat "${hash_file}" 2>/dev/null || true)" == "${config_hash}" ]]; then
   log "cluster ${TESTENV_CLUSTER} is already running"
+  reused=true
 else
   if cluster_exists; then
-    # Stopped (e.g. after a reboot) or broken. Recreating takes seconds and is more reliable
-    # than `kwokctl start cluster`, which trusts stale pid files after processes were killed.
-    log "cluster ${TESTENV_CLUSTER} exists but is not answering; recreating it"
+    # Stopped (e.g. after a reboot), broken, or made from an older kwok.yaml / manifests /
+    # binaries. Recreating takes seconds and is more reliable than `kwokctl start cluster`,
+    # which trusts stale pid files after processes were killed.
+    log "cluster ${TESTENV_CLUSTER} is not running or its configuration changed; recreating it"
     kwokctl delete cluster --name "${TESTENV_CLUSTER}" >&2 8>&- || true
   fi
-  if ! cluster_ready; then
-    check_no_downloads
-    log "creating cluster ${TESTENV_CLUSTER} (kwokctl --runtime binary, ${K8S_VERSION})"
-    c0=$(date +%s)
-    # 8>&-: the cluster processes must not inherit (and so hold) the lock.
-    kwokctl create cluster "${create_args[@]}" >&2 8>&-
-    log "cluster created in $(( $(date +%s) - c0 ))s"
-  fi
+  check_no_downloads
+  log "creating cluster ${TESTENV_CLUSTER} (kwokctl --runtime binary, ${K8S_VERSION})"
+  c0=$(date +%s)
+  # 8>&-: the cluster processes must not inherit (and so hold) the lock.
+  kwokctl create cluster "${create_args[@]}" >&2 8>&-
+  log "cluster created in $(( $(date +%s) - c0 ))s"
 fi
 
 # kwokctl's readiness check only covers the API server: make sure every component runs.
-cluster_dir="${KWOK_WORKDIR}/clusters/${TESTENV_CLUSTER}"
 for component in etcd kube-apiserver kube-controller-manager kube-scheduler kwok-controller; do
   pid_file="${cluster_dir}/pids/${component}.pid"
   if [[ ! -s "${pid_file}" ]] || ! kill -0 "$(cat "${pid_file}")" 2>/dev/null; then
@@ -74,13 +79,21 @@ for component in etcd kube-apiserver kube-controller-manager kube-scheduler kwok
   fi
 done
 
-# Nodes and storage. Re-applying restores nodes that tests deleted; nodes that a test left
-# NotReady are made Ready again (the label is what keeps them NotReady).
-kubectl apply -f "${here}/manifests/nodes.yaml" -f "${here}/manifests/storage.yaml" >/dev/null
-kubectl label nodes -l sim.mlscale.dev/not-ready sim.mlscale.dev/not-ready- >/dev/null
-kubectl wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null
-# New namespaces need their default ServiceAccount before pods can be created in them;
-# the service account controller is running once "default" has one.
-kubectl wait --for=create serviceaccount/default -n default --timeout=120s >/dev/null
+expected_nodes="$(grep -c '^kind: Node$' "${here}/manifests/nodes.yaml")"
+if [[ "${reused}" == false ]]; then
+  kubectl apply -f "${here}/manifests/nodes.yaml" -f "${here}/manifests/storage.yaml" >/dev/null
+  kubectl wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null
+  # New namespaces need their default ServiceAccount before pods can be created in them;
+  # the service account controller is running once "default" has one.
+  kubectl wait --for=create serviceaccount/default -n default --timeout=120s >/dev/null
+  printf '%s\n' "${config_hash}" >"${hash_file}"
+else
+  # Nodes are left alone on reuse: another test JVM may be in the middle of a node-loss test.
+  ready_nodes="$(kubectl get nodes -l type=kwok --no-headers | awk '$2 == "Ready"' | wc -l)"
+  if (( ready_nodes != expected_nodes )); then
+    log "WARNING: ${ready_nodes} of ${expected_nodes} nodes are Ready; if no test is running," \
+      "repair the pools with: testenv/node.sh restore"
+  fi
+fi
 log "cluster ${TESTENV_CLUSTER} ready in $(( $(date +%s) - t0 ))s: $(kubectl get nodes --no-headers | wc -l) nodes, kubeconfig ${TESTENV_KUBECONFIG}"
 printf '%s\n' "${TESTENV_KUBECONFIG}"

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       ModelsCommand.class,
       RenderCommand.class,
       DeleteCommand.class,
+      SweepCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

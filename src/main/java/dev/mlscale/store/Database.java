@@ -41,6 +41,18 @@ public final class Database implements AutoCloseable {
       name TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, path TEXT NOT NULL,
       created_at INTEGER NOT NULL, params TEXT, metrics TEXT, size_bytes INTEGER NOT NULL,
       PRIMARY KEY (name, version))
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS sweeps (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, spec_file TEXT NOT NULL, spec TEXT NOT NULL,
+      state TEXT NOT NULL, message TEXT, created_at INTEGER NOT NULL, ended_at INTEGER,
+      owner_pid INTEGER)
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS trials (
+      sweep_id TEXT NOT NULL, number INTEGER NOT NULL, params TEXT NOT NULL, run_id TEXT,
+      state TEXT NOT NULL, objective REAL, reason TEXT, started_at INTEGER, ended_at INTEGER,
+      PRIMARY KEY (sweep_id, number))
     """
   };
 

@@ -13,7 +13,7 @@ import java.util.Map;
 /** Runs the real CLI in-process against a throwaway MLSCALE_HOME and captures what it prints. */
 public final class CliHarness {
   final Path home;
-  final Map<String, String> env;
+  public final Map<String, String> env;
 
   public CliHarness(Path home) {
     this.home = home;
@@ -59,7 +59,7 @@ public final class CliHarness {
   }
 
   /** The repository's root, where examples/ lives. */
-  static Path repo() {
+  public static Path repo() {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.exists(p.resolve("examples"))) {
       p = p.getParent();

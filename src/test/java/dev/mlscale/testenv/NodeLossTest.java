@@ -22,6 +22,8 @@ class NodeLossTest {
   @Test
   void deletingTheNodeOfARunningPodMakesTheJobControllerReplaceIt(
       KubernetesClient client, NodeControl nodes) {
+    // 10s of work: without the node-loss freeze the first pod would simply finish on the
+    // deleted node (before pod GC's 40s quarantine) and no replacement would be made.
     Job job =
         new JobBuilder()
             .withNewMetadata()
@@ -31,7 +33,7 @@ class NodeLossTest {
             .withBackoffLimit(3)
             .withNewTemplate()
             .withNewMetadata()
-            .addToAnnotations(Sim.HOLD, "true")
+            .addToAnnotations(Sim.DURATION, "10s")
             .endMetadata()
             .withNewSpec()
             .withRestartPolicy("Never")
@@ -45,13 +47,7 @@ class NodeLossTest {
     Pod first =
         await()
             .atMost(Duration.ofSeconds(60))
-            .until(
-                () ->
-                    client.pods().withLabel(JOB_LABEL, "long-train").list().getItems().stream()
-                        .filter(p -> Sim.hasPhase(p, "Running"))
-                        .findFirst()
-                        .orElse(null),
-                p -> p != null);
+            .until(() -> runningPod(client, null), p -> p != null);
     String lostNode = first.getSpec().getNodeName();
 
     nodes.deleteNode(lostNode);
@@ -62,21 +58,29 @@ class NodeLossTest {
         await()
             .atMost(Duration.ofMinutes(3))
             .pollInterval(Duration.ofSeconds(1))
-            .until(
-                () ->
-                    client.pods().withLabel(JOB_LABEL, "long-train").list().getItems().stream()
-                        .filter(p -> !p.getMetadata().getUid().equals(first.getMetadata().getUid()))
-                        .filter(p -> Sim.hasPhase(p, "Running"))
-                        .findFirst()
-                        .orElse(null),
-                p -> p != null);
+            .until(() -> runningPod(client, first.getMetadata().getUid()), p -> p != null);
     assertThat(replacement.getSpec().getNodeName()).isNotEqualTo(lostNode);
+
+    Job done =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .withName("long-train")
+            .waitUntilCondition(
+                j -> Sim.condition(j, "Complete").isPresent(), 90, TimeUnit.SECONDS);
+    assertThat(done.getStatus().getSucceeded()).isEqualTo(1);
+    assertThat(done.getStatus().getFailed()).isEqualTo(1);
+  }
+
+  /** A running pod of the long-train Job other than the one with uid {@code except}. */
+  private static Pod runningPod(KubernetesClient client, String except) {
     List<Pod> pods = client.pods().withLabel(JOB_LABEL, "long-train").list().getItems();
-    assertThat(pods)
-        .noneMatch(
-            p ->
-                p.getMetadata().getUid().equals(first.getMetadata().getUid())
-                    && Sim.hasPhase(p, "Running"));
+    return pods.stream()
+        .filter(p -> !p.getMetadata().getUid().equals(except))
+        .filter(p -> Sim.hasPhase(p, "Running"))
+        .findFirst()
+        .orElse(null);
   }
 
   @Test

@@ -33,6 +33,12 @@ public final class Sim {
   /** Termination message of every container (state.terminated.message). */
   public static final String MESSAGE = "sim.mlscale.dev/message";
 
+  /**
+   * Set by the node-loss helpers: "requested" freezes a running pod (its kubelet is gone), the
+   * simulation answers "true". A frozen pod never finishes.
+   */
+  public static final String FROZEN = "sim.mlscale.dev/frozen";
+
   /** Taint key and extended resource of the simulated GPU nodes. */
   public static final String GPU = "nvidia.com/gpu";
 

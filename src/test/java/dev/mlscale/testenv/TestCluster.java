@@ -3,6 +3,8 @@ package dev.mlscale.testenv;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,10 +25,10 @@ import java.util.concurrent.TimeUnit;
  * The test cluster of this JVM: control plane built from Go modules, nodes simulated by KWOK (see
  * testenv/README.md).
  *
- * <p>{@link #get()} reuses a cluster whose API server answers with the kubeconfig at {@link
- * #defaultKubeconfig()}; otherwise it runs {@code testenv/up.sh}, which builds the binaries when
- * they are not cached (a cold build takes minutes) and starts the cluster. The script's output goes
- * to {@code target/testenv/up.log}.
+ * <p>{@link #get()} runs {@code testenv/up.sh} once per JVM: it reuses a running cluster made from
+ * the current configuration (about 0.5 s), and otherwise builds the binaries when they are not
+ * cached (a cold build takes minutes) and (re)creates the cluster. The script's output goes to
+ * {@code target/testenv/up.log}; the kubeconfig it prints is {@link #kubeconfig()}.
  */
 public final class TestCluster {
 
@@ -89,8 +91,11 @@ public final class TestCluster {
   }
 
   /**
-   * Deletes a node and waits until it is gone. Its pods are orphaned; the pod GC controller deletes
-   * them after its quarantine (about 40 s). Returns a copy that {@link #recreateNode} accepts.
+   * Deletes a node as if its machine was lost, and waits until it is gone. First its running pods
+   * are frozen (annotation {@code sim.mlscale.dev/frozen}; the simulated kubelet stops, so a pod
+   * with a pending {@code duration} never finishes), then the Node object is deleted. The pods are
+   * orphaned: the pod GC controller marks them Failed and deletes them after its quarantine (40-60
+   * s). Returns a copy that {@link #recreateNode} accepts.
    */
   public Node deleteNode(String name) {
     Node node = client.nodes().withName(name).get();
@@ -98,12 +103,51 @@ public final class TestCluster {
       throw new IllegalArgumentException("no node " + name + " in the test cluster");
     }
     Node copy = cleanCopy(node);
+    freezePodsOn(name);
     client.nodes().withName(name).delete();
     client
         .nodes()
         .withName(name)
         .waitUntilCondition(n -> n == null, NODE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     return copy;
+  }
+
+  /** Freezes every running pod on the node and waits until the simulation acknowledged it. */
+  private void freezePodsOn(String nodeName) {
+    List<Pod> pods =
+        client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list().getItems();
+    for (Pod pod : pods) {
+      if (pod.getMetadata().getDeletionTimestamp() != null || !Sim.hasPhase(pod, "Running")) {
+        continue;
+      }
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .edit(
+              p ->
+                  new PodBuilder(p)
+                      .editMetadata()
+                      .addToAnnotations(Sim.FROZEN, "requested")
+                      .endMetadata()
+                      .build());
+    }
+    for (Pod pod : pods) {
+      if (pod.getMetadata().getDeletionTimestamp() != null || !Sim.hasPhase(pod, "Running")) {
+        continue;
+      }
+      client
+          .pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .waitUntilCondition(
+              p ->
+                  p == null
+                      || !Sim.hasPhase(p, "Running")
+                      || "true".equals(p.getMetadata().getAnnotations().get(Sim.FROZEN)),
+              NODE_TIMEOUT_SECONDS,
+              TimeUnit.SECONDS);
+    }
   }
 
   /** Creates a node from a {@link #deleteNode} copy and waits until it is Ready. */
@@ -260,16 +304,15 @@ public final class TestCluster {
 
   private static TestCluster connectOrStart() {
     Path root = findRepoRoot();
-    Path kubeconfig = defaultKubeconfig();
+    // up.sh is cheap (~0.5 s) when the cluster runs, and it also recreates a cluster that was
+    // made from an older kwok.yaml / manifests / binaries, so it runs once per JVM.
+    Path kubeconfig = runUpScript(root);
     if (!answers(kubeconfig)) {
-      kubeconfig = runUpScript(root);
-      if (!answers(kubeconfig)) {
-        throw new IllegalStateException(
-            "testenv/up.sh finished but the API server does not answer with "
-                + kubeconfig
-                + "; see "
-                + upLog(root));
-      }
+      throw new IllegalStateException(
+          "testenv/up.sh finished but the API server does not answer with "
+              + kubeconfig
+              + "; see "
+              + upLog(root));
     }
     Config config =
         new ConfigBuilder(Config.fromKubeconfig(kubeconfig.toFile()))
@@ -305,7 +348,7 @@ public final class TestCluster {
     Path out = log.resolveSibling("up.out");
     try {
       Files.createDirectories(log.getParent());
-      System.err.printf("[testenv] starting the test cluster with testenv/up.sh (log: %s)%n", log);
+      System.err.printf("[testenv] testenv/up.sh (log: %s)%n", log);
       long start = System.nanoTime();
       Process process =
           new ProcessBuilder(root.resolve("testenv").resolve("up.sh").toString())
@@ -332,7 +375,7 @@ public final class TestCluster {
             "testenv/up.sh printed no kubeconfig path; log tail:\n" + tail(log));
       }
       System.err.printf(
-          "[testenv] test cluster up in %d s%n",
+          "[testenv] test cluster ready in %d s%n",
           TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
       return Path.of(lines.get(lines.size() - 1).trim());
     } catch (IOException e) {

@@ -64,6 +64,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   private final ScheduledExecutorService timers;
   private final Map<String, ProcessGroup> active = new ConcurrentHashMap<>();
   private final Map<String, Boolean> cancelled = new ConcurrentHashMap<>();
+  private volatile boolean registerModels = true;
 
   public LocalBackend(
       Home home,
@@ -88,6 +89,20 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * Stop registering the models of successful runs: their output stays in the run directory ({@link
+   * #outputDir}), for a sweep to register only its best trial's.
+   */
+  public LocalBackend withoutModelRegistration() {
+    this.registerModels = false;
+    return this;
+  }
+
+  /** Where a run's job writes its model ($MLSCALE_OUTPUT_DIR). */
+  public Path outputDir(String runId) {
+    return home.runs().resolve(runId).resolve("output");
   }
 
   public ResourcePool pool() {
@@ -536,7 +551,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     Map<String, Double> metrics = runs.finalMetrics(id);
     ModelRecord model = null;
     String message = "completed";
-    if (plan.spec().outputsOpt().isPresent()) {
+    if (registerModels && plan.spec().outputsOpt().isPresent()) {
       Path output = home.runs().resolve(id).resolve("output");
       model =
           models.register(

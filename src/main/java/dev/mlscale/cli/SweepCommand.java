@@ -1,0 +1,423 @@
+package dev.mlscale.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.mlscale.error.UserError;
+import dev.mlscale.metrics.Metric;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.report.SweepReport;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.store.RunState;
+import dev.mlscale.store.SweepStore;
+import dev.mlscale.sweep.GridSampler;
+import dev.mlscale.sweep.SweepRunner;
+import dev.mlscale.sweep.SweepSpec;
+import dev.mlscale.sweep.Trial;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "sweep",
+    mixinStandardHelpOptions = true,
+    description = "Hyper-parameter sweeps: grid, random or TPE search with early stopping.",
+    subcommands = {
+      SweepCommand.Run.class,
+      SweepCommand.Resume.class,
+      SweepCommand.Show.class,
+      SweepCommand.Ls.class
+    })
+final class SweepCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static SweepSpec load(Path file, List<String> overrides) {
+    SweepSpec spec = new SpecLoader().load(file, SweepSpec.class, overrides).spec();
+    if (spec.algorithm() == SweepSpec.Algorithm.GRID) {
+      new GridSampler(spec.dimensions()); // refuses an infinite space now, not after trials ran
+    }
+    return spec;
+  }
+
+  static Path jobFile(Path sweepFile, SweepSpec spec) {
+    return sweepFile.toAbsolutePath().getParent().resolve(spec.job()).normalize();
+  }
+
+  static int runSweep(Context ctx, String id, SweepSpec spec, Path jobFile, boolean verbose) {
+    JobSpec job = new SpecLoader().loadJob(jobFile, List.of());
+    SweepStore store = new SweepStore(ctx.db());
+    Printer printer = new Printer(ctx, spec, verbose);
+    SweepRunner.Result result;
+    try (var backend = ctx.localBackend()) {
+      Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        result =
+            new SweepRunner(store, ctx.runs(), ctx.models(), backend, ctx.clock(), printer)
+                .run(id, spec, job, jobFile);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // shutting down
+        }
+      }
+    }
+    ctx.err().println();
+    table(ctx, spec, result.trials());
+    ctx.err().println("sweep " + id + " " + result.state().toLowerCase() + ": " + result.message());
+    result
+        .best()
+        .ifPresent(
+            b ->
+                ctx.err()
+                    .println(
+                        "best: trial "
+                            + b.number()
+                            + " "
+                            + spec.objective().metric()
+                            + "="
+                            + Format.number(b.objective())
+                            + "  "
+                            + Format.params(b.params())));
+    if (result.model() != null) {
+      ctx.err().println("model: " + result.model().ref() + "  (" + result.model().path() + ")");
+    }
+    ctx.err().println("plots: mlscale sweep show " + id + " --plots DIR");
+    return "Succeeded".equals(result.state()) ? 0 : 1;
+  }
+
+  static void table(Context ctx, SweepSpec spec, List<Trial> trials) {
+    List<Trial> sorted = new ArrayList<>(trials);
+    sorted.sort(
+        (a, b) -> {
+          if (a.objective() == null || b.objective() == null) {
+            return a.objective() == null ? (b.objective() == null ? 0 : 1) : -1;
+          }
+          return spec.objective().better(a.objective(), b.objective())
+              ? -1
+              : spec.objective().better(b.objective(), a.objective()) ? 1 : 0;
+        });
+    List<String> header =
+        new ArrayList<>(List.of("TRIAL", "STATE", spec.objective().metric().toUpperCase()));
+    spec.space().keySet().forEach(k -> header.add(k.toUpperCase()));
+    header.add("RUN");
+    header.add("NOTE");
+    Table t = new Table(header.toArray(String[]::new));
+    for (Trial x : sorted) {
+      List<Object> row =
+          new ArrayList<>(
+              List.of(
+                  x.number(),
+                  x.state().display(),
+                  x.objective() == null ? "-" : Format.number(x.objective())));
+      spec.space().keySet().forEach(k -> row.add(value(x.params().get(k))));
+      row.add(x.runId());
+      row.add(x.reason() == null ? "" : shorten(x.reason(), 60));
+      t.row(row.toArray());
+    }
+    t.print(ctx.out(), "");
+  }
+
+  private static String value(Object v) {
+    return v instanceof Double d ? Format.number(d) : String.valueOf(v);
+  }
+
+  private static String shorten(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+  }
+
+  /** Shows trials as they start and end, with a progress bar and the best so far. */
+  static final class Printer implements SweepRunner.SweepListener {
+    private final Context ctx;
+    private final SweepSpec spec;
+    private final boolean verbose;
+
+    Printer(Context ctx, SweepSpec spec, boolean verbose) {
+      this.ctx = ctx;
+      this.spec = spec;
+      this.verbose = verbose;
+    }
+
+    @Override
+    public synchronized void trialStarted(Trial t) {
+      ctx.err().println("● trial " + t.number() + " started: " + params(t.params()));
+    }
+
+    @Override
+    public synchronized void trialEnded(Trial t, List<Trial> all, int maxTrials) {
+      long ended = all.stream().filter(x -> x.state().isFinal()).count();
+      Optional<Trial> best = SweepRunner.best(all, spec.objective());
+      int width = 20;
+      int filled = (int) Math.min(width, ended * width / Math.max(1, maxTrials));
+      String mark =
+          switch (t.state()) {
+            case COMPLETED -> ctx.style().green("✔");
+            case PRUNED -> ctx.style().yellow("✂");
+            default -> ctx.style().red("✘");
+          };
+      ctx.err()
+          .println(
+              mark
+                  + " trial "
+                  + t.number()
+                  + " "
+                  + t.state().display().toLowerCase()
+                  + (t.objective() == null
+                      ? ""
+                      : " " + spec.objective().metric() + "=" + Format.number(t.objective()))
+                  + (t.state() == Trial.TrialState.COMPLETED ? "" : " (" + t.reason() + ")")
+                  + best.map(
+                          b ->
+                              " · best "
+                                  + Format.number(b.objective())
+                                  + " (trial "
+                                  + b.number()
+                                  + ")")
+                      .orElse("")
+                  + " ["
+                  + "#".repeat(filled)
+                  + "-".repeat(width - filled)
+                  + "] "
+                  + ended
+                  + "/"
+                  + maxTrials);
+    }
+
+    @Override
+    public void stateChanged(String runId, String name, RunState state, String message) {
+      if (verbose) {
+        ctx.err().println("  " + runId + " " + state.display() + ": " + message);
+      }
+    }
+
+    @Override
+    public void output(String runId, String name, String line) {
+      if (verbose) {
+        ctx.out().println("[" + runId + "] " + line);
+      }
+    }
+
+    @Override
+    public void metrics(String runId, String name, List<Metric> metrics) {}
+
+    private static String params(Map<String, Object> p) {
+      Map<String, Object> shown = new LinkedHashMap<>();
+      p.forEach((k, v) -> shown.put(k, value(v)));
+      return Format.params(shown);
+    }
+  }
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "Start a sweep from a sweep spec and run it to the end.")
+  static final class Run implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "SWEEP", description = "The sweep spec (YAML).")
+    Path file;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a sweep field.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(
+        names = {"-v", "--verbose"},
+        description = "Show the trials' output and states.")
+    boolean verbose;
+
+    Run(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws JsonProcessingException {
+      SweepSpec spec = load(file, overrides);
+      Path jobFile = jobFile(file, spec);
+      if (!jobFile.toFile().isFile()) {
+        throw new UserError(
+            file + ": job '" + spec.job() + "' does not exist (looked at " + jobFile + ")");
+      }
+      new SpecLoader().loadJob(jobFile, List.of()); // its mistakes first
+      String id = Planner.newRunId(spec.name());
+      new SweepStore(ctx.db())
+          .create(
+              id,
+              spec.name(),
+              file.toAbsolutePath().toString(),
+              SpecLoader.mapper().writeValueAsString(spec),
+              ctx.clock().instant());
+      ctx.err()
+          .println(
+              ctx.style().bold("▶ sweep " + id)
+                  + "  "
+                  + spec.algorithm().name().toLowerCase()
+                  + ", "
+                  + spec.objective().goal().name().toLowerCase()
+                  + " "
+                  + spec.objective().metric()
+                  + ", "
+                  + spec.budget().maxTrials()
+                  + " trials, "
+                  + spec.budget().maxParallel()
+                  + " at a time");
+      return runSweep(ctx, id, spec, jobFile, verbose);
+    }
+  }
+
+  @Command(
+      name = "resume",
+      mixinStandardHelpOptions = true,
+      description = "Continue a sweep whose process stopped (crash, kill -9, Ctrl-C).")
+  static final class Resume implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
+    String id;
+
+    @Option(
+        names = {"-v", "--verbose"},
+        description = "Show the trials' output and states.")
+    boolean verbose;
+
+    Resume(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      SweepStore store = new SweepStore(ctx.db());
+      SweepStore.SweepRecord r = store.get(id);
+      if (r.ownerPid() != null
+          && r.ownerPid() != ProcessHandle.current().pid()
+          && ProcessHandle.of(r.ownerPid()).map(ProcessHandle::isAlive).orElse(false)
+          && "Running".equals(r.state())) {
+        throw new UserError(
+            "sweep "
+                + r.id()
+                + " is still running in process "
+                + r.ownerPid()
+                + "; stop it first, or follow it with 'mlscale sweep show "
+                + r.id()
+                + "'");
+      }
+      SweepSpec spec = new SpecLoader().parse(r.spec(), r.specFile(), SweepSpec.class, List.of());
+      store.setOwner(r.id(), "Running");
+      ctx.err()
+          .println(
+              ctx.style().bold("▶ resuming sweep " + r.id())
+                  + "  "
+                  + store.trials(r.id()).size()
+                  + " trials so far");
+      return runSweep(ctx, r.id(), spec, jobFile(Path.of(r.specFile()), spec), verbose);
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Print a sweep's trials sorted by the objective; write plots with --plots.")
+  static final class Show implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
+    String id;
+
+    @Option(
+        names = "--plots",
+        paramLabel = "DIR",
+        description = "Write objective.png," + " param-*.png and index.html here.")
+    Path plots;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table, json or" + " yaml.")
+    OutputFormat output;
+
+    Show(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      SweepStore store = new SweepStore(ctx.db());
+      SweepStore.SweepRecord r = store.get(id);
+      SweepSpec spec = new SpecLoader().parse(r.spec(), r.specFile(), SweepSpec.class, List.of());
+      List<Trial> trials = store.trials(r.id());
+      if (output.print(
+          ctx.out(),
+          Map.of(
+              "sweep",
+              r.id(),
+              "state",
+              r.state(),
+              "message",
+              String.valueOf(r.message()),
+              "trials",
+              trials))) {
+        return 0;
+      }
+      ctx.out()
+          .println(
+              "Sweep:   "
+                  + r.id()
+                  + "  ("
+                  + r.state()
+                  + (r.message() == null ? "" : ": " + r.message())
+                  + ")");
+      ctx.out()
+          .println(
+              "Search:  "
+                  + spec.algorithm().name().toLowerCase()
+                  + ", "
+                  + spec.objective().goal().name().toLowerCase()
+                  + " "
+                  + spec.objective().metric());
+      table(ctx, spec, trials);
+      if (plots != null) {
+        for (Path p : SweepReport.write(plots, r.id(), spec, trials)) {
+          ctx.err().println("wrote " + p);
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List sweeps.")
+  static final class Ls implements Callable<Integer> {
+    private final Context ctx;
+
+    Ls(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      SweepStore store = new SweepStore(ctx.db());
+      Table t = new Table("SWEEP", "NAME", "STATE", "TRIALS", "CREATED", "MESSAGE");
+      for (SweepStore.SweepRecord r : store.list()) {
+        t.row(
+            r.id(),
+            r.name(),
+            r.state(),
+            store.trials(r.id()).size(),
+            Format.ago(r.createdAt(), ctx.clock().instant()),
+            r.message());
+      }
+      t.print(ctx.out(), "");
+      return 0;
+    }
+  }
+}

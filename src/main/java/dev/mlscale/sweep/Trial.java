@@ -1,0 +1,39 @@
+package dev.mlscale.sweep;
+
+import java.util.Map;
+
+/**
+ * One trial of a sweep as the search sees it: its parameters and, once it has ended, its state and
+ * objective value.
+ */
+public record Trial(
+    int number,
+    Map<String, Object> params,
+    TrialState state,
+    Double objective,
+    String runId,
+    String reason) {
+  public Trial {
+    params = Map.copyOf(params);
+  }
+
+  public boolean completed() {
+    return state == TrialState.COMPLETED && objective != null;
+  }
+
+  /** How a trial stands. PRUNED trials were stopped early; their last value still counts. */
+  public enum TrialState {
+    RUNNING,
+    COMPLETED,
+    PRUNED,
+    FAILED;
+
+    public boolean isFinal() {
+      return this != RUNNING;
+    }
+
+    public String display() {
+      return name().charAt(0) + name().substring(1).toLowerCase();
+    }
+  }
+}

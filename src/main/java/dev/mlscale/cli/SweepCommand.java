@@ -10,6 +10,7 @@ import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunState;
 import dev.mlscale.store.SweepStore;
 import dev.mlscale.sweep.GridSampler;
+import dev.mlscale.sweep.LocalTrials;
 import dev.mlscale.sweep.SweepRunner;
 import dev.mlscale.sweep.SweepSpec;
 import dev.mlscale.sweep.Trial;
@@ -63,9 +64,10 @@ final class SweepCommand implements Runnable {
       Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
-        result =
-            new SweepRunner(store, ctx.runs(), ctx.models(), backend, ctx.clock(), printer)
-                .run(id, spec, job, jobFile);
+        LocalTrials trials =
+            new LocalTrials(
+                id, job, jobFile, store, ctx.runs(), ctx.models(), backend, ctx.clock());
+        result = new SweepRunner(trials, printer).run(spec, job);
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);

@@ -1,0 +1,160 @@
+package dev.mlscale.sweep;
+
+import dev.mlscale.backend.RunListener;
+import dev.mlscale.backend.RunOutcome;
+import dev.mlscale.backend.local.LocalBackend;
+import dev.mlscale.backend.local.ProcessGroup;
+import dev.mlscale.metrics.Metric;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.store.ModelRecord;
+import dev.mlscale.store.ModelStore;
+import dev.mlscale.store.RunRecord;
+import dev.mlscale.store.RunState;
+import dev.mlscale.store.RunStore;
+import dev.mlscale.store.SweepStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Trials as local processes, recorded in the embedded database. Trials that were running when the
+ * sweep's process died are run again from the start (their processes are stopped first), unless
+ * their run ended while nobody was recording it: then its result is taken.
+ */
+public final class LocalTrials implements TrialBackend {
+  private final String sweepId;
+  private final JobSpec job;
+  private final Path jobFile;
+  private final SweepStore sweeps;
+  private final RunStore runs;
+  private final ModelStore models;
+  private final LocalBackend backend;
+  private final Clock clock;
+
+  public LocalTrials(
+      String sweepId,
+      JobSpec job,
+      Path jobFile,
+      SweepStore sweeps,
+      RunStore runs,
+      ModelStore models,
+      LocalBackend backend,
+      Clock clock) {
+    this.sweepId = sweepId;
+    this.job = job;
+    this.jobFile = jobFile;
+    this.sweeps = sweeps;
+    this.runs = runs;
+    this.models = models;
+    this.backend = backend.withoutModelRegistration();
+    this.clock = clock;
+  }
+
+  @Override
+  public List<Trial> load() {
+    return sweeps.trials(sweepId);
+  }
+
+  @Override
+  public Callable<TrialOutcome> start(
+      int number, Map<String, Object> params, RunListener listener) {
+    String runId = sweepId + "-t" + number + "-" + Planner.newRunId("x").substring(2);
+    RunPlan plan = Planner.plan(runId, job.forRow(params), jobFile);
+    backend.preflight(plan);
+    sweeps.startTrial(sweepId, number, params, runId, clock.instant());
+    backend.create(plan);
+    return () -> outcome(number, backend.run(plan, listener));
+  }
+
+  @Override
+  public Callable<TrialOutcome> resume(Trial trial, RunListener listener) {
+    RunRecord r = find(trial.runId());
+    if (r != null && (r.state() == RunState.SUCCEEDED || r.state() == RunState.FAILED)) {
+      TrialOutcome adopted =
+          new TrialOutcome(
+              trial.number(),
+              r.id(),
+              r.state(),
+              r.reason(),
+              r.message(),
+              runs.finalMetrics(r.id()));
+      return () -> adopted;
+    }
+    if (r != null) {
+      if (r.pid() != null) {
+        ProcessGroup.signalGroup(r.pid(), "KILL");
+      }
+      runs.finish(
+          r.id(),
+          RunState.CANCELLED,
+          "Interrupted",
+          "the sweep process died; the trial runs again",
+          null,
+          clock.instant());
+    }
+    return start(trial.number(), trial.params(), listener);
+  }
+
+  private RunRecord find(String runId) {
+    if (runId == null) {
+      return null;
+    }
+    try {
+      return runs.get(runId);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static TrialOutcome outcome(int number, RunOutcome o) {
+    return new TrialOutcome(number, o.runId(), o.state(), o.reason(), o.message(), o.metrics());
+  }
+
+  @Override
+  public void stop(String runId) {
+    backend.cancel(runId);
+  }
+
+  @Override
+  public void stopAll() {
+    backend.cancelAll();
+  }
+
+  @Override
+  public void end(Trial t) {
+    sweeps.endTrial(sweepId, t.number(), t.state(), t.objective(), t.reason(), clock.instant());
+  }
+
+  @Override
+  public void finish(String state, String message) {
+    sweeps.finish(sweepId, state, message, clock.instant());
+  }
+
+  @Override
+  public ModelRecord registerBest(Trial best, JobSpec spec) {
+    if (spec.outputsOpt().isEmpty()) {
+      return null;
+    }
+    ModelRecord model =
+        models.register(
+            spec.outputs().model(),
+            best.runId(),
+            backend.outputDir(best.runId()),
+            best.params(),
+            runs.finalMetrics(best.runId()),
+            clock.instant());
+    if (model != null) {
+      runs.setModel(best.runId(), model.ref());
+    }
+    return model;
+  }
+
+  @Override
+  public List<Metric> metrics(String runId) {
+    return runs.metrics(runId);
+  }
+}

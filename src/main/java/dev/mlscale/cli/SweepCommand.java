@@ -1,14 +1,17 @@
 package dev.mlscale.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
+import dev.mlscale.render.CodeArchive;
 import dev.mlscale.report.SweepReport;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunState;
 import dev.mlscale.store.SweepStore;
+import dev.mlscale.sweep.ClusterSweeps;
+import dev.mlscale.sweep.ClusterTrials;
 import dev.mlscale.sweep.GridSampler;
 import dev.mlscale.sweep.LocalTrials;
 import dev.mlscale.sweep.SweepRunner;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,24 +59,61 @@ final class SweepCommand implements Runnable {
     return sweepFile.toAbsolutePath().getParent().resolve(spec.job()).normalize();
   }
 
-  static int runSweep(Context ctx, String id, SweepSpec spec, Path jobFile, boolean verbose) {
+  static int runSweep(
+      Context ctx,
+      String id,
+      SweepSpec spec,
+      Path sweepFile,
+      Path jobFile,
+      boolean verbose,
+      ClusterOptions cluster,
+      boolean create) {
     JobSpec job = new SpecLoader().loadJob(jobFile, List.of());
-    SweepStore store = new SweepStore(ctx.db());
     Printer printer = new Printer(ctx, spec, verbose);
     SweepRunner.Result result;
-    try (var backend = ctx.localBackend()) {
-      Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
-      Runtime.getRuntime().addShutdownHook(hook);
-      try {
-        LocalTrials trials =
-            new LocalTrials(
-                id, job, jobFile, store, ctx.runs(), ctx.models(), backend, ctx.clock());
-        result = new SweepRunner(trials, printer).run(spec, job);
-      } finally {
+    if (cluster.onCluster()) {
+      if (spec.earlyStopping() != null) {
+        ctx.err()
+            .println(
+                "note: early_stopping is ignored on Kubernetes for now: trials report"
+                    + " their metrics there only when they end (termination message)");
+      }
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        var backend = new KubernetesBackend(connection.get(), ctx.runs(), ctx.clock());
+        if (create) {
+          backend.preflight(Planner.submission(id + "-t0", job, jobFile));
+          new ClusterSweeps(connection.get())
+              .create(
+                  id,
+                  json(spec),
+                  jobFile,
+                  CodeArchive.of(Planner.plan(id, job, jobFile).workdir()));
+        }
+        result =
+            new SweepRunner(
+                    new ClusterTrials(id, job, jobFile, connection.get(), backend, ctx.runs()),
+                    printer)
+                .run(spec, job);
+      }
+    } else {
+      SweepStore store = new SweepStore(ctx.db());
+      if (create) {
+        store.create(id, spec.name(), sweepFile.toString(), json(spec), ctx.clock().instant());
+      }
+      try (var backend = ctx.localBackend()) {
+        Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException e) {
-          // shutting down
+          LocalTrials trials =
+              new LocalTrials(
+                  id, job, jobFile, store, ctx.runs(), ctx.models(), backend, ctx.clock());
+          result = new SweepRunner(trials, printer).run(spec, job);
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException e) {
+            // shutting down
+          }
         }
       }
     }
@@ -239,12 +280,14 @@ final class SweepCommand implements Runnable {
         description = "Show the trials' output and states.")
     boolean verbose;
 
+    @Mixin ClusterOptions cluster = new ClusterOptions();
+
     Run(Context ctx) {
       this.ctx = ctx;
     }
 
     @Override
-    public Integer call() throws JsonProcessingException {
+    public Integer call() {
       SweepSpec spec = load(file, overrides);
       Path jobFile = jobFile(file, spec);
       if (!jobFile.toFile().isFile()) {
@@ -253,13 +296,6 @@ final class SweepCommand implements Runnable {
       }
       new SpecLoader().loadJob(jobFile, List.of()); // its mistakes first
       String id = Planner.newRunId(spec.name());
-      new SweepStore(ctx.db())
-          .create(
-              id,
-              spec.name(),
-              file.toAbsolutePath().toString(),
-              SpecLoader.mapper().writeValueAsString(spec),
-              ctx.clock().instant());
       ctx.err()
           .println(
               ctx.style().bold("▶ sweep " + id)
@@ -273,15 +309,19 @@ final class SweepCommand implements Runnable {
                   + spec.budget().maxTrials()
                   + " trials, "
                   + spec.budget().maxParallel()
-                  + " at a time");
-      return runSweep(ctx, id, spec, jobFile, verbose);
+                  + " at a time"
+                  + (cluster.onCluster() ? ", on Kubernetes" : ""));
+      return runSweep(ctx, id, spec, file.toAbsolutePath(), jobFile, verbose, cluster, true);
     }
   }
 
   @Command(
       name = "resume",
       mixinStandardHelpOptions = true,
-      description = "Continue a sweep whose process stopped (crash, kill -9, Ctrl-C).")
+      description = {
+        "Continue a sweep whose process stopped (crash, kill -9, Ctrl-C).",
+        "With --target k8s, from any machine with the kubeconfig: the sweep lives in the cluster."
+      })
   static final class Resume implements Callable<Integer> {
     private final Context ctx;
 
@@ -293,12 +333,24 @@ final class SweepCommand implements Runnable {
         description = "Show the trials' output and states.")
     boolean verbose;
 
+    @Mixin ClusterOptions cluster = new ClusterOptions();
+
     Resume(Context ctx) {
       this.ctx = ctx;
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+      if (cluster.onCluster()) {
+        Path dir = java.nio.file.Files.createTempDirectory("mlscale-sweep-");
+        ClusterSweeps.Stored stored;
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          stored = new ClusterSweeps(connection.get()).load(id, dir);
+        }
+        SweepSpec spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
+        ctx.err().println(ctx.style().bold("▶ resuming sweep " + id) + "  from the cluster");
+        return runSweep(ctx, id, spec, stored.jobFile(), stored.jobFile(), verbose, cluster, false);
+      }
       SweepStore store = new SweepStore(ctx.db());
       SweepStore.SweepRecord r = store.get(id);
       if (r.ownerPid() != null
@@ -322,7 +374,15 @@ final class SweepCommand implements Runnable {
                   + "  "
                   + store.trials(r.id()).size()
                   + " trials so far");
-      return runSweep(ctx, r.id(), spec, jobFile(Path.of(r.specFile()), spec), verbose);
+      return runSweep(
+          ctx,
+          r.id(),
+          spec,
+          Path.of(r.specFile()),
+          jobFile(Path.of(r.specFile()), spec),
+          verbose,
+          cluster,
+          false);
     }
   }
 
@@ -339,45 +399,63 @@ final class SweepCommand implements Runnable {
     @Option(
         names = "--plots",
         paramLabel = "DIR",
-        description = "Write objective.png," + " param-*.png and index.html here.")
+        description = "Write objective.png, param-*.png and index.html here.")
     Path plots;
 
     @Option(
         names = {"-o", "--output"},
         defaultValue = "table",
-        description = "table, json or" + " yaml.")
+        description = "table, json or yaml.")
     OutputFormat output;
+
+    @Mixin ClusterOptions cluster = new ClusterOptions();
 
     Show(Context ctx) {
       this.ctx = ctx;
     }
 
     @Override
-    public Integer call() {
-      SweepStore store = new SweepStore(ctx.db());
-      SweepStore.SweepRecord r = store.get(id);
-      SweepSpec spec = new SpecLoader().parse(r.spec(), r.specFile(), SweepSpec.class, List.of());
-      List<Trial> trials = store.trials(r.id());
-      if (output.print(
-          ctx.out(),
-          Map.of(
-              "sweep",
-              r.id(),
-              "state",
-              r.state(),
-              "message",
-              String.valueOf(r.message()),
-              "trials",
-              trials))) {
+    public Integer call() throws java.io.IOException {
+      String sweepId;
+      String state;
+      String message;
+      SweepSpec spec;
+      List<Trial> trials;
+      if (cluster.onCluster()) {
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          var stored =
+              new ClusterSweeps(connection.get())
+                  .load(id, java.nio.file.Files.createTempDirectory("mlscale-sweep-"));
+          sweepId = stored.id();
+          state = stored.state();
+          message = stored.message();
+          spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
+          trials = new ClusterTrials(id, null, null, connection.get(), null, null).load();
+        }
+      } else {
+        SweepStore store = new SweepStore(ctx.db());
+        SweepStore.SweepRecord r = store.get(id);
+        sweepId = r.id();
+        state = r.state();
+        message = r.message();
+        spec = new SpecLoader().parse(r.spec(), r.specFile(), SweepSpec.class, List.of());
+        trials = store.trials(r.id());
+      }
+      Map<String, Object> view = new LinkedHashMap<>();
+      view.put("sweep", sweepId);
+      view.put("state", state);
+      view.put("message", message);
+      view.put("trials", trials);
+      if (output.print(ctx.out(), view)) {
         return 0;
       }
       ctx.out()
           .println(
               "Sweep:   "
-                  + r.id()
+                  + sweepId
                   + "  ("
-                  + r.state()
-                  + (r.message() == null ? "" : ": " + r.message())
+                  + state
+                  + (message == null ? "" : ": " + message)
                   + ")");
       ctx.out()
           .println(
@@ -389,7 +467,7 @@ final class SweepCommand implements Runnable {
                   + spec.objective().metric());
       table(ctx, spec, trials);
       if (plots != null) {
-        for (Path p : SweepReport.write(plots, r.id(), spec, trials)) {
+        for (Path p : SweepReport.write(plots, sweepId, spec, trials)) {
           ctx.err().println("wrote " + p);
         }
       }
@@ -401,14 +479,25 @@ final class SweepCommand implements Runnable {
   static final class Ls implements Callable<Integer> {
     private final Context ctx;
 
+    @Mixin ClusterOptions cluster = new ClusterOptions();
+
     Ls(Context ctx) {
       this.ctx = ctx;
     }
 
     @Override
     public Integer call() {
-      SweepStore store = new SweepStore(ctx.db());
       Table t = new Table("SWEEP", "NAME", "STATE", "TRIALS", "CREATED", "MESSAGE");
+      if (cluster.onCluster()) {
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          for (Map<String, String> s : new ClusterSweeps(connection.get()).list()) {
+            t.row(s.get("sweep"), "-", s.get("state"), "-", s.get("created"), s.get("message"));
+          }
+        }
+        t.print(ctx.out(), "");
+        return 0;
+      }
+      SweepStore store = new SweepStore(ctx.db());
       for (SweepStore.SweepRecord r : store.list()) {
         t.row(
             r.id(),
@@ -420,6 +509,14 @@ final class SweepCommand implements Runnable {
       }
       t.print(ctx.out(), "");
       return 0;
+    }
+  }
+
+  static String json(SweepSpec spec) {
+    try {
+      return SpecLoader.mapper().writeValueAsString(spec);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

@@ -44,6 +44,7 @@ public final class JobRenderer {
     }
     Map<String, String> labels = new LinkedHashMap<>(labels(in.runId(), plan.name()));
     labels.put(Labels.ATTEMPT, Integer.toString(in.attempt()));
+    labels.putAll(in.extraLabels());
     Retries retries = plan.spec().retries();
     var spec =
         new JobBuilder()
@@ -133,7 +134,7 @@ public final class JobRenderer {
 
   private static Map<String, String> annotations(RenderInput in) {
     RunPlan plan = in.plan();
-    Map<String, String> a = new LinkedHashMap<>();
+    Map<String, String> a = new LinkedHashMap<>(in.extraAnnotations());
     try {
       a.put(
           Labels.PARAMS,

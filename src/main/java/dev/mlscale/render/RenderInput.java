@@ -2,7 +2,9 @@ package dev.mlscale.render;
 
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Everything rendering needs; rendering itself reads nothing else.
@@ -19,9 +21,31 @@ public record RenderInput(
     CodeArchive code,
     byte[] helperSource,
     int attempt,
-    Submission rows) {
+    Submission rows,
+    Map<String, String> extraLabels,
+    Map<String, String> extraAnnotations) {
+  public RenderInput {
+    extraLabels = extraLabels == null ? Map.of() : new TreeMap<>(extraLabels);
+    extraAnnotations = extraAnnotations == null ? Map.of() : new TreeMap<>(extraAnnotations);
+  }
+
   public RenderInput(RunPlan plan, String namespace, CodeArchive code, byte[] helperSource) {
-    this(plan, namespace, code, helperSource, 1, null);
+    this(plan, namespace, code, helperSource, 1, null, null, null);
+  }
+
+  public RenderInput(
+      RunPlan plan,
+      String namespace,
+      CodeArchive code,
+      byte[] helperSource,
+      int attempt,
+      Submission rows) {
+    this(plan, namespace, code, helperSource, attempt, rows, null, null);
+  }
+
+  /** The same input, with more labels (Job and pods) and annotations (Job) on the objects. */
+  public RenderInput withMetadata(Map<String, String> labels, Map<String, String> annotations) {
+    return new RenderInput(plan, namespace, code, helperSource, attempt, rows, labels, annotations);
   }
 
   /** Renders a whole submission: a single Job, or an Indexed Job for its rows. */

@@ -44,6 +44,23 @@ public final class RunStore {
         });
   }
 
+  /** Records a run unless it is recorded already (a run followed from another machine). */
+  public void createIfAbsent(RunRecord r) {
+    boolean exists =
+        db.with(
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
+                ps.setString(1, r.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                  return rs.next();
+                }
+              }
+            });
+    if (!exists) {
+      create(r);
+    }
+  }
+
   public void setState(String id, RunState state) {
     update(id, "UPDATE runs SET state = ? WHERE id = ?", state.name(), id);
   }

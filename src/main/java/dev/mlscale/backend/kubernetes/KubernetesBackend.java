@@ -150,7 +150,7 @@ public final class KubernetesBackend implements Backend {
     CodeArchive code = CodeArchive.of(submission.runs().get(0).workdir());
     if (submission.rows()) {
       RenderInput in = RenderInput.of(submission, cluster.namespace(), code, PythonHelper.source());
-      List<Row> rows = runAttempt(in, submission.runs(), listener);
+      List<Row> rows = runAttempt(in, submission.runs(), listener, true);
       List<RunOutcome> out = new ArrayList<>();
       for (int i = 0; i < rows.size(); i++) {
         out.add(finish(submission.runs().get(i), rows.get(i), 1, started, listener));
@@ -165,7 +165,7 @@ public final class KubernetesBackend implements Backend {
       RenderInput in =
           new RenderInput(
               attemptPlan, cluster.namespace(), code, PythonHelper.source(), attempt, null);
-      Row row = runAttempt(in, List.of(attemptPlan), listener).get(0);
+      Row row = runAttempt(in, List.of(attemptPlan), listener, true).get(0);
       if ("OOMKilled".equals(row.reason)
           && plan.spec().onOom() != null
           && resources.memory() != null) {
@@ -206,6 +206,44 @@ public final class KubernetesBackend implements Backend {
         null);
   }
 
+  /**
+   * Creates a run's Job now (for sweeps: the Job is the trial's durable record) without waiting for
+   * it; {@link #follow} waits.
+   */
+  public void submit(RenderInput in) {
+    runs.createIfAbsent(
+        RunRecord.pending(
+            in.plan().runId(),
+            in.plan().name(),
+            TARGET,
+            in.plan().specFile().toString(),
+            clock.instant(),
+            cluster.namespace() + "/" + in.jobName(),
+            in.plan().spec().params()));
+    apply(JobRenderer.render(in));
+  }
+
+  /** Follows a run's existing Job to its end, as {@link #run} does, and says how it ended. */
+  public RunOutcome follow(RenderInput in, RunListener listener) {
+    runs.createIfAbsent(
+        RunRecord.pending(
+            in.plan().runId(),
+            in.plan().name(),
+            TARGET,
+            in.plan().specFile().toString(),
+            clock.instant(),
+            cluster.namespace() + "/" + in.jobName(),
+            in.plan().spec().params()));
+    Instant started = clock.instant();
+    Row row = runAttempt(in, List.of(in.plan()), listener, false).get(0);
+    return finish(in.plan(), row, in.attempt(), started, listener);
+  }
+
+  /** Suspends a run's Job: its pods stop, the Job stays as a record. */
+  public void suspend(String jobName) {
+    new ClusterRuns(cluster).cancel(jobName);
+  }
+
   /** Ctrl-C: the Jobs keep running on the cluster; 'mlscale cancel' stops them. */
   @Override
   public void cancelAll() {}
@@ -224,7 +262,8 @@ public final class KubernetesBackend implements Backend {
    * Creates one Job (single or Indexed), reports its pods' progress, waits for it to finish and
    * returns how each row ended (one row for a single run).
    */
-  private List<Row> runAttempt(RenderInput in, List<RunPlan> plans, RunListener listener) {
+  private List<Row> runAttempt(
+      RenderInput in, List<RunPlan> plans, RunListener listener, boolean create) {
     String ns = cluster.namespace();
     JobRenderer.Rendered rendered = JobRenderer.render(in);
     String jobName = in.jobName();
@@ -302,7 +341,9 @@ public final class KubernetesBackend implements Backend {
               + " ("
               + describe(in.plan().resources())
               + ")");
-      apply(rendered);
+      if (create) {
+        apply(rendered);
+      }
       List<Job> done =
           client()
               .batch()

@@ -445,4 +445,77 @@ class KubernetesRunTest {
         .isNotEqualTo(first.getSpec().getNodeName());
     assertThat(r.err()).contains("was lost");
   }
+
+  @Test
+  void onOomRunsANewJobWithMoreMemoryThatSucceeds(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: hungry
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {cpu: 500m, memory: 2Gi}
+            on_oom: {increase: 2x, max: 8Gi}
+            kubernetes:
+              pod_annotations:
+                sim.mlscale.dev/oom-below: 4Gi
+                sim.mlscale.dev/message: '{"accuracy": 0.8}'
+            """);
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains("OOMKilled at 2Gi; on_oom: a new Job with 4Gi")
+        .contains("after 2 attempts");
+    JsonNode s = onlyRun();
+    assertThat(s.get("state").asText()).isEqualTo("Succeeded");
+    assertThat(s.get("attempts").findValuesAsText("reason"))
+        .containsExactly("OOMKilled", "Completed");
+    assertThat(s.get("attempts").findValuesAsText("memoryLimit"))
+        .containsExactly(Long.toString(2L << 30), Long.toString(4L << 30));
+    String run = s.get("run").asText();
+    assertThat(
+            ns.client().batch().v1().jobs().list().getItems().stream()
+                .map(j -> j.getMetadata().getName()))
+        .containsExactlyInAnyOrder(run, run + "-a2");
+  }
+
+  @Test
+  void workshopStepFiveOnTheClusterOnlyTheLeakyRowDies(TestNamespace ns) throws IOException {
+    Path spec =
+        spec(
+            """
+            name: multi
+            image: python:3.11-slim
+            command: [python, train.py]
+            args: ["${params.activation}"]
+            params: {activation: relu}
+            rows: [{activation: relu}, {activation: tanh}, {activation: softmax}, {waste_mb: 1500}]
+            parallelism: 2
+            resources: {cpu: 1200m, memory: 4200Mi}
+            kubernetes:
+              node_pool: train-cpu
+              pod_annotations:
+                sim.mlscale.dev/oom-indexes: "3"
+                sim.mlscale.dev/message: '{"accuracy": 0.9}'
+                sim.mlscale.dev/message-1: '{"accuracy": 0.95}'
+            """);
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("4/4 done, 3 succeeded, 1 failed");
+    JsonNode runs = JSON.readTree(mlscale("ls", "-o", "json").out());
+    java.util.Map<String, JsonNode> byRun = new java.util.TreeMap<>();
+    runs.forEach(run -> byRun.put(run.get("run").asText(), run));
+    List<JsonNode> rows = List.copyOf(byRun.values());
+    assertThat(rows).hasSize(4);
+    assertThat(rows.get(3).get("reason").asText()).isEqualTo("OOMKilled");
+    assertThat(rows.get(3).get("message").asText()).contains("memory limit of 4200Mi");
+    for (int i = 0; i < 3; i++) {
+      assertThat(rows.get(i).get("state").asText()).isEqualTo("Succeeded");
+    }
+    assertThat(rows.get(1).get("metrics").get("accuracy").asDouble()).isEqualTo(0.95);
+    assertThat(rows.get(0).get("metrics").get("accuracy").asDouble()).isEqualTo(0.9);
+    String job = rows.get(0).get("run").asText().replaceFirst("-r0$", "");
+    CliHarness.Result status = mlscale("status", job, "--target", "k8s", "-n", ns.name());
+    assertThat(status.out()).contains("OOMKilled").contains("3 of 4 succeeded, 1 failed");
+  }
 }

@@ -37,7 +37,6 @@ for wf in json.load(sys.stdin)["items"]:
     for n in nodes:
         if n["type"] in ("Pod", "Skipped"):
             out.append("    %-40s %-10s %s" % (n["displayName"], n["phase"], n.get("message", "")))
-           for wf in json.load(open(sys.argv[1]))["items"]) if False else None
 print("\n".join(out))
 ')"
   if [[ "${state}" != "${last}" ]]; then

@@ -96,7 +96,7 @@ log "starting workflow-controller ${ARGO_VERSION} (log: ${logfile})"
 (
   cd "${ARGO_STATE}"
   LEADER_ELECTION_DISABLE=true nohup setsid "${ARGO_CONTROLLER}" "${args[@]}" \
-    > "${logfile}" 2>&1 < /dev/null &
+    > "${logfile}" 2>&1 < /dev/null 8>&- &
   echo $! > "${pidfile}"
 )
 echo "${cluster_id}" > "${ARGO_STATE}/cluster-id"

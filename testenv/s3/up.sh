@@ -72,7 +72,7 @@ for port in "${S3_PORT}" "${S3_MASTER_PORT}" "${S3_VOLUME_PORT}" "${S3_FILER_POR
   fi
 done
 
-mkdir -p "${S3_STATE}/data" "${S3_STATE}/meta"
+mkdir -p "${S3_STATE}/data" "${S3_STATE}/meta" "${S3_STATE}/logs"
 umask 077
 cat > "${config}" <<EOT
 {
@@ -92,12 +92,13 @@ log "starting weed server (S3 on ${S3_ENDPOINT}, data in ${S3_STATE})"
 # - no telemetry (it would call out to seaweedfs.com), no Iceberg/Lance catalog ports;
 # - one volume per new collection (each bucket is a collection; the default grows 7 per
 #   bucket and runs out of volume slots after a few buckets), small sparse volumes;
-# - unix sockets in the state dir instead of /tmp.
+# - unix sockets and glog files in the state dir instead of /tmp;
+# - fd 8 (our lock) closed for the server, or it would hold the lock for its whole life.
 # cd into the state dir: weed looks for master.toml etc. in the working directory.
 (
   cd "${S3_STATE}"
   WEED_MASTER_VOLUME_GROWTH_COPY_1=1 \
-  nohup setsid "${S3_WEED}" server \
+  nohup setsid "${S3_WEED}" -logdir="${S3_STATE}/logs" server \
     -ip="${S3_HOST}" -ip.bind="${S3_HOST}" \
     -dir="${S3_STATE}/data" -master.dir="${S3_STATE}/meta" \
     -master.port="${S3_MASTER_PORT}" -volume.port="${S3_VOLUME_PORT}" \
@@ -106,7 +107,7 @@ log "starting weed server (S3 on ${S3_ENDPOINT}, data in ${S3_STATE})"
     -s3.port.iceberg=0 -s3.port.lance=0 -s3.allowDeleteBucketNotEmpty=true \
     -master.telemetry=false -master.volumeSizeLimitMB=64 -volume.max=256 \
     -volume.preStopSeconds=0 \
-    > "${logfile}" 2>&1 < /dev/null &
+    > "${logfile}" 2>&1 < /dev/null 8>&- &
   echo $! > "${pidfile}"
 )
 

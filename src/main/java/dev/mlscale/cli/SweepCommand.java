@@ -75,8 +75,8 @@ final class SweepCommand implements Runnable {
       if (spec.earlyStopping() != null) {
         ctx.err()
             .println(
-                "note: early_stopping is ignored on Kubernetes for now: trials report"
-                    + " their metrics there only when they end (termination message)");
+                "note: on Kubernetes, early stopping reads the trials' intermediate"
+                    + " metrics from their pods' logs; without logs it stops nothing");
       }
       try (var connection = new AutoClose(cluster.connect(ctx))) {
         var backend = new KubernetesBackend(connection.get(), ctx.runs(), ctx.clock());

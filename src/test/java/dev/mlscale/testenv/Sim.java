@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,6 +35,36 @@ public final class Sim {
   public static final String MESSAGE = "sim.mlscale.dev/message";
 
   /**
+   * Indexed Jobs: comma-separated completion indexes ({@code "2,5"}) whose pods end OOMKilled (exit
+   * code 137); wins over every other outcome annotation for those indexes.
+   */
+  public static final String OOM_INDEXES = "sim.mlscale.dev/oom-indexes";
+
+  /**
+   * Indexed Jobs: {@code index=exitCode} pairs ({@code "1=3,4=2"}); those indexes terminate with
+   * that exit code ({@code 0} = success), winning over the pod-wide oom / oom-below / exit-code.
+   */
+  public static final String EXIT_CODE_INDEXES = "sim.mlscale.dev/exit-code-indexes";
+
+  /** Prefix of the per-index termination message, see {@link #messageForIndex(int)}. */
+  public static final String MESSAGE_INDEX_PREFIX = "sim.mlscale.dev/message-";
+
+  /**
+   * Memory quantity ({@code "4Gi"}): the pod ends OOMKilled (137) when its first container's memory
+   * limit is below it; without a memory limit it never OOMs. Otherwise the other annotations apply.
+   */
+  public static final String OOM_BELOW = "sim.mlscale.dev/oom-below";
+
+  /**
+   * The annotation set by the Job controller on the pods of an Indexed Job (also a label). The
+   * per-index annotations are matched against it.
+   */
+  public static final String JOB_COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+
+  /** Container terminated reason when a sim annotation cannot be parsed (exit code 1). */
+  public static final String SIM_ANNOTATION_ERROR = "SimAnnotationError";
+
+  /**
    * Set by the node-loss helpers: "requested" freezes a running pod (its kubelet is gone), the
    * simulation answers "true". A frozen pod never finishes.
    */
@@ -43,6 +74,22 @@ public final class Sim {
   public static final String GPU = "nvidia.com/gpu";
 
   private Sim() {}
+
+  /**
+   * Key of the termination message of the pod with this completion index ({@code
+   * sim.mlscale.dev/message-2}); overrides {@link #MESSAGE} for that index.
+   */
+  public static String messageForIndex(int index) {
+    return MESSAGE_INDEX_PREFIX + index;
+  }
+
+  /** The completion index of an Indexed Job's pod, or -1. */
+  public static int completionIndex(Pod pod) {
+    Map<String, String> annotations =
+        pod == null || pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(JOB_COMPLETION_INDEX);
+    return value == null ? -1 : Integer.parseInt(value);
+  }
 
   /** A container; KWOK never pulls or runs the image. */
   public static Container container(String name) {

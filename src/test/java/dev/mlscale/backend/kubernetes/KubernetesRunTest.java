@@ -139,7 +139,11 @@ class KubernetesRunTest {
             """);
     CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("Unschedulable: 0/").contains("Insufficient nvidia.com/gpu");
+    assertThat(r.err())
+        .contains("Unschedulable: 0/")
+        .contains("Insufficient nvidia.com/gpu")
+        .contains("no node of any pool is big enough for it")
+        .contains("train-gpu=8 CPU, 2 GPU");
     assertThat(onlyRun().get("reason").asText()).isEqualTo("DeadlineExceeded");
   }
 

@@ -27,24 +27,29 @@ t0=$(date +%s)
 timeout="${MLSCALE_ARGO_DEMO_TIMEOUT:-120}"
 last=""
 while :; do
+  # One read per round: the summary, then a last line with every workflow's phase.
   state="$(kubectl get workflows.argoproj.io -n "${ns}" "${names[@]}" -o json | python3 -c '
 import json, sys
-out = []
-for wf in json.load(sys.stdin)["items"]:
-    st = wf.get("status", {})
+out, phases = [], []
+obj = json.load(sys.stdin)
+for wf in obj["items"] if obj.get("kind", "").endswith("List") else [obj]:
+    st = wf.get("status") or {}
+    phases.append(st.get("phase") or "-")
     out.append("%s: %s %s" % (wf["metadata"]["name"], st.get("phase", "-"), st.get("message", "")))
     nodes = sorted((st.get("nodes") or {}).values(), key=lambda n: (n.get("startedAt") or "", n["name"]))
     for n in nodes:
         if n["type"] in ("Pod", "Skipped"):
             out.append("    %-40s %-10s %s" % (n["displayName"], n["phase"], n.get("message", "")))
 print("\n".join(out))
+print(" ".join(phases))
 ')"
+  phases="${state##*$'\n'}"
+  state="${state%$'\n'*}"
   if [[ "${state}" != "${last}" ]]; then
     printf '\n[+%ss]\n%s\n' "$(( $(date +%s) - t0 ))" "${state}"
     last="${state}"
   fi
-  phases="$(kubectl get workflows.argoproj.io -n "${ns}" "${names[@]}" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}')"
-  if ! grep -qvE '^(Succeeded|Failed|Error)$' <<<"${phases}"; then break; fi
+  if ! tr ' ' '\n' <<<"${phases}" | grep -qvE '^(Succeeded|Failed|Error)$'; then break; fi
   if (( $(date +%s) - t0 > timeout )); then
     log "timeout after ${timeout}s"
     kubectl get pods -n "${ns}" -o wide >&2 || true
@@ -53,4 +58,4 @@ print("\n".join(out))
   sleep 1
 done
 log "all finished in $(( $(date +%s) - t0 ))s"
-! grep -qvx Succeeded <<<"${phases}"
+! tr ' ' '\n' <<<"${phases}" | grep -qvx Succeeded

@@ -15,9 +15,19 @@ if [[ -s "${pidfile}" ]]; then
     log "stopping workflow-controller pid ${pid}"
     kill -TERM "${pid}" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "${pid}" 2>/dev/null && kill -KILL "${pid}" 2>/dev/null || true
+    if kill -0 "${pid}" 2>/dev/null; then kill -KILL "${pid}" 2>/dev/null || true; fi
   fi
   rm -f "${pidfile}"
+fi
+sim_pidfile="${ARGO_STATE}/sim-executor.pid"
+if [[ -s "${sim_pidfile}" ]]; then
+  pid="$(cat "${sim_pidfile}")"
+  if kill -0 "${pid}" 2>/dev/null && grep -q sim-executor "/proc/${pid}/cmdline" 2>/dev/null; then
+    log "stopping sim-executor pid ${pid}"
+    # its own process group (setsid): the python process and its kubectl watch
+    kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
+  fi
+  rm -f "${sim_pidfile}"
 fi
 rm -f "${ARGO_ENV_FILE}" "${ARGO_STATE}/cluster-id"
 if [[ "${1:-}" != "--keep-namespace" ]] && cluster_ready; then

@@ -522,4 +522,60 @@ class KubernetesRunTest {
     CliHarness.Result status = mlscale("status", job, "--target", "k8s", "-n", ns.name());
     assertThat(status.out()).contains("OOMKilled").contains("3 of 4 succeeded, 1 failed");
   }
+
+  @Test
+  void aMissingRbacPermissionIsAUserErrorThatNamesTheFix(TestNamespace ns, @TempDir Path dir)
+      throws IOException {
+    ns.client()
+        .serviceAccounts()
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("nobody")
+                .endMetadata()
+                .build())
+        .create();
+    String token =
+        ns.client()
+            .serviceAccounts()
+            .withName("nobody")
+            .tokenRequest(
+                new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    String server = TestCluster.get().client().getConfiguration().getMasterUrl();
+    Path kubeconfig =
+        Files.writeString(
+            dir.resolve("config"),
+            """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: test, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: nobody, user: {token: "%s"}}]
+        contexts: [{name: nobody, context: {cluster: test, user: nobody}}]
+        current-context: nobody
+        """
+                .formatted(server, token));
+    Path spec = spec("name: x\nimage: i\ncommand: [python, train.py]\n");
+    CliHarness.Result r =
+        mlscale(
+            "run",
+            spec.toString(),
+            "--target",
+            "k8s",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "-n",
+            ns.name());
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("not allowed to")
+        .contains(ns.name())
+        .contains("ask for an RBAC role that allows it");
+    assertThat(ns.client().batch().v1().jobs().list().getItems()).isEmpty();
+  }
 }

@@ -79,6 +79,12 @@ if (exec 3<>/dev/tcp/127.0.0.1/6060) 2>/dev/null; then
   exit 1
 fi
 
+# A namespace still terminating (down.sh deletes it without waiting) would take the new
+# ConfigMap with it, and the controller exits when its ConfigMap goes: wait until it is gone.
+if [[ "$(kubectl get namespace "${ARGO_NAMESPACE}" -o jsonpath='{.status.phase}' 2>/dev/null)" == Terminating ]]; then
+  log "namespace ${ARGO_NAMESPACE} is terminating: waiting until it is gone"
+  kubectl wait --for=delete "namespace/${ARGO_NAMESPACE}" --timeout=120s >/dev/null
+fi
 kubectl get namespace "${ARGO_NAMESPACE}" >/dev/null 2>&1 || kubectl create namespace "${ARGO_NAMESPACE}" >/dev/null
 # Minimal controller configuration. metricsConfig/telemetryConfig off: their servers would
 # listen on every interface. The executor image is never pulled (KWOK runs no containers) but

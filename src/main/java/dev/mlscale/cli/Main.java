@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       RenderCommand.class,
       DeleteCommand.class,
       SweepCommand.class,
+      PipelineCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

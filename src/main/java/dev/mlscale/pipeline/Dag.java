@@ -1,0 +1,126 @@
+package dev.mlscale.pipeline;
+
+import dev.mlscale.error.UserError;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The validated graph of a pipeline: fan-outs expanded into one node per row ({@code train-0},
+ * {@code train-1}, ...; whoever depends on {@code train} depends on all of them), dependencies
+ * resolved, no cycles. Nodes are in a topological order.
+ */
+public final class Dag {
+  /** One node: the task, its row (for fan-outs) and the nodes it waits for. */
+  public record Node(String name, TaskSpec task, Map<String, Object> row, List<String> depends) {}
+
+  private final Map<String, Node> nodes;
+
+  private Dag(Map<String, Node> nodes) {
+    this.nodes = nodes;
+  }
+
+  public List<Node> nodes() {
+    return List.copyOf(nodes.values());
+  }
+
+  public Node node(String name) {
+    return nodes.get(name);
+  }
+
+  public static Dag of(String file, List<TaskSpec> tasks) {
+    Map<String, TaskSpec> byName = new LinkedHashMap<>();
+    for (TaskSpec t : tasks) {
+      if (byName.put(t.name(), t) != null) {
+        throw new UserError(
+            file + ": two tasks are named '" + t.name() + "'; task names must be" + " unique");
+      }
+    }
+    Map<String, List<String>> expanded = new LinkedHashMap<>();
+    for (TaskSpec t : tasks) {
+      List<String> names = new ArrayList<>();
+      if (t.forEach().isEmpty()) {
+        names.add(t.name());
+      } else {
+        for (int i = 0; i < t.forEach().size(); i++) {
+          names.add(t.name() + "-" + i);
+        }
+      }
+      expanded.put(t.name(), names);
+    }
+    for (TaskSpec t : tasks) {
+      for (String d : t.depends()) {
+        if (!byName.containsKey(d)) {
+          throw new UserError(
+              file
+                  + ": task '"
+                  + t.name()
+                  + "' depends on '"
+                  + d
+                  + "', which is"
+                  + " not a task of this pipeline (tasks: "
+                  + String.join(", ", byName.keySet())
+                  + ")");
+        }
+      }
+    }
+    List<String> order = topological(file, byName);
+    Map<String, Node> nodes = new LinkedHashMap<>();
+    for (String name : order) {
+      TaskSpec t = byName.get(name);
+      List<String> deps = new ArrayList<>();
+      t.depends().forEach(d -> deps.addAll(expanded.get(d)));
+      List<String> names = expanded.get(name);
+      for (int i = 0; i < names.size(); i++) {
+        Map<String, Object> row = t.forEach().isEmpty() ? Map.of() : t.forEach().get(i);
+        nodes.put(names.get(i), new Node(names.get(i), t, row, List.copyOf(deps)));
+      }
+    }
+    return new Dag(nodes);
+  }
+
+  /** Kahn's algorithm; a cycle is reported with its path, e.g. a -> b -> c -> a. */
+  private static List<String> topological(String file, Map<String, TaskSpec> tasks) {
+    List<String> order = new ArrayList<>();
+    Set<String> done = new LinkedHashSet<>();
+    while (order.size() < tasks.size()) {
+      boolean progress = false;
+      for (TaskSpec t : tasks.values()) {
+        if (!done.contains(t.name()) && done.containsAll(t.depends())) {
+          done.add(t.name());
+          order.add(t.name());
+          progress = true;
+        }
+      }
+      if (!progress) {
+        throw new UserError(
+            file
+                + ": the tasks depend on each other in a cycle: "
+                + cycle(tasks, done)
+                + "; a pipeline must be acyclic");
+      }
+    }
+    return order;
+  }
+
+  private static String cycle(Map<String, TaskSpec> tasks, Set<String> done) {
+    String start = tasks.keySet().stream().filter(n -> !done.contains(n)).findFirst().orElseThrow();
+    List<String> path = new ArrayList<>();
+    String current = start;
+    while (!path.contains(current)) {
+      path.add(current);
+      current =
+          tasks.get(current).depends().stream()
+              .filter(d -> !done.contains(d))
+              .findFirst()
+              .orElseThrow();
+    }
+    List<String> loop = new ArrayList<>(path.subList(path.indexOf(current), path.size()));
+    loop.add(current);
+    java.util.Collections.reverse(loop);
+    return String.join(" -> ", loop);
+  }
+}

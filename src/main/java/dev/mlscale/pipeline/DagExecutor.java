@@ -1,0 +1,138 @@
+package dev.mlscale.pipeline;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Runs a {@link Dag}: every node whose dependencies all succeeded starts at once (up to {@code
+ * parallelism} at a time); a node whose dependency failed or was skipped is skipped, with the
+ * reason. The work itself is a {@link TaskRunner}'s.
+ */
+public final class DagExecutor {
+  /** How a node ended. */
+  public enum State {
+    SUCCEEDED,
+    FAILED,
+    SKIPPED;
+
+    public String display() {
+      return name().charAt(0) + name().substring(1).toLowerCase();
+    }
+  }
+
+  /** What one node did. */
+  public record Result(
+      String node,
+      State state,
+      String message,
+      String runId,
+      Map<String, Double> metrics,
+      Instant started,
+      Instant ended) {
+    public Duration duration() {
+      return started == null || ended == null ? Duration.ZERO : Duration.between(started, ended);
+    }
+  }
+
+  /** Does the work of one node. Called from pool threads. */
+  public interface TaskRunner {
+    Result run(Dag.Node node);
+  }
+
+  /** Told as nodes start and end. */
+  public interface Listener {
+    void started(Dag.Node node);
+
+    void ended(Dag.Node node, Result result);
+  }
+
+  private final Clock clock;
+
+  public DagExecutor(Clock clock) {
+    this.clock = clock;
+  }
+
+  public Map<String, Result> execute(Dag dag, int parallelism, TaskRunner runner, Listener listener)
+      throws InterruptedException {
+    Map<String, Result> results = new LinkedHashMap<>();
+    List<String> started = new ArrayList<>();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, parallelism),
+            r -> {
+              Thread t = new Thread(r, "mlscale-task");
+              t.setDaemon(true);
+              return t;
+            });
+    ExecutorCompletionService<Result> done = new ExecutorCompletionService<>(pool);
+    int running = 0;
+    try {
+      while (results.size() < dag.nodes().size()) {
+        boolean changed = true;
+        while (changed) {
+          changed = false;
+          for (Dag.Node n : dag.nodes()) {
+            if (started.contains(n.name())) {
+              continue;
+            }
+            String blocker =
+                n.depends().stream()
+                    .filter(
+                        d -> results.containsKey(d) && results.get(d).state() != State.SUCCEEDED)
+                    .findFirst()
+                    .orElse(null);
+            if (blocker != null) {
+              Instant now = clock.instant();
+              Result skip =
+                  new Result(
+                      n.name(),
+                      State.SKIPPED,
+                      "not run: "
+                          + blocker
+                          + " "
+                          + results.get(blocker).state().display().toLowerCase(),
+                      null,
+                      Map.of(),
+                      now,
+                      now);
+              started.add(n.name());
+              results.put(n.name(), skip);
+              listener.ended(n, skip);
+              changed = true;
+            } else if (n.depends().stream().allMatch(results::containsKey)) {
+              started.add(n.name());
+              listener.started(n);
+              done.submit(() -> runner.run(n));
+              running++;
+              changed = true;
+            }
+          }
+        }
+        if (running == 0) {
+          break;
+        }
+        Result r;
+        try {
+          r = done.take().get();
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e);
+        }
+        running--;
+        results.put(r.node(), r);
+        listener.ended(dag.node(r.node()), r);
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}

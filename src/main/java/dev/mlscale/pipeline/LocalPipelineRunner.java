@@ -1,0 +1,275 @@
+package dev.mlscale.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mlscale.backend.RunListener;
+import dev.mlscale.backend.RunOutcome;
+import dev.mlscale.backend.local.LocalBackend;
+import dev.mlscale.error.EnvironmentError;
+import dev.mlscale.error.UserError;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.DurationValue;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.store.RunState;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a pipeline on this machine: job tasks as local runs (within the machine's resources),
+ * built-in tasks in process, a shared workspace directory ({@code $MLSCALE_WORKSPACE}, the
+ * workshop's wf-storage), and the {@code on_exit} task always, told how the pipeline ended.
+ */
+public final class LocalPipelineRunner {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final LocalBackend backend;
+  private final Clock clock;
+  private final Map<String, String> environment;
+
+  public LocalPipelineRunner(LocalBackend backend, Clock clock, Map<String, String> environment) {
+    this.backend = backend;
+    this.clock = clock;
+    this.environment = environment;
+  }
+
+  /** How a pipeline ended, and its exit task's result (which never changes that). */
+  public record Outcome(
+      String id,
+      boolean succeeded,
+      Map<String, DagExecutor.Result> tasks,
+      DagExecutor.Result onExit,
+      Duration duration) {}
+
+  public Outcome run(
+      String id,
+      PipelineSpec spec,
+      Path file,
+      Path workspace,
+      DagExecutor.Listener listener,
+      RunListener output)
+      throws InterruptedException {
+    Dag dag = Dag.of(file.toString(), spec.tasks());
+    Map<String, JobSpec> jobs = new LinkedHashMap<>();
+    Map<String, Path> files = new LinkedHashMap<>();
+    for (Dag.Node n : dag.nodes()) {
+      jobs.put(n.name(), jobOf(n, spec, file));
+      files.put(n.name(), fileOf(n, file));
+    }
+    try {
+      Files.createDirectories(workspace);
+    } catch (IOException e) {
+      throw new EnvironmentError(
+          "cannot create the workspace " + workspace + ": " + e.getMessage());
+    }
+    Instant started = clock.instant();
+    DagExecutor.TaskRunner runner =
+        node ->
+            node.task().slack() != null
+                ? slack(id, node.name(), node.task().slack(), spec.name(), "Running", started)
+                : job(
+                    id,
+                    node.name(),
+                    jobs.get(node.name()),
+                    files.get(node.name()),
+                    workspace,
+                    Map.of(),
+                    output);
+    Map<String, DagExecutor.Result> results =
+        new DagExecutor(clock).execute(dag, spec.parallelism(), runner, listener);
+    boolean ok = results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
+    DagExecutor.Result exit = null;
+    if (spec.onExit() != null) {
+      String status = ok ? "Succeeded" : "Failed";
+      Dag.Node node = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
+      listener.started(node);
+      exit =
+          spec.onExit().slack() != null
+              ? slack(id, node.name(), spec.onExit().slack(), spec.name(), status, started)
+              : job(
+                  id,
+                  node.name(),
+                  jobOf(node, spec, file),
+                  fileOf(node, file),
+                  workspace,
+                  Map.of("MLSCALE_PIPELINE_STATUS", status),
+                  output);
+      listener.ended(node, exit);
+    }
+    return new Outcome(id, ok, results, exit, Duration.between(started, clock.instant()));
+  }
+
+  /** The file a node's job paths are relative to: its job spec's, or the pipeline's. */
+  static Path fileOf(Dag.Node node, Path file) {
+    return node.task().job() == null
+        ? file
+        : file.toAbsolutePath().getParent().resolve(node.task().job()).normalize();
+  }
+
+  /** The job a node runs: its job file or inline command, with pipeline, task and row params. */
+  static JobSpec jobOf(Dag.Node node, PipelineSpec spec, Path file) {
+    TaskSpec t = node.task();
+    if (t.slack() != null) {
+      return null;
+    }
+    Map<String, Object> params = new LinkedHashMap<>(spec.params());
+    params.putAll(t.params());
+    params.putAll(node.row());
+    if (t.job() != null) {
+      Path jobFile = file.toAbsolutePath().getParent().resolve(t.job()).normalize();
+      if (!Files.isRegularFile(jobFile)) {
+        throw new UserError(
+            file
+                + ": task '"
+                + t.name()
+                + "' names job '"
+                + t.job()
+                + "', which does not exist (looked at "
+                + jobFile
+                + ")");
+      }
+      JobSpec base = new SpecLoader().loadJob(jobFile, List.of());
+      Map<String, Object> merged = new LinkedHashMap<>(base.params());
+      merged.putAll(params);
+      return base.forRow(merged);
+    }
+    return new JobSpec(
+        node.name(),
+        t.image(),
+        ".",
+        t.command(),
+        t.args(),
+        null,
+        t.env(),
+        params,
+        t.resources(),
+        t.retries(),
+        t.onOom(),
+        t.timeout(),
+        null,
+        t.kubernetes(),
+        null,
+        null,
+        null);
+  }
+
+  private DagExecutor.Result job(
+      String id,
+      String node,
+      JobSpec job,
+      Path jobFile,
+      Path workspace,
+      Map<String, String> extraEnv,
+      RunListener output) {
+    Map<String, String> env = new LinkedHashMap<>(job.env());
+    env.put("MLSCALE_WORKSPACE", workspace.toString());
+    env.put("MLSCALE_PIPELINE_RUN", id);
+    env.putAll(extraEnv);
+    JobSpec withEnv =
+        new JobSpec(
+            job.name(),
+            job.image(),
+            job.workdir(),
+            job.command(),
+            job.args(),
+            job.setup(),
+            env,
+            job.params(),
+            job.resources(),
+            job.retries(),
+            job.onOom(),
+            job.timeout(),
+            job.outputs(),
+            job.kubernetes(),
+            null,
+            null,
+            job.secrets());
+    RunPlan plan = Planner.plan(id + "-" + node, withEnv, jobFile);
+    backend.preflight(plan);
+    backend.create(plan);
+    Instant start = clock.instant();
+    RunOutcome o = backend.run(plan, output);
+    DagExecutor.State state =
+        o.state() == RunState.SUCCEEDED ? DagExecutor.State.SUCCEEDED : DagExecutor.State.FAILED;
+    return new DagExecutor.Result(
+        node,
+        state,
+        o.state() == RunState.SUCCEEDED ? "completed" : o.reason() + ": " + o.message(),
+        o.runId(),
+        o.metrics(),
+        start,
+        clock.instant());
+  }
+
+  /** Posts to a Slack incoming webhook; the text may use {{pipeline}}, {{status}}, {{duration}}. */
+  private DagExecutor.Result slack(
+      String id,
+      String node,
+      TaskSpec.SlackTask task,
+      String pipeline,
+      String status,
+      Instant pipelineStart) {
+    Instant start = clock.instant();
+    String url = environment.get(task.webhookEnv());
+    if (url == null) {
+      return new DagExecutor.Result(
+          node,
+          DagExecutor.State.FAILED,
+          "the webhook URL variable " + task.webhookEnv() + " is not set",
+          null,
+          Map.of(),
+          start,
+          clock.instant());
+    }
+    String text =
+        task.text()
+            .replace("{{pipeline}}", pipeline + " (" + id + ")")
+            .replace("{{status}}", status.toLowerCase())
+            .replace("{{duration}}", DurationValue.format(Duration.between(pipelineStart, start)));
+    try {
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .timeout(Duration.ofSeconds(20))
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          JSON.writeValueAsString(Map.of("text", text))))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      boolean ok = r.statusCode() / 100 == 2;
+      return new DagExecutor.Result(
+          node,
+          ok ? DagExecutor.State.SUCCEEDED : DagExecutor.State.FAILED,
+          ok ? "sent: " + text : "the webhook answered HTTP " + r.statusCode() + ": " + r.body(),
+          null,
+          Map.of(),
+          start,
+          clock.instant());
+    } catch (IOException | IllegalArgumentException e) {
+      return new DagExecutor.Result(
+          node,
+          DagExecutor.State.FAILED,
+          "cannot reach the webhook" + " of " + task.webhookEnv() + ": " + e,
+          null,
+          Map.of(),
+          start,
+          clock.instant());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new DagExecutor.Result(
+          node, DagExecutor.State.FAILED, "interrupted", null, Map.of(), start, clock.instant());
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.mlscale.pipeline;
+
+import dev.mlscale.spec.SpecFieldException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pipeline as the user wrote it: a {@code dag} of tasks with {@code depends}, or {@code steps}, a
+ * list of groups that run one after the other (the members of a group in parallel, as Argo's steps
+ * do); parameters with defaults; and an {@code on_exit} task that always runs.
+ */
+public record PipelineSpec(
+    String name,
+    Map<String, Object> params,
+    List<TaskSpec> dag,
+    List<List<TaskSpec>> steps,
+    TaskSpec onExit,
+    Integer parallelism) {
+  public PipelineSpec {
+    if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?")) {
+      throw new SpecFieldException(
+          "name",
+          "a pipeline needs a name of lower-case letters,"
+              + " digits and '-', e.g. name: ml-pipeline");
+    }
+    if ((dag == null) == (steps == null)) {
+      throw new SpecFieldException(
+          "dag",
+          "a pipeline has either dag (tasks with depends) or"
+              + " steps (groups run in order), not "
+              + (dag == null ? "neither" : "both"));
+    }
+    params =
+        params == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+    dag = dag == null ? null : List.copyOf(dag);
+    steps = steps == null ? null : steps.stream().map(List::copyOf).toList();
+    if (steps != null && steps.stream().anyMatch(List::isEmpty)) {
+      throw new SpecFieldException("steps", "a step group is empty; list at least one task");
+    }
+    parallelism = parallelism == null ? 16 : parallelism;
+  }
+
+  /** The tasks as a DAG: steps become tasks that depend on every task of the group before. */
+  public List<TaskSpec> tasks() {
+    if (dag != null) {
+      return dag;
+    }
+    List<TaskSpec> out = new ArrayList<>();
+    List<String> previous = List.of();
+    for (List<TaskSpec> group : steps) {
+      List<String> names = new ArrayList<>();
+      for (TaskSpec t : group) {
+        List<String> deps = new ArrayList<>(previous);
+        deps.addAll(t.depends());
+        out.add(
+            new TaskSpec(
+                t.name(),
+                deps,
+                t.job(),
+                t.image(),
+                t.command(),
+                t.args(),
+                t.env(),
+                t.params(),
+                t.resources(),
+                t.retries(),
+                t.onOom(),
+                t.timeout(),
+                t.kubernetes(),
+                t.forEach().isEmpty() ? null : t.forEach(),
+                t.slack()));
+        names.add(t.name());
+      }
+      previous = names;
+    }
+    return out;
+  }
+}

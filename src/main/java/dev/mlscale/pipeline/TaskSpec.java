@@ -1,0 +1,81 @@
+package dev.mlscale.pipeline;
+
+import dev.mlscale.spec.DurationValue;
+import dev.mlscale.spec.KubernetesOptions;
+import dev.mlscale.spec.OnOom;
+import dev.mlscale.spec.Resources;
+import dev.mlscale.spec.Retries;
+import dev.mlscale.spec.SpecFieldException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One task of a pipeline: a job (a job spec file, or a command written inline with the job spec's
+ * fields), or a built-in task. {@code for_each} fans it out into one task per row.
+ */
+public record TaskSpec(
+    String name,
+    List<String> depends,
+    String job,
+    String image,
+    List<String> command,
+    List<String> args,
+    Map<String, String> env,
+    Map<String, Object> params,
+    Resources resources,
+    Retries retries,
+    OnOom onOom,
+    DurationValue timeout,
+    KubernetesOptions kubernetes,
+    List<Map<String, Object>> forEach,
+    SlackTask slack) {
+
+  public TaskSpec {
+    if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?")) {
+      throw new SpecFieldException(
+          "name",
+          "a task needs a name of lower-case letters, digits and"
+              + " '-' (it becomes part of Kubernetes names), got "
+              + (name == null ? "none" : "'" + name + "'"));
+    }
+    int kinds = (job == null ? 0 : 1) + (command == null ? 0 : 1) + (slack == null ? 0 : 1);
+    if (kinds != 1) {
+      throw new SpecFieldException(
+          "job",
+          "task '"
+              + name
+              + "' needs exactly one of job (a job"
+              + " spec file), command (a program to run) or slack (a message)");
+    }
+    if (forEach != null && forEach.isEmpty()) {
+      throw new SpecFieldException(
+          "for_each",
+          "task '"
+              + name
+              + "' fans out over an empty list;"
+              + " give at least one row, or remove for_each");
+    }
+    depends = depends == null ? List.of() : List.copyOf(depends);
+    args = args == null ? List.of() : List.copyOf(args);
+    env = env == null ? Map.of() : Map.copyOf(env);
+    params =
+        params == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+    forEach = forEach == null ? List.of() : List.copyOf(forEach);
+  }
+
+  /** A Slack incoming-webhook message; the URL comes from an environment variable or Secret. */
+  public record SlackTask(String webhookEnv, String text) {
+    public SlackTask {
+      if (webhookEnv == null) {
+        throw new SpecFieldException(
+            "webhook_env",
+            "name the environment variable that holds the"
+                + " webhook URL, e.g. webhook_env: SLACK_WEBHOOK_URL");
+      }
+      text = text == null ? "Pipeline {{pipeline}} {{status}} in {{duration}}" : text;
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.mlscale.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mlscale.cli.CliHarness;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pipelines end to end on the local backend, with a real HTTP receiver for Slack notices. */
+class PipelineRunTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path home;
+  @TempDir Path work;
+  private CliHarness cli;
+  private Process receiver;
+  private String webhook;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cli = new CliHarness(home);
+    receiver =
+        new ProcessBuilder(
+                "python3",
+                CliHarness.repo()
+                    .resolve("src/test/resources/pipeline/slack_receiver.py")
+                    .toString(),
+                work.resolve("slack.jsonl").toString())
+            .start();
+    String port =
+        new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    webhook = "http://127.0.0.1:" + port + "/hook";
+  }
+
+  @AfterEach
+  void tearDown() {
+    receiver.destroy();
+  }
+
+  private List<JsonNode> slackMessages() throws Exception {
+    Path f = work.resolve("slack.jsonl");
+    if (!Files.exists(f)) {
+      return List.of();
+    }
+    return Files.readAllLines(f).stream()
+        .map(
+            l -> {
+              try {
+                return JSON.readTree(l);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            })
+        .toList();
+  }
+
+  @Test
+  void helloStepsRunsInOrderAndTheExitHandlerKnowsTheResult() {
+    CliHarness.Result r =
+        cli.run(
+            "pipeline",
+            "run",
+            CliHarness.repo().resolve("examples/hello-steps/pipeline.yaml").toString(),
+            "--set",
+            "params.message=from the test");
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out())
+        .contains("[hello] step 1 says: from the test")
+        .contains("[hello-a] step 2a, in parallel")
+        .contains("[exit-handler] pipeline Succeeded");
+    assertThat(r.out().indexOf("step 1 says")).isLessThan(r.out().indexOf("step 2a"));
+    assertThat(r.err()).contains("[hello ✔] → [hello-a ✔ | hello-b ✔]");
+  }
+
+  @Test
+  void diamondPassesFilesThroughTheWorkspace() {
+    CliHarness.Result r =
+        cli.run(
+            "pipeline",
+            "run",
+            CliHarness.repo().resolve("examples/diamond/pipeline.yaml").toString());
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out())
+        .contains("[b] B read: hi from A")
+        .contains("[c] C read: hi from A")
+        .contains("[d] D joins B C");
+    assertThat(r.err()).contains("[a ✔] → [b ✔ | c ✔] → [d ✔]");
+  }
+
+  @Test
+  void aFailedTaskStopsItsDependantsAndSlackIsToldTheFailure() throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+        name: broken
+        dag:
+          - {name: a, command: [python3, -c, "print('a')"]}
+          - {name: b, depends: [a], command: [python3, -c, "import sys; sys.exit(3)"]}
+          - {name: c, depends: [a], command: [python3, -c, "print('c')"]}
+          - {name: d, depends: [b, c], command: [python3, -c, "print('d')"]}
+        on_exit:
+          name: notify
+          slack: {webhook_env: SLACK_URL, text: "{{pipeline}} {{status}} after {{duration}}"}
+        """);
+    cli.with("SLACK_URL", webhook);
+    CliHarness.Result r = cli.run("pipeline", "run", p.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("⊘ d skipped: not run: b failed")
+        .contains("✔ c succeeded")
+        .contains("pipeline broken-")
+        .contains(" failed in ");
+    List<JsonNode> messages = slackMessages();
+    assertThat(messages).hasSize(1);
+    assertThat(messages.get(0).get("text").asText())
+        .matches("broken \\(broken-\\w+\\) failed" + " after .+");
+  }
+
+  @Test
+  void aFailingNoticeDoesNotFailASuccessfulPipelineButIsReported() throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+        name: fine
+        dag:
+          - {name: a, command: [python3, -c, "print('a')"]}
+        on_exit:
+          name: notify
+          slack: {webhook_env: SLACK_URL}
+        """);
+    cli.with("SLACK_URL", webhook.replace("/hook", "/fail"));
+    CliHarness.Result r = cli.run("pipeline", "run", p.toString());
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.err())
+        .contains(
+            "warning: the exit task notify failed (the webhook answered HTTP"
+                + " 500: internal_error); the pipeline's own result stands");
+    cli.with("SLACK_URL", "http://127.0.0.1:9/unreachable");
+    CliHarness.Result unreachable = cli.run("pipeline", "run", p.toString());
+    assertThat(unreachable.exit()).isZero();
+    assertThat(unreachable.err()).contains("cannot reach the webhook of SLACK_URL");
+  }
+}

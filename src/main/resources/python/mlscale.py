@@ -116,7 +116,23 @@ def _run_row():
     os.execvpe(row["argv"][0], row["argv"], env)
 
 
+def _slack():
+    """Posts $MLSCALE_SLACK_TEXT to the Slack incoming webhook $MLSCALE_SLACK_URL (for pipelines
+    on the cluster: `python3 -m mlscale slack`)."""
+    import urllib.request
+
+    body = json.dumps({"text": os.environ.get("MLSCALE_SLACK_TEXT", "")}).encode("utf-8")
+    request = urllib.request.Request(
+        os.environ["MLSCALE_SLACK_URL"], data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        print("slack answered HTTP %d" % response.status)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["row"]:
         _run_row()
+    if sys.argv[1:2] == ["slack"]:
+        _slack()
+        sys.exit(0)
     sys.exit("mlscale.py is a library: from mlscale import report")

@@ -1,12 +1,16 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.backend.RunListener;
+import dev.mlscale.backend.kubernetes.ClusterConnection;
+import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.error.UserError;
+import dev.mlscale.pipeline.ArgoCompiler;
 import dev.mlscale.pipeline.Dag;
 import dev.mlscale.pipeline.DagExecutor;
 import dev.mlscale.pipeline.LocalPipelineRunner;
 import dev.mlscale.pipeline.PipelineSpec;
 import dev.mlscale.plan.Planner;
+import dev.mlscale.render.Manifests;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunRecord;
 import dev.mlscale.store.RunState;
@@ -24,7 +28,11 @@ import picocli.CommandLine.Parameters;
     name = "pipeline",
     mixinStandardHelpOptions = true,
     description = "Pipelines: DAGs or steps of jobs, with a shared workspace and an exit task.",
-    subcommands = {PipelineCommand.Run.class, PipelineCommand.Status.class})
+    subcommands = {
+      PipelineCommand.Run.class,
+      PipelineCommand.Render.class,
+      PipelineCommand.Status.class
+    })
 final class PipelineCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -216,6 +224,66 @@ final class PipelineCommand implements Runnable {
             r.id());
       }
       t.print(ctx.out(), "");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "render",
+      mixinStandardHelpOptions = true,
+      description = "Print the Argo Workflow (and its ConfigMaps) a pipeline compiles to.")
+  static final class Render implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "PIPELINE", description = "The pipeline spec (YAML).")
+    Path file;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a field.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--run-id", description = "Use this id instead of a new random one.")
+    String runId;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "yaml",
+        description = "yaml or json.")
+    OutputFormat output;
+
+    @Option(
+        names = "--server-dry-run",
+        description =
+            "Ask the API server (with Argo's CRDs) to validate the objects; nothing is created.")
+    boolean serverDryRun;
+
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    Render(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      String ns = cluster.namespace == null ? "default" : cluster.namespace;
+      var compiled = ArgoCompiler.compileFile(file, overrides, runId, ns);
+      ctx.out()
+          .print(
+              output == OutputFormat.JSON
+                  ? Manifests.json(compiled.objects()) + "\n"
+                  : Manifests.yaml(compiled.objects()));
+      if (serverDryRun) {
+        var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
+        try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {
+          backend.serverDryRun(compiled.objects());
+        }
+        ctx.err()
+            .println(
+                "the API server of context "
+                    + connection.context()
+                    + " accepts all "
+                    + compiled.objects().size()
+                    + " objects (server-side dry run)");
+      }
       return 0;
     }
   }

@@ -67,7 +67,8 @@ public record TaskSpec(
   }
 
   /** A Slack incoming-webhook message; the URL comes from an environment variable or Secret. */
-  public record SlackTask(String webhookEnv, String text) {
+  public record SlackTask(
+      String webhookEnv, dev.mlscale.spec.SecretRef webhookSecret, String text) {
     public SlackTask {
       if (webhookEnv == null) {
         throw new SpecFieldException(
@@ -75,6 +76,10 @@ public record TaskSpec(
             "name the environment variable that holds the"
                 + " webhook URL, e.g. webhook_env: SLACK_WEBHOOK_URL");
       }
+      webhookSecret =
+          webhookSecret == null
+              ? new dev.mlscale.spec.SecretRef("slack-webhook", "url")
+              : webhookSecret;
       text = text == null ? "Pipeline {{pipeline}} {{status}} in {{duration}}" : text;
     }
   }

@@ -1,0 +1,330 @@
+package dev.mlscale.pipeline;
+
+import dev.mlscale.error.UserError;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.plan.RunPlan;
+import dev.mlscale.render.CodeArchive;
+import dev.mlscale.render.JobRenderer;
+import dev.mlscale.render.Labels;
+import dev.mlscale.render.RenderInput;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.MemorySize;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Compiles a pipeline into an Argo Workflows {@code Workflow} (pure code): one DAG template whose
+ * tasks mirror the pipeline's nodes, one container template per node built by the same pod steps as
+ * a Job (resources, GPUs, pools, params, code, secrets, model storage), a per-run RWX workspace
+ * from {@code volumeClaimTemplates}, {@code retryStrategy} from retries, and the exit task as
+ * {@code onExit}. Each job node's code and params travel in its own ConfigMap.
+ */
+public final class ArgoCompiler {
+  public static final String API_VERSION = "argoproj.io/v1alpha1";
+
+  /** What Argo accepts for one Workflow object (its node status is capped at 1 MiB too). */
+  public static final long MAX_BYTES = 1 << 20;
+
+  static final String WORKSPACE = "/mlscale/workspace";
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private ArgoCompiler() {}
+
+  /** The Workflow and the ConfigMaps its templates mount. */
+  public record Compiled(GenericKubernetesResource workflow, List<ConfigMap> configMaps) {
+    public List<HasMetadata> objects() {
+      List<HasMetadata> all = new ArrayList<>(configMaps);
+      all.add(workflow);
+      return all;
+    }
+  }
+
+  /** Compiles a pipeline file: reads it and its job files, packs each workdir once. */
+  public static Compiled compileFile(
+      Path file, List<String> overrides, String id, String namespace) {
+    PipelineSpec spec =
+        new dev.mlscale.spec.SpecLoader().load(file, PipelineSpec.class, overrides).spec();
+    Dag dag = Dag.of(file.toString(), spec.tasks());
+    Map<String, JobSpec> jobs = new LinkedHashMap<>();
+    Map<String, Path> files = new LinkedHashMap<>();
+    for (Dag.Node n : dag.nodes()) {
+      jobs.put(n.name(), LocalPipelineRunner.jobOf(n, spec, file));
+      files.put(n.name(), LocalPipelineRunner.fileOf(n, file));
+    }
+    Map<Path, CodeArchive> cache = new LinkedHashMap<>();
+    return compile(
+        id == null ? Planner.newRunId(spec.name()) : id,
+        namespace,
+        spec,
+        dag,
+        jobs,
+        files,
+        dev.mlscale.backend.local.PythonHelper.source(),
+        dir -> cache.computeIfAbsent(dir, CodeArchive::of));
+  }
+
+  /**
+   * @param jobs the job of each node (null for built-in tasks), as {@link
+   *     LocalPipelineRunner#jobOf} gives it
+   * @param files the file each node's paths are relative to
+   */
+  public static Compiled compile(
+      String id,
+      String namespace,
+      PipelineSpec spec,
+      Dag dag,
+      Map<String, JobSpec> jobs,
+      Map<String, Path> files,
+      byte[] helper,
+      Function<Path, CodeArchive> archives) {
+    List<ConfigMap> configMaps = new ArrayList<>();
+    List<Map<String, Object>> templates = new ArrayList<>();
+    List<Map<String, Object>> tasks = new ArrayList<>();
+    for (Dag.Node n : dag.nodes()) {
+      Map<String, Object> task = new LinkedHashMap<>();
+      task.put("name", n.name());
+      task.put("template", n.name());
+      if (!n.depends().isEmpty()) {
+        task.put("dependencies", n.depends());
+      }
+      tasks.add(task);
+      templates.add(
+          template(
+              id,
+              namespace,
+              n,
+              jobs.get(n.name()),
+              files.get(n.name()),
+              helper,
+              archives,
+              configMaps));
+    }
+    Map<String, Object> main = new LinkedHashMap<>();
+    main.put("name", "main");
+    main.put("dag", Map.of("tasks", tasks));
+    templates.add(0, main);
+    if (spec.onExit() != null) {
+      Dag.Node exit = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
+      templates.add(
+          template(
+              id,
+              namespace,
+              exit,
+              LocalPipelineRunner.jobOf(exit, spec, files.values().iterator().next()),
+              LocalPipelineRunner.fileOf(exit, files.values().iterator().next()),
+              helper,
+              archives,
+              configMaps));
+    }
+    Map<String, Object> workflowSpec = new LinkedHashMap<>();
+    workflowSpec.put("entrypoint", "main");
+    if (spec.onExit() != null) {
+      workflowSpec.put("onExit", spec.onExit().name());
+    }
+    workflowSpec.put("parallelism", spec.parallelism());
+    workflowSpec.put(
+        "podMetadata", Map.of("labels", Map.of(Labels.MANAGED_BY, Labels.MLSCALE, Labels.RUN, id)));
+    workflowSpec.put(
+        "volumeClaimTemplates",
+        List.of(
+            Map.of(
+                "metadata", Map.of("name", "workspace"),
+                "spec",
+                    Map.of(
+                        "accessModes",
+                        List.of("ReadWriteMany"),
+                        "storageClassName",
+                        "nfs-storage",
+                        "resources",
+                        Map.of("requests", Map.of("storage", "1Gi"))))));
+    workflowSpec.put("templates", templates);
+    workflowSpec.put("ttlStrategy", Map.of("secondsAfterCompletion", 86_400));
+    GenericKubernetesResource wf =
+        new GenericKubernetesResourceBuilder()
+            .withApiVersion(API_VERSION)
+            .withKind("Workflow")
+            .withNewMetadata()
+            .withName(id)
+            .withNamespace(namespace)
+            .addToLabels(Labels.MANAGED_BY, Labels.MLSCALE)
+            .addToLabels(Labels.RUN, id)
+            .addToLabels("mlscale.dev/pipeline", spec.name())
+            .endMetadata()
+            .addToAdditionalProperties("spec", workflowSpec)
+            .build();
+    long size = SERIALIZATION.asJson(wf).getBytes(StandardCharsets.UTF_8).length;
+    if (size > MAX_BYTES) {
+      throw new UserError(
+          "pipeline "
+              + spec.name()
+              + " compiles to a Workflow of "
+              + MemorySize.human(size)
+              + " ("
+              + dag.nodes().size()
+              + " tasks), more than the "
+              + MemorySize.human(MAX_BYTES)
+              + " that Argo and etcd accept for one object; split it,"
+              + " or turn a large fan-out into one job with rows (an Indexed Job)");
+    }
+    return new Compiled(wf, List.copyOf(configMaps));
+  }
+
+  private static Map<String, Object> template(
+      String id,
+      String namespace,
+      Dag.Node n,
+      JobSpec job,
+      Path file,
+      byte[] helper,
+      Function<Path, CodeArchive> archives,
+      List<ConfigMap> configMaps) {
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("name", n.name());
+    if (n.task().slack() != null) {
+      String lib = id + "-lib";
+      if (configMaps.stream().noneMatch(c -> c.getMetadata().getName().equals(lib))) {
+        configMaps.add(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(lib)
+                .withNamespace(namespace)
+                .addToLabels(Labels.MANAGED_BY, Labels.MLSCALE)
+                .addToLabels(Labels.RUN, id)
+                .endMetadata()
+                .withImmutable(true)
+                .addToData("mlscale.py", new String(helper, StandardCharsets.UTF_8))
+                .build());
+      }
+      var slack = n.task().slack();
+      String text =
+          slack
+              .text()
+              .replace("{{pipeline}}", "{{workflow.name}}")
+              .replace("{{status}}", "{{workflow.status}}")
+              .replace("{{duration}}", "{{workflow.duration}}s");
+      Container c =
+          new ContainerBuilder()
+              .withName("main")
+              .withImage("python:3.11-slim")
+              .withCommand("python3", "-m", "mlscale", "slack")
+              .addNewEnv()
+              .withName("PYTHONPATH")
+              .withValue("/etc/mlscale/lib")
+              .endEnv()
+              .addNewEnv()
+              .withName("MLSCALE_SLACK_TEXT")
+              .withValue(text)
+              .endEnv()
+              .addNewEnv()
+              .withName("MLSCALE_SLACK_URL")
+              .withNewValueFrom()
+              .withNewSecretKeyRef(
+                  slack.webhookSecret().key(), slack.webhookSecret().secret(), false)
+              .endValueFrom()
+              .endEnv()
+              .addNewVolumeMount()
+              .withName("lib")
+              .withMountPath("/etc/mlscale/lib")
+              .endVolumeMount()
+              .build();
+      t.put("container", map(c));
+      t.put("volumes", List.of(Map.of("name", "lib", "configMap", Map.of("name", lib))));
+      return t;
+    }
+    if (job.image() == null) {
+      throw new UserError(
+          "task '"
+              + n.name()
+              + "' has no image; on Kubernetes every task runs in"
+              + " a container: add image: (e.g. python:3.11-slim)");
+    }
+    RunPlan plan = Planner.plan(id + "-" + n.name(), withWorkspace(job, id), file);
+    var rendered =
+        JobRenderer.render(
+            new RenderInput(plan, namespace, archives.apply(plan.workdir()), helper));
+    configMaps.add((ConfigMap) rendered.objects().get(0));
+    PodSpec pod = rendered.job().getSpec().getTemplate().getSpec();
+    Container main =
+        new ContainerBuilder(pod.getContainers().get(0))
+            .addNewVolumeMount()
+            .withName("workspace")
+            .withMountPath(WORKSPACE)
+            .endVolumeMount()
+            .build();
+    Map<String, String> annotations = job.kubernetes().podAnnotations();
+    if (!annotations.isEmpty()) {
+      t.put("metadata", Map.of("annotations", annotations));
+    }
+    t.put("container", map(main));
+    t.put("initContainers", pod.getInitContainers().stream().map(ArgoCompiler::map).toList());
+    t.put("volumes", pod.getVolumes().stream().map(ArgoCompiler::map).toList());
+    if (pod.getNodeSelector() != null && !pod.getNodeSelector().isEmpty()) {
+      t.put("nodeSelector", pod.getNodeSelector());
+    }
+    if (!pod.getTolerations().isEmpty()) {
+      t.put("tolerations", pod.getTolerations().stream().map(ArgoCompiler::map).toList());
+    }
+    job.timeoutOpt().ifPresent(d -> t.put("activeDeadlineSeconds", d.seconds()));
+    if (job.retries().limit() > 0) {
+      t.put(
+          "retryStrategy",
+          Map.of(
+              "limit",
+              Integer.toString(job.retries().limit()),
+              "retryPolicy",
+              "Always",
+              "backoff",
+              Map.of(
+                  "duration",
+                  job.retries().backoff().toString(),
+                  "factor",
+                  "2",
+                  "maxDuration",
+                  job.retries().maxBackoff().toString())));
+    }
+    return t;
+  }
+
+  private static JobSpec withWorkspace(JobSpec job, String id) {
+    Map<String, String> env = new LinkedHashMap<>(job.env());
+    env.put("MLSCALE_WORKSPACE", WORKSPACE);
+    env.put("MLSCALE_PIPELINE_RUN", id);
+    return new JobSpec(
+        job.name(),
+        job.image(),
+        job.workdir(),
+        job.command(),
+        job.args(),
+        job.setup(),
+        env,
+        job.params(),
+        job.resources(),
+        job.retries(),
+        job.onOom(),
+        job.timeout(),
+        job.outputs(),
+        job.kubernetes(),
+        null,
+        null,
+        job.secrets());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object o) {
+    return SERIALIZATION.convertValue(o, Map.class);
+  }
+}

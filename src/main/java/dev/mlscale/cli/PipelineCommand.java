@@ -88,12 +88,17 @@ final class PipelineCommand implements Runnable {
         description = "Do not stream the tasks' output.")
     boolean quiet;
 
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
     Run(Context ctx) {
       this.ctx = ctx;
     }
 
     @Override
     public Integer call() throws InterruptedException {
+      if (cluster.onCluster()) {
+        return onCluster();
+      }
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
       Dag dag = Dag.of(file.toString(), spec.tasks());
       String id = Planner.newRunId(spec.name());
@@ -188,6 +193,36 @@ final class PipelineCommand implements Runnable {
                     + " result stands");
       }
       return o.succeeded() ? 0 : 1;
+    }
+
+    private int onCluster() throws InterruptedException {
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        var compiled =
+            ArgoCompiler.compileFile(file, overrides, null, connection.get().namespace());
+        String id = compiled.workflow().getMetadata().getName();
+        ctx.err()
+            .println(
+                ctx.style().bold("▶ pipeline " + id)
+                    + "  Argo Workflow "
+                    + connection.get().namespace()
+                    + "/"
+                    + id);
+        var o =
+            new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
+                .run(compiled, (node, phase) -> ctx.err().println("● " + node + " " + phase));
+        Table t = new Table("TASK", "PHASE");
+        o.nodes().forEach(t::row);
+        t.print(ctx.err(), "");
+        ctx.err()
+            .println(
+                (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
+                    + " pipeline "
+                    + id
+                    + " "
+                    + o.phase().toLowerCase()
+                    + (o.message().isEmpty() ? "" : ": " + o.message()));
+        return o.succeeded() ? 0 : 1;
+      }
     }
   }
 

@@ -115,10 +115,10 @@ public final class ArgoCompiler {
     }
     Map<String, Object> main = new LinkedHashMap<>();
     main.put("name", "main");
-    main.put("dag", Map.of("tasks", tasks));
+    main.put("dag", ordered("tasks", tasks));
     templates.add(0, main);
     if (spec.onExit() != null) {
-      Dag.Node exit = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
+      Dag.Node exit = new Dag.Node(spec.onExit().name(), spec.onExit(), ordered(), List.of());
       templates.add(
           template(
               id,
@@ -137,22 +137,23 @@ public final class ArgoCompiler {
     }
     workflowSpec.put("parallelism", spec.parallelism());
     workflowSpec.put(
-        "podMetadata", Map.of("labels", Map.of(Labels.MANAGED_BY, Labels.MLSCALE, Labels.RUN, id)));
+        "podMetadata",
+        ordered("labels", ordered(Labels.MANAGED_BY, Labels.MLSCALE, Labels.RUN, id)));
     workflowSpec.put(
         "volumeClaimTemplates",
         List.of(
-            Map.of(
-                "metadata", Map.of("name", "workspace"),
+            ordered(
+                "metadata", ordered("name", "workspace"),
                 "spec",
-                    Map.of(
+                    ordered(
                         "accessModes",
                         List.of("ReadWriteMany"),
                         "storageClassName",
                         "nfs-storage",
                         "resources",
-                        Map.of("requests", Map.of("storage", "1Gi"))))));
+                        ordered("requests", ordered("storage", "1Gi"))))));
     workflowSpec.put("templates", templates);
-    workflowSpec.put("ttlStrategy", Map.of("secondsAfterCompletion", 86_400));
+    workflowSpec.put("ttlStrategy", ordered("secondsAfterCompletion", 86_400));
     GenericKubernetesResource wf =
         new GenericKubernetesResourceBuilder()
             .withApiVersion(API_VERSION)
@@ -242,7 +243,7 @@ public final class ArgoCompiler {
               .endVolumeMount()
               .build();
       t.put("container", map(c));
-      t.put("volumes", List.of(Map.of("name", "lib", "configMap", Map.of("name", lib))));
+      t.put("volumes", List.of(ordered("name", "lib", "configMap", ordered("name", lib))));
       return t;
     }
     if (job.image() == null) {
@@ -267,7 +268,7 @@ public final class ArgoCompiler {
             .build();
     Map<String, String> annotations = job.kubernetes().podAnnotations();
     if (!annotations.isEmpty()) {
-      t.put("metadata", Map.of("annotations", annotations));
+      t.put("metadata", ordered("annotations", annotations));
     }
     t.put("container", map(main));
     t.put("initContainers", pod.getInitContainers().stream().map(ArgoCompiler::map).toList());
@@ -282,13 +283,13 @@ public final class ArgoCompiler {
     if (job.retries().limit() > 0) {
       t.put(
           "retryStrategy",
-          Map.of(
+          ordered(
               "limit",
               Integer.toString(job.retries().limit()),
               "retryPolicy",
               "Always",
               "backoff",
-              Map.of(
+              ordered(
                   "duration",
                   job.retries().backoff().toString(),
                   "factor",
@@ -321,6 +322,15 @@ public final class ArgoCompiler {
         null,
         null,
         job.secrets());
+  }
+
+  /** A map that keeps the order written, so that the output is deterministic. */
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   @SuppressWarnings("unchecked")

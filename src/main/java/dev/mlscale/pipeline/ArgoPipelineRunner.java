@@ -1,0 +1,158 @@
+package dev.mlscale.pipeline;
+
+import dev.mlscale.backend.kubernetes.ClusterConnection;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BiConsumer;
+
+/**
+ * Submits a compiled pipeline to Argo Workflows on the cluster and follows its Workflow with an
+ * informer until it ends, reporting each node's phase changes.
+ */
+public final class ArgoPipelineRunner {
+  private static final Set<String> DONE = Set.of("Succeeded", "Failed", "Error");
+  private final ClusterConnection cluster;
+
+  public ArgoPipelineRunner(ClusterConnection cluster) {
+    this.cluster = cluster;
+  }
+
+  /** How the Workflow ended: its phase and message, and each pod node's phase. */
+  public record Outcome(String phase, String message, Map<String, String> nodes) {
+    public boolean succeeded() {
+      return "Succeeded".equals(phase);
+    }
+  }
+
+  public Outcome run(ArgoCompiler.Compiled compiled, BiConsumer<String, String> nodeChanged)
+      throws InterruptedException {
+    var client = cluster.client();
+    String ns = cluster.namespace();
+    var workflows =
+        client.genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow").inNamespace(ns);
+    GenericKubernetesResource wf;
+    try {
+      for (ConfigMap cm : compiled.configMaps()) {
+        client.resource(cm).create();
+      }
+      wf = workflows.resource(compiled.workflow()).create();
+    } catch (KubernetesClientException e) {
+      compiled.configMaps().forEach(cm -> client.resource(cm).delete());
+      throw cluster.explain(
+          e,
+          "create Workflow "
+              + compiled.workflow().getMetadata().getName()
+              + " (are Argo Workflows' CRDs installed?)");
+    }
+    for (ConfigMap cm : compiled.configMaps()) {
+      client
+          .configMaps()
+          .inNamespace(ns)
+          .withName(cm.getMetadata().getName())
+          .edit(
+              c -> {
+                c.getMetadata()
+                    .setOwnerReferences(
+                        List.of(
+                            new OwnerReferenceBuilder()
+                                .withApiVersion(ArgoCompiler.API_VERSION)
+                                .withKind("Workflow")
+                                .withName(wf.getMetadata().getName())
+                                .withUid(wf.getMetadata().getUid())
+                                .build()));
+                return c;
+              });
+    }
+    Map<String, String> seen = new ConcurrentHashMap<>();
+    var informer =
+        workflows
+            .withName(wf.getMetadata().getName())
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(GenericKubernetesResource obj) {
+                    report(obj);
+                  }
+
+                  @Override
+                  public void onUpdate(
+                      GenericKubernetesResource oldObj, GenericKubernetesResource obj) {
+                    report(obj);
+                  }
+
+                  @Override
+                  public void onDelete(GenericKubernetesResource obj, boolean unknown) {}
+
+                  private void report(GenericKubernetesResource obj) {
+                    nodes(obj)
+                        .forEach(
+                            (name, phase) -> {
+                              if (!phase.equals(seen.put(name, phase))) {
+                                nodeChanged.accept(name, phase);
+                              }
+                            });
+                  }
+                },
+                0);
+    try {
+      List<GenericKubernetesResource> end =
+          workflows
+              .withName(wf.getMetadata().getName())
+              .informOnCondition(l -> l.isEmpty() || DONE.contains(phase(l.get(0))))
+              .get();
+      if (end.isEmpty()) {
+        return new Outcome("Deleted", "the Workflow was deleted before it finished", Map.of());
+      }
+      GenericKubernetesResource last = end.get(0);
+      nodes(last)
+          .forEach(
+              (name, phase) -> {
+                if (!phase.equals(seen.put(name, phase))) {
+                  nodeChanged.accept(name, phase);
+                }
+              });
+      Object message = status(last).get("message");
+      return new Outcome(phase(last), message == null ? "" : message.toString(), nodes(last));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      informer.close();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> status(GenericKubernetesResource wf) {
+    Object s = wf.getAdditionalProperties().get("status");
+    return s instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  private static String phase(GenericKubernetesResource wf) {
+    Object p = status(wf).get("phase");
+    return p == null ? "Pending" : p.toString();
+  }
+
+  /** The pod nodes of a Workflow by display name (the task's name), with their phase. */
+  @SuppressWarnings("unchecked")
+  static Map<String, String> nodes(GenericKubernetesResource wf) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Object nodes = status(wf).get("nodes");
+    if (nodes instanceof Map<?, ?> m) {
+      for (Object v : m.values()) {
+        Map<String, Object> node = (Map<String, Object>) v;
+        if ("Pod".equals(node.get("type"))) {
+          out.put(String.valueOf(node.get("displayName")), String.valueOf(node.get("phase")));
+        }
+      }
+    }
+    return out;
+  }
+}

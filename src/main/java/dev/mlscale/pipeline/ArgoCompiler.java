@@ -301,27 +301,10 @@ public final class ArgoCompiler {
   }
 
   private static JobSpec withWorkspace(JobSpec job, String id) {
-    Map<String, String> env = new LinkedHashMap<>(job.env());
+    Map<String, String> env = new LinkedHashMap<>();
     env.put("MLSCALE_WORKSPACE", WORKSPACE);
     env.put("MLSCALE_PIPELINE_RUN", id);
-    return new JobSpec(
-        job.name(),
-        job.image(),
-        job.workdir(),
-        job.command(),
-        job.args(),
-        job.setup(),
-        env,
-        job.params(),
-        job.resources(),
-        job.retries(),
-        job.onOom(),
-        job.timeout(),
-        job.outputs(),
-        job.kubernetes(),
-        null,
-        null,
-        job.secrets());
+    return job.withEnv(env);
   }
 
   /** A map that keeps the order written, so that the output is deterministic. */

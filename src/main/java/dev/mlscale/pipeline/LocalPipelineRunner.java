@@ -171,29 +171,11 @@ public final class LocalPipelineRunner {
       Path workspace,
       Map<String, String> extraEnv,
       RunListener output) {
-    Map<String, String> env = new LinkedHashMap<>(job.env());
+    Map<String, String> env = new LinkedHashMap<>();
     env.put("MLSCALE_WORKSPACE", workspace.toString());
     env.put("MLSCALE_PIPELINE_RUN", id);
     env.putAll(extraEnv);
-    JobSpec withEnv =
-        new JobSpec(
-            job.name(),
-            job.image(),
-            job.workdir(),
-            job.command(),
-            job.args(),
-            job.setup(),
-            env,
-            job.params(),
-            job.resources(),
-            job.retries(),
-            job.onOom(),
-            job.timeout(),
-            job.outputs(),
-            job.kubernetes(),
-            null,
-            null,
-            job.secrets());
+    JobSpec withEnv = job.withEnv(env);
     RunPlan plan = Planner.plan(id + "-" + node, withEnv, jobFile);
     backend.preflight(plan);
     backend.create(plan);

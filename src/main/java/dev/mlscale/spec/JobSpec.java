@@ -94,6 +94,30 @@ public record JobSpec(
         secrets);
   }
 
+  /** This spec with more environment variables (they win over the spec's own). */
+  public JobSpec withEnv(Map<String, String> extra) {
+    Map<String, String> merged = new LinkedHashMap<>(env);
+    merged.putAll(extra);
+    return new JobSpec(
+        name,
+        image,
+        workdir,
+        command,
+        args,
+        setup,
+        merged,
+        params,
+        resources,
+        retries,
+        onOom,
+        timeout,
+        outputs,
+        kubernetes,
+        rows,
+        parallelism,
+        secrets);
+  }
+
   /** This spec with other rows (from --param-grid). */
   public JobSpec withRows(List<Map<String, Object>> newRows) {
     return new JobSpec(

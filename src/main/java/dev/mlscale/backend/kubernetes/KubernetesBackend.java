@@ -211,6 +211,12 @@ public final class KubernetesBackend implements Backend {
    * it; {@link #follow} waits.
    */
   public void submit(RenderInput in) {
+    record(in);
+    apply(JobRenderer.render(in));
+  }
+
+  /** Records the run in the local store (a cache: the cluster is the record). */
+  private void record(RenderInput in) {
     runs.createIfAbsent(
         RunRecord.pending(
             in.plan().runId(),
@@ -220,20 +226,11 @@ public final class KubernetesBackend implements Backend {
             clock.instant(),
             cluster.namespace() + "/" + in.jobName(),
             in.plan().spec().params()));
-    apply(JobRenderer.render(in));
   }
 
   /** Follows a run's existing Job to its end, as {@link #run} does, and says how it ended. */
   public RunOutcome follow(RenderInput in, RunListener listener) {
-    runs.createIfAbsent(
-        RunRecord.pending(
-            in.plan().runId(),
-            in.plan().name(),
-            TARGET,
-            in.plan().specFile().toString(),
-            clock.instant(),
-            cluster.namespace() + "/" + in.jobName(),
-            in.plan().spec().params()));
+    record(in);
     Instant started = clock.instant();
     Row row = runAttempt(in, List.of(in.plan()), listener, false).get(0);
     return finish(in.plan(), row, in.attempt(), started, listener);

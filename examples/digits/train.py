@@ -28,6 +28,10 @@ def main():
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--data-from-workspace",
+        help="read the data from this CSV in $MLSCALE_WORKSPACE (64 pixel columns, then the label)",
+    )
+    parser.add_argument(
         "--waste-mb", type=int, default=0, help="hold this much memory, like a leaky job (step 3)"
     )
     args = parser.parse_args()
@@ -35,7 +39,15 @@ def main():
     extra = params()
     lr = float(extra.get("learning_rate", 0.001))
 
-    x, y = load_digits(return_X_y=True)
+    if args.data_from_workspace:
+        import numpy as np
+
+        path = os.path.join(os.environ["MLSCALE_WORKSPACE"], args.data_from_workspace)
+        data = np.loadtxt(path, delimiter=",")
+        x, y = data[:, :-1], data[:, -1].astype(int)
+        print("read %d rows from %s" % (len(y), path))
+    else:
+        x, y = load_digits(return_X_y=True)
     x_train, x_val, y_train, y_val = train_test_split(
         x, y, test_size=0.25, random_state=args.seed, stratify=y
     )
@@ -65,6 +77,12 @@ def main():
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump({"epochs": args.epochs, "activation": args.activation, "alpha": args.alpha}, f)
     print("saved model to %s" % out)
+    workspace = os.environ.get("MLSCALE_WORKSPACE")
+    if workspace:  # in a pipeline: also leave a copy for later tasks (e.g. the upload to S3)
+        shared = os.path.join(workspace, "models", os.environ.get("MLSCALE_RUN_ID", "model"))
+        os.makedirs(shared, exist_ok=True)
+        with open(os.path.join(shared, "model.pkl"), "wb") as f:
+            pickle.dump({"scaler": scaler, "model": model}, f)
     del wasted
 
 

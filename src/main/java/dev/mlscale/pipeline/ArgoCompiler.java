@@ -195,6 +195,10 @@ public final class ArgoCompiler {
       List<ConfigMap> configMaps) {
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("name", n.name());
+    if (n.task().s3Download() != null || n.task().s3Upload() != null) {
+      t.put("container", map(s3Container(n.task())));
+      return t;
+    }
     if (n.task().slack() != null) {
       String lib = id + "-lib";
       if (configMaps.stream().noneMatch(c -> c.getMetadata().getName().equals(lib))) {
@@ -298,6 +302,48 @@ public final class ArgoCompiler {
                   job.retries().maxBackoff().toString())));
     }
     return t;
+  }
+
+  /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */
+  private static Container s3Container(TaskSpec task) {
+    boolean down = task.s3Download() != null;
+    S3Transfer s = down ? task.s3Download() : task.s3Upload();
+    List<String> argv = new ArrayList<>(List.of("aws"));
+    if (s.endpoint() != null) {
+      argv.addAll(List.of("--endpoint-url", s.endpoint()));
+    }
+    argv.addAll(List.of("--region", s.region(), "s3", "cp"));
+    String remote = "s3://" + s.bucket() + "/" + (down && s.key() != null ? s.key() : s.prefix());
+    String local =
+        WORKSPACE
+            + "/"
+            + (down ? (s.to() == null ? "" : s.to()) : (s.from() == null ? "" : s.from()));
+    boolean recursive = !down || s.key() == null;
+    argv.addAll(down ? List.of(remote, local) : List.of(local, remote));
+    if (recursive) {
+      argv.add("--recursive");
+    }
+    return new ContainerBuilder()
+        .withName("main")
+        .withImage("amazon/aws-cli:2.17.0")
+        .withCommand(argv)
+        .addNewEnv()
+        .withName("AWS_ACCESS_KEY_ID")
+        .withNewValueFrom()
+        .withNewSecretKeyRef("access-key", s.credentialsSecret(), false)
+        .endValueFrom()
+        .endEnv()
+        .addNewEnv()
+        .withName("AWS_SECRET_ACCESS_KEY")
+        .withNewValueFrom()
+        .withNewSecretKeyRef("secret-key", s.credentialsSecret(), false)
+        .endValueFrom()
+        .endEnv()
+        .addNewVolumeMount()
+        .withName("workspace")
+        .withMountPath(WORKSPACE)
+        .endVolumeMount()
+        .build();
   }
 
   private static JobSpec withWorkspace(JobSpec job, String id) {

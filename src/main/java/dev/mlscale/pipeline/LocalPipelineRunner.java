@@ -73,18 +73,24 @@ public final class LocalPipelineRunner {
           "cannot create the workspace " + workspace + ": " + e.getMessage());
     }
     Instant started = clock.instant();
+    S3Tasks s3 = new S3Tasks(clock, environment);
     DagExecutor.TaskRunner runner =
         node ->
-            node.task().slack() != null
-                ? slack(id, node.name(), node.task().slack(), spec.name(), "Running", started)
-                : job(
-                    id,
-                    node.name(),
-                    jobs.get(node.name()),
-                    files.get(node.name()),
-                    workspace,
-                    Map.of(),
-                    output);
+            node.task().s3Download() != null
+                ? s3.run(node.name(), node.task().s3Download(), true, workspace, spec.params())
+                : node.task().s3Upload() != null
+                    ? s3.run(node.name(), node.task().s3Upload(), false, workspace, spec.params())
+                    : node.task().slack() != null
+                        ? slack(
+                            id, node.name(), node.task().slack(), spec.name(), "Running", started)
+                        : job(
+                            id,
+                            node.name(),
+                            jobs.get(node.name()),
+                            files.get(node.name()),
+                            workspace,
+                            Map.of(),
+                            output);
     Map<String, DagExecutor.Result> results =
         new DagExecutor(clock).execute(dag, spec.parallelism(), runner, listener);
     boolean ok = results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
@@ -119,7 +125,7 @@ public final class LocalPipelineRunner {
   /** The job a node runs: its job file or inline command, with pipeline, task and row params. */
   static JobSpec jobOf(Dag.Node node, PipelineSpec spec, Path file) {
     TaskSpec t = node.task();
-    if (t.slack() != null) {
+    if (t.slack() != null || t.s3Download() != null || t.s3Upload() != null) {
       return null;
     }
     Map<String, Object> params = new LinkedHashMap<>(spec.params());
@@ -141,7 +147,30 @@ public final class LocalPipelineRunner {
       JobSpec base = new SpecLoader().loadJob(jobFile, List.of());
       Map<String, Object> merged = new LinkedHashMap<>(base.params());
       merged.putAll(params);
-      return base.forRow(merged);
+      JobSpec job = base.forRow(merged);
+      if (t.args().isEmpty()) {
+        return job;
+      }
+      List<String> args = new java.util.ArrayList<>(job.args());
+      args.addAll(t.args()); // a job task's args come after the job's own
+      return new JobSpec(
+          job.name(),
+          job.image(),
+          job.workdir(),
+          job.command(),
+          args,
+          job.setup(),
+          job.env(),
+          job.params(),
+          job.resources(),
+          job.retries(),
+          job.onOom(),
+          job.timeout(),
+          job.outputs(),
+          job.kubernetes(),
+          null,
+          null,
+          job.secrets());
     }
     return new JobSpec(
         node.name(),

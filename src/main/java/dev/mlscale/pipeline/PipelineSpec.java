@@ -72,7 +72,9 @@ public record PipelineSpec(
                 t.timeout(),
                 t.kubernetes(),
                 t.forEach().isEmpty() ? null : t.forEach(),
-                t.slack()));
+                t.slack(),
+                t.s3Download(),
+                t.s3Upload()));
         names.add(t.name());
       }
       previous = names;

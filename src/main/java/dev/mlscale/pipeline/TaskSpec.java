@@ -29,7 +29,9 @@ public record TaskSpec(
     DurationValue timeout,
     KubernetesOptions kubernetes,
     List<Map<String, Object>> forEach,
-    SlackTask slack) {
+    SlackTask slack,
+    S3Transfer s3Download,
+    S3Transfer s3Upload) {
 
   public TaskSpec {
     if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?")) {
@@ -39,14 +41,20 @@ public record TaskSpec(
               + " '-' (it becomes part of Kubernetes names), got "
               + (name == null ? "none" : "'" + name + "'"));
     }
-    int kinds = (job == null ? 0 : 1) + (command == null ? 0 : 1) + (slack == null ? 0 : 1);
+    int kinds =
+        (job == null ? 0 : 1)
+            + (command == null ? 0 : 1)
+            + (slack == null ? 0 : 1)
+            + (s3Download == null ? 0 : 1)
+            + (s3Upload == null ? 0 : 1);
     if (kinds != 1) {
       throw new SpecFieldException(
           "job",
           "task '"
               + name
               + "' needs exactly one of job (a job"
-              + " spec file), command (a program to run) or slack (a message)");
+              + " spec file), command (a program to run), slack (a message), s3_download or"
+              + " s3_upload");
     }
     if (forEach != null && forEach.isEmpty()) {
       throw new SpecFieldException(

@@ -1,0 +1,29 @@
+package dev.mlscale.pipeline;
+
+import dev.mlscale.spec.SpecFieldException;
+
+/**
+ * A built-in S3 task: {@code s3_download} copies {@code key} (one object) or everything under
+ * {@code prefix} from the bucket into {@code to} in the run's workspace; {@code s3_upload} copies
+ * {@code from} (a file or directory of the workspace) to {@code prefix} in the bucket. Keys come
+ * from {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY} locally and from the Secret {@code
+ * credentials_secret} (keys access-key, secret-key; default s3-credentials) on the cluster.
+ */
+public record S3Transfer(
+    String endpoint,
+    String region,
+    String bucket,
+    String key,
+    String prefix,
+    String to,
+    String from,
+    String credentialsSecret) {
+  public S3Transfer {
+    if (bucket == null) {
+      throw new SpecFieldException("bucket", "name the S3 bucket, e.g. bucket: my-data");
+    }
+    region = region == null ? "us-east-1" : region;
+    prefix = prefix == null ? "" : prefix;
+    credentialsSecret = credentialsSecret == null ? "s3-credentials" : credentialsSecret;
+  }
+}

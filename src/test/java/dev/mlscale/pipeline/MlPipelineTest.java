@@ -1,0 +1,108 @@
+package dev.mlscale.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlscale.cli.CliHarness;
+import dev.mlscale.testenv.infra.S3TestServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The workshop's ML pipeline end to end on this machine, against a real S3 server (SeaweedFS,
+ * started by testenv/s3) and a real HTTP receiver for the Slack message. Tagged cluster because it
+ * needs the test parts that testenv builds.
+ */
+@Tag("cluster")
+class MlPipelineTest {
+  @TempDir Path home;
+  @TempDir Path work;
+
+  @Test
+  void dataFromS3TrainsEveryRowUploadsTheModelsAndTellsSlack() throws Exception {
+    S3TestServer server = S3TestServer.get();
+    CliHarness cli =
+        new CliHarness(home)
+            .with("AWS_ACCESS_KEY_ID", server.accessKey())
+            .with("AWS_SECRET_ACCESS_KEY", server.secretKey());
+    // the data: scikit-learn's digits as a CSV, made by a job in the digits example's environment
+    Path csv = work.resolve("digits.csv");
+    Files.writeString(
+        work.resolve("requirements.txt"),
+        Files.readString(CliHarness.repo().resolve("examples/digits/requirements.txt")));
+    Files.writeString(
+        work.resolve("make.yaml"),
+        """
+        name: make-data
+        setup: {requirements: requirements.txt}
+        command: [python, -c, "import sys, numpy as np; from sklearn.datasets import load_digits; x, y = load_digits(return_X_y=True); np.savetxt(sys.argv[1], np.column_stack([x, y]), delimiter=',', fmt='%%g')", "%s"]
+        """
+            .formatted(csv));
+    assertThat(cli.run("run", work.resolve("make.yaml").toString(), "-q").exit()).isZero();
+    String bucket = "ml-" + Long.toString(System.nanoTime(), 36);
+    try (S3Client s3 =
+        S3Client.builder()
+            .endpointOverride(server.endpoint())
+            .region(Region.of(server.region()))
+            .forcePathStyle(true)
+            .httpClientBuilder(UrlConnectionHttpClient.builder())
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(server.accessKey(), server.secretKey())))
+            .build()) {
+      s3.createBucket(b -> b.bucket(bucket));
+      s3.putObject(b -> b.bucket(bucket).key("digits.csv"), RequestBody.fromFile(csv));
+
+      Process receiver =
+          new ProcessBuilder(
+                  "python3",
+                  CliHarness.repo()
+                      .resolve("src/test/resources/pipeline/slack_receiver.py")
+                      .toString(),
+                  work.resolve("slack.jsonl").toString())
+              .start();
+      try {
+        String port =
+            new BufferedReader(
+                    new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        cli.with("SLACK_WEBHOOK_URL", "http://127.0.0.1:" + port + "/hook");
+        CliHarness.Result r =
+            cli.run(
+                "pipeline",
+                "run",
+                CliHarness.repo().resolve("examples/ml-pipeline/pipeline.yaml").toString(),
+                "--set",
+                "params.endpoint=" + server.endpoint(),
+                "--set",
+                "params.bucket=" + bucket,
+                "-q");
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.err())
+            .contains("downloaded 1 file(s) from s3://" + bucket + "/digits.csv")
+            .contains("[input ✔] → [train-0 ✔ | train-1 ✔ | train-2 ✔] → [output ✔]");
+      } finally {
+        receiver.destroy();
+      }
+      List<S3Object> models = s3.listObjectsV2(b -> b.bucket(bucket).prefix("models/")).contents();
+      assertThat(models).hasSize(3).allMatch(o -> o.key().endsWith("/model.pkl"));
+    }
+    assertThat(Files.readString(work.resolve("slack.jsonl")))
+        .contains("Training Done! ml-pipeline")
+        .contains("succeeded");
+    assertThat(cli.run("models", "ls", "digits").out()).contains("digits:3");
+  }
+}

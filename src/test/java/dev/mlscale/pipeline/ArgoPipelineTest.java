@@ -40,6 +40,17 @@ class ArgoPipelineTest {
                 "--server-dry-run");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err()).contains("accepts all 6 objects");
+    CliHarness.Result ml =
+        cli()
+            .run(
+                "pipeline",
+                "render",
+                "examples/ml-pipeline/pipeline.yaml",
+                "-n",
+                ns.name(),
+                "--server-dry-run");
+    assertThat(ml.exit()).as(ml.err()).isZero();
+    assertThat(ml.out()).contains("amazon/aws-cli").contains("onExit");
   }
 
   @Test

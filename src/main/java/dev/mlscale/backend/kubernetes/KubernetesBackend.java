@@ -115,6 +115,17 @@ public final class KubernetesBackend implements Backend {
       try {
         client().resource(o).dryRun().create();
       } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          throw new UserError(
+              "namespace '"
+                  + o.getMetadata().getNamespace()
+                  + "' does not exist in"
+                  + " context "
+                  + cluster.context()
+                  + ", or the API server does not know "
+                  + o.getKind()
+                  + " (are its CRDs installed?)");
+        }
         if (e.getCode() == 422 || e.getCode() == 400) {
           throw new UserError(
               "the API server rejects "

@@ -258,18 +258,19 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       }
       Attempt a;
       try {
-        if (!pool.isFreeNow(resources)) {
-          setState(
-              plan,
-              RunState.WAITING,
-              "waiting for "
-                  + describe(resources)
-                  + " to be free on this machine ("
-                  + pool.capacity()
-                  + ")",
-              listener);
-        }
-        pool.acquire(resources);
+        final Resources wanted = resources;
+        pool.acquire(
+            resources,
+            () ->
+                setState(
+                    plan,
+                    RunState.WAITING,
+                    "waiting for "
+                        + describe(wanted)
+                        + " to be free on this machine ("
+                        + pool.capacity()
+                        + ")",
+                    listener));
         try {
           runs.markStarted(id, clock.instant());
           a = runAttempt(plan, attempt, resources, env, listener);

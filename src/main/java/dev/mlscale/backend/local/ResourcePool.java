@@ -64,11 +64,24 @@ public final class ResourcePool {
 
   /** Blocks until the resources are free; jobs are served in the order they asked. */
   public void acquire(Resources r) throws InterruptedException {
+    acquire(r, () -> {});
+  }
+
+  /**
+   * Like {@link #acquire(Resources)}; {@code onWait} runs once, before waiting, when the resources
+   * are not free at once (to tell the user why the job does not start).
+   */
+  public void acquire(Resources r, Runnable onWait) throws InterruptedException {
     Object ticket = new Object();
     synchronized (this) {
       queue.addLast(ticket);
       try {
+        boolean told = false;
         while (queue.peekFirst() != ticket || !fitsNow(r)) {
+          if (!told) {
+            told = true;
+            onWait.run();
+          }
           wait();
         }
       } catch (InterruptedException e) {

@@ -41,6 +41,14 @@ final class PipelineCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  static void writePicture(Path file, String svg) {
+    try {
+      java.nio.file.Files.writeString(file, svg);
+    } catch (java.io.IOException e) {
+      throw new dev.mlscale.error.EnvironmentError("cannot write " + file + ": " + e.getMessage());
+    }
+  }
+
   /** Shows the graph as layers, each node with its state: [a ✔] → [b ✔ | c ✘] → [d ⊘]. */
   static String picture(Dag dag, Map<String, DagExecutor.Result> results, Style style) {
     Map<String, Integer> level = new LinkedHashMap<>();
@@ -87,6 +95,12 @@ final class PipelineCommand implements Runnable {
         names = {"-q", "--quiet"},
         description = "Do not stream the tasks' output.")
     boolean quiet;
+
+    @Option(
+        names = "--picture",
+        paramLabel = "FILE.svg",
+        description = "Also draw the graph with each task's final state as SVG.")
+    Path picture;
 
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
@@ -159,6 +173,14 @@ final class PipelineCommand implements Runnable {
         o =
             new LocalPipelineRunner(backend, ctx.clock(), ctx.env())
                 .run(id, spec, file, workspace, listener, output);
+      }
+      if (picture != null) {
+        Map<String, DagExecutor.State> states = new LinkedHashMap<>();
+        o.tasks().forEach((k, v) -> states.put(k, v.state()));
+        writePicture(
+            picture,
+            dev.mlscale.pipeline.GraphPicture.svg(spec.name() + " (" + id + ")", dag, states));
+        ctx.err().println("wrote " + picture);
       }
       Table t = new Table("TASK", "STATE", "DURATION", "RUN", "MESSAGE");
       for (DagExecutor.Result r : o.tasks().values()) {
@@ -291,6 +313,12 @@ final class PipelineCommand implements Runnable {
             "Ask the API server (with Argo's CRDs) to validate the objects; nothing is created.")
     boolean serverDryRun;
 
+    @Option(
+        names = "--picture",
+        paramLabel = "FILE.svg",
+        description = "Also draw the pipeline's graph as SVG.")
+    Path picture;
+
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
     Render(Context ctx) {
@@ -301,6 +329,14 @@ final class PipelineCommand implements Runnable {
     public Integer call() {
       String ns = cluster.namespace == null ? "default" : cluster.namespace;
       var compiled = ArgoCompiler.compileFile(file, overrides, runId, ns);
+      if (picture != null) {
+        PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
+        writePicture(
+            picture,
+            dev.mlscale.pipeline.GraphPicture.svg(
+                spec.name(), Dag.of(file.toString(), spec.tasks()), Map.of()));
+        ctx.err().println("wrote " + picture);
+      }
       ctx.out()
           .print(
               output == OutputFormat.JSON

@@ -47,6 +47,14 @@ class PipelineRunTest {
     receiver.destroy();
   }
 
+  private static String readString(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private List<JsonNode> slackMessages() throws Exception {
     Path f = work.resolve("slack.jsonl");
     if (!Files.exists(f)) {
@@ -84,17 +92,24 @@ class PipelineRunTest {
 
   @Test
   void diamondPassesFilesThroughTheWorkspace() {
+    Path svg = work.resolve("diamond.svg");
     CliHarness.Result r =
         cli.run(
             "pipeline",
             "run",
-            CliHarness.repo().resolve("examples/diamond/pipeline.yaml").toString());
+            CliHarness.repo().resolve("examples/diamond/pipeline.yaml").toString(),
+            "--picture",
+            svg.toString());
     assertThat(r.exit()).as(r.all()).isZero();
     assertThat(r.out())
         .contains("[b] B read: hi from A")
         .contains("[c] C read: hi from A")
         .contains("[d] D joins B C");
     assertThat(r.err()).contains("[a ✔] → [b ✔ | c ✔] → [d ✔]");
+    String picture = readString(svg);
+    assertThat(picture).startsWith("<svg").contains("d · succeeded");
+    assertThat(picture.split("<g class=\"task\">", -1)).hasSize(5);
+    assertThat(picture.split("<line ", -1)).as("a->b, a->c, b->d, c->d").hasSize(5);
   }
 
   @Test

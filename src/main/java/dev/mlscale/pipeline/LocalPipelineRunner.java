@@ -147,30 +147,8 @@ public final class LocalPipelineRunner {
       JobSpec base = new SpecLoader().loadJob(jobFile, List.of());
       Map<String, Object> merged = new LinkedHashMap<>(base.params());
       merged.putAll(params);
-      JobSpec job = base.forRow(merged);
-      if (t.args().isEmpty()) {
-        return job;
-      }
-      List<String> args = new java.util.ArrayList<>(job.args());
-      args.addAll(t.args()); // a job task's args come after the job's own
-      return new JobSpec(
-          job.name(),
-          job.image(),
-          job.workdir(),
-          job.command(),
-          args,
-          job.setup(),
-          job.env(),
-          job.params(),
-          job.resources(),
-          job.retries(),
-          job.onOom(),
-          job.timeout(),
-          job.outputs(),
-          job.kubernetes(),
-          null,
-          null,
-          job.secrets());
+      // a job task's args come after the job's own
+      return base.forRow(merged).withMoreArgs(t.args());
     }
     return new JobSpec(
         node.name(),

@@ -118,6 +118,33 @@ public record JobSpec(
         secrets);
   }
 
+  /** This spec with {@code more} arguments after its own. */
+  public JobSpec withMoreArgs(List<String> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<String> all = new java.util.ArrayList<>(args);
+    all.addAll(more);
+    return new JobSpec(
+        name,
+        image,
+        workdir,
+        command,
+        all,
+        setup,
+        env,
+        params,
+        resources,
+        retries,
+        onOom,
+        timeout,
+        outputs,
+        kubernetes,
+        rows,
+        parallelism,
+        secrets);
+  }
+
   /** This spec with other rows (from --param-grid). */
   public JobSpec withRows(List<Map<String, Object>> newRows) {
     return new JobSpec(

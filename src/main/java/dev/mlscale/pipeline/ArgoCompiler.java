@@ -58,60 +58,89 @@ public final class ArgoCompiler {
       Path file, List<String> overrides, String id, String namespace) {
     PipelineSpec spec =
         new dev.mlscale.spec.SpecLoader().load(file, PipelineSpec.class, overrides).spec();
-    Dag dag = Dag.of(file.toString(), spec.tasks());
-    Map<String, JobSpec> jobs = new LinkedHashMap<>();
-    Map<String, Path> files = new LinkedHashMap<>();
-    for (Dag.Node n : dag.nodes()) {
-      jobs.put(n.name(), LocalPipelineRunner.jobOf(n, spec, file));
-      files.put(n.name(), LocalPipelineRunner.fileOf(n, file));
-    }
     Map<Path, CodeArchive> cache = new LinkedHashMap<>();
     return compile(
         id == null ? Planner.newRunId(spec.name()) : id,
         namespace,
         spec,
-        dag,
-        jobs,
-        files,
+        file,
         dev.mlscale.backend.local.PythonHelper.source(),
         dir -> cache.computeIfAbsent(dir, CodeArchive::of));
   }
 
   /**
-   * @param jobs the job of each node (null for built-in tasks), as {@link
-   *     LocalPipelineRunner#jobOf} gives it
-   * @param files the file each node's paths are relative to
+   * A job task with {@code for_each} compiles to ONE template and ONE DAG task with {@code
+   * withSequence}: each item is a row of the template's rows file (the row launcher of Indexed
+   * Jobs), so a 1,000-way fan-out costs one template, not 1,000. Its nodes show in Argo as {@code
+   * train(0:0)}, which {@link #nodeName} turns back into {@code train-0}.
+   *
+   * @param file the pipeline file; job files and workdirs are relative to it
    */
   public static Compiled compile(
       String id,
       String namespace,
       PipelineSpec spec,
-      Dag dag,
-      Map<String, JobSpec> jobs,
-      Map<String, Path> files,
+      Path file,
       byte[] helper,
       Function<Path, CodeArchive> archives) {
+    Dag dag = Dag.of(file.toString(), spec.tasks());
     List<ConfigMap> configMaps = new ArrayList<>();
     List<Map<String, Object>> templates = new ArrayList<>();
     List<Map<String, Object>> tasks = new ArrayList<>();
+    java.util.Set<String> compacted = new java.util.HashSet<>();
     for (Dag.Node n : dag.nodes()) {
+      boolean fanOut = compact(n.task());
+      if (fanOut && !compacted.add(n.task().name())) {
+        continue;
+      }
+      String name = fanOut ? n.task().name() : n.name();
       Map<String, Object> task = new LinkedHashMap<>();
-      task.put("name", n.name());
-      task.put("template", n.name());
-      if (!n.depends().isEmpty()) {
-        task.put("dependencies", n.depends());
+      task.put("name", name);
+      task.put("template", name);
+      List<String> deps =
+          n.depends().stream()
+              .map(d -> compact(dag.node(d).task()) ? dag.node(d).task().name() : d)
+              .distinct()
+              .toList();
+      if (!deps.isEmpty()) {
+        task.put("dependencies", deps);
+      }
+      Path jobFile = LocalPipelineRunner.fileOf(n, file);
+      Map<String, Object> t;
+      if (fanOut) {
+        int count = n.task().forEach().size();
+        task.put(
+            "arguments",
+            ordered("parameters", List.of(ordered("name", "row", "value", "{{item}}"))));
+        task.put("withSequence", ordered("count", Integer.toString(count)));
+        Dag.Node base = new Dag.Node(name, n.task(), Map.of(), n.depends());
+        JobSpec job = LocalPipelineRunner.jobOf(base, spec, file);
+        t =
+            template(
+                id,
+                namespace,
+                base,
+                withWorkspace(job, id).withRows(n.task().forEach()),
+                jobFile,
+                helper,
+                archives,
+                configMaps,
+                null);
+      } else {
+        t =
+            template(
+                id,
+                namespace,
+                n,
+                LocalPipelineRunner.jobOf(n, spec, file),
+                jobFile,
+                helper,
+                archives,
+                configMaps,
+                LocalPipelineRunner.transferOf(n, spec, file));
       }
       tasks.add(task);
-      templates.add(
-          template(
-              id,
-              namespace,
-              n,
-              jobs.get(n.name()),
-              files.get(n.name()),
-              helper,
-              archives,
-              configMaps));
+      templates.add(t);
     }
     Map<String, Object> main = new LinkedHashMap<>();
     main.put("name", "main");
@@ -124,11 +153,12 @@ public final class ArgoCompiler {
               id,
               namespace,
               exit,
-              LocalPipelineRunner.jobOf(exit, spec, files.values().iterator().next()),
-              LocalPipelineRunner.fileOf(exit, files.values().iterator().next()),
+              LocalPipelineRunner.jobOf(exit, spec, file),
+              LocalPipelineRunner.fileOf(exit, file),
               helper,
               archives,
-              configMaps));
+              configMaps,
+              null));
     }
     Map<String, Object> workflowSpec = new LinkedHashMap<>();
     workflowSpec.put("entrypoint", "main");
@@ -178,8 +208,8 @@ public final class ArgoCompiler {
               + dag.nodes().size()
               + " tasks), more than the "
               + MemorySize.human(MAX_BYTES)
-              + " that Argo and etcd accept for one object; split it,"
-              + " or turn a large fan-out into one job with rows (an Indexed Job)");
+              + " that Argo and etcd accept for one object; write many similar tasks as one"
+              + " task with for_each (it compiles to a single template), or split the pipeline");
     }
     return new Compiled(wf, List.copyOf(configMaps));
   }
@@ -192,11 +222,12 @@ public final class ArgoCompiler {
       Path file,
       byte[] helper,
       Function<Path, CodeArchive> archives,
-      List<ConfigMap> configMaps) {
+      List<ConfigMap> configMaps,
+      S3Transfer transfer) {
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("name", n.name());
-    if (n.task().s3Download() != null || n.task().s3Upload() != null) {
-      t.put("container", map(s3Container(n.task())));
+    if (transfer != null) {
+      t.put("container", map(s3Container(n.task().s3Download() != null, transfer)));
       return t;
     }
     if (n.task().slack() != null) {
@@ -257,19 +288,39 @@ public final class ArgoCompiler {
               + "' has no image; on Kubernetes every task runs in"
               + " a container: add image: (e.g. python:3.11-slim)");
     }
-    RunPlan plan = Planner.plan(id + "-" + n.name(), withWorkspace(job, id), file);
-    var rendered =
-        JobRenderer.render(
-            new RenderInput(plan, namespace, archives.apply(plan.workdir()), helper));
+    RenderInput input;
+    if (job.rows().isEmpty()) {
+      RunPlan plan = Planner.plan(id + "-" + n.name(), withWorkspace(job, id), file);
+      input = new RenderInput(plan, namespace, archives.apply(plan.workdir()), helper);
+    } else {
+      // one run per row, named as the local runner names them: ID-train-0, ID-train-1, ...
+      String group = id + "-" + n.name();
+      List<RunPlan> runs = new ArrayList<>();
+      for (int i = 0; i < job.rows().size(); i++) {
+        runs.add(Planner.plan(group + "-" + i, job.forRow(job.rows().get(i)), file));
+      }
+      var submission = new dev.mlscale.plan.Submission(group, job, runs, true, runs.size());
+      input = RenderInput.of(submission, namespace, archives.apply(runs.get(0).workdir()), helper);
+    }
+    var rendered = JobRenderer.render(input);
     configMaps.add((ConfigMap) rendered.objects().get(0));
     PodSpec pod = rendered.job().getSpec().getTemplate().getSpec();
-    Container main =
+    ContainerBuilder mainBuilder =
         new ContainerBuilder(pod.getContainers().get(0))
             .addNewVolumeMount()
             .withName("workspace")
             .withMountPath(WORKSPACE)
-            .endVolumeMount()
-            .build();
+            .endVolumeMount();
+    if (!job.rows().isEmpty()) {
+      // the row launcher reads its row by index, as in an Indexed Job
+      t.put("inputs", ordered("parameters", List.of(ordered("name", "row"))));
+      mainBuilder
+          .addNewEnv()
+          .withName("JOB_COMPLETION_INDEX")
+          .withValue("{{inputs.parameters.row}}")
+          .endEnv();
+    }
+    Container main = mainBuilder.build();
     Map<String, String> annotations = job.kubernetes().podAnnotations();
     if (!annotations.isEmpty()) {
       t.put("metadata", ordered("annotations", annotations));
@@ -305,9 +356,7 @@ public final class ArgoCompiler {
   }
 
   /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */
-  private static Container s3Container(TaskSpec task) {
-    boolean down = task.s3Download() != null;
-    S3Transfer s = down ? task.s3Download() : task.s3Upload();
+  private static Container s3Container(boolean down, S3Transfer s) {
     List<String> argv = new ArrayList<>(List.of("aws"));
     if (s.endpoint() != null) {
       argv.addAll(List.of("--endpoint-url", s.endpoint()));
@@ -344,6 +393,18 @@ public final class ArgoCompiler {
         .withMountPath(WORKSPACE)
         .endVolumeMount()
         .build();
+  }
+
+  /** Whether a task's fan-out compiles to one template with withSequence (job tasks do). */
+  static boolean compact(TaskSpec task) {
+    return !task.forEach().isEmpty() && (task.job() != null || task.command() != null);
+  }
+
+  /** The pipeline's name for an Argo node's display name: {@code train(3:3)} is {@code train-3}. */
+  public static String nodeName(String displayName) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(.+)\\((\\d+):.*\\)").matcher(displayName);
+    return m.matches() ? m.group(1) + "-" + m.group(2) : displayName;
   }
 
   private static JobSpec withWorkspace(JobSpec job, String id) {

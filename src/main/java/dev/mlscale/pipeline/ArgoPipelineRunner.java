@@ -149,7 +149,9 @@ public final class ArgoPipelineRunner {
       for (Object v : m.values()) {
         Map<String, Object> node = (Map<String, Object>) v;
         if ("Pod".equals(node.get("type"))) {
-          out.put(String.valueOf(node.get("displayName")), String.valueOf(node.get("phase")));
+          out.put(
+              ArgoCompiler.nodeName(String.valueOf(node.get("displayName"))),
+              String.valueOf(node.get("phase")));
         }
       }
     }

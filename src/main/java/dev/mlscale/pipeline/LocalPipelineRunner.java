@@ -62,9 +62,11 @@ public final class LocalPipelineRunner {
     Dag dag = Dag.of(file.toString(), spec.tasks());
     Map<String, JobSpec> jobs = new LinkedHashMap<>();
     Map<String, Path> files = new LinkedHashMap<>();
+    Map<String, S3Transfer> transfers = new LinkedHashMap<>();
     for (Dag.Node n : dag.nodes()) {
       jobs.put(n.name(), jobOf(n, spec, file));
       files.put(n.name(), fileOf(n, file));
+      transfers.put(n.name(), transferOf(n, spec, file));
     }
     try {
       Files.createDirectories(workspace);
@@ -76,21 +78,22 @@ public final class LocalPipelineRunner {
     S3Tasks s3 = new S3Tasks(clock, environment);
     DagExecutor.TaskRunner runner =
         node ->
-            node.task().s3Download() != null
-                ? s3.run(node.name(), node.task().s3Download(), true, workspace, spec.params())
-                : node.task().s3Upload() != null
-                    ? s3.run(node.name(), node.task().s3Upload(), false, workspace, spec.params())
-                    : node.task().slack() != null
-                        ? slack(
-                            id, node.name(), node.task().slack(), spec.name(), "Running", started)
-                        : job(
-                            id,
-                            node.name(),
-                            jobs.get(node.name()),
-                            files.get(node.name()),
-                            workspace,
-                            Map.of(),
-                            output);
+            transfers.get(node.name()) != null
+                ? s3.run(
+                    node.name(),
+                    transfers.get(node.name()),
+                    node.task().s3Download() != null,
+                    workspace)
+                : node.task().slack() != null
+                    ? slack(id, node.name(), node.task().slack(), spec.name(), "Running", started)
+                    : job(
+                        id,
+                        node.name(),
+                        jobs.get(node.name()),
+                        files.get(node.name()),
+                        workspace,
+                        Map.of(),
+                        output);
     Map<String, DagExecutor.Result> results =
         new DagExecutor(clock).execute(dag, spec.parallelism(), runner, listener);
     boolean ok = results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
@@ -120,6 +123,26 @@ public final class LocalPipelineRunner {
     return node.task().job() == null
         ? file
         : file.toAbsolutePath().getParent().resolve(node.task().job()).normalize();
+  }
+
+  /**
+   * The S3 transfer a node makes, with {@code ${params.x}} replaced (pipeline, task and row
+   * params); null for other tasks. An unknown parameter is a user error naming the task.
+   */
+  static S3Transfer transferOf(Dag.Node node, PipelineSpec spec, Path file) {
+    TaskSpec t = node.task();
+    S3Transfer s = t.s3Download() != null ? t.s3Download() : t.s3Upload();
+    if (s == null) {
+      return null;
+    }
+    Map<String, Object> params = new LinkedHashMap<>(spec.params());
+    params.putAll(t.params());
+    params.putAll(node.row());
+    String kind = t.s3Download() != null ? "s3_download" : "s3_upload";
+    return s.map(
+        (field, value) ->
+            Planner.substitute(
+                value, params, file + ": task '" + node.name() + "' " + kind + "." + field));
   }
 
   /** The job a node runs: its job file or inline command, with pipeline, task and row params. */

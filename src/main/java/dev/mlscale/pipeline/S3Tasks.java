@@ -34,16 +34,15 @@ final class S3Tasks {
     this.environment = environment;
   }
 
-  DagExecutor.Result run(
-      String node, S3Transfer t, boolean download, Path workspace, Map<String, Object> params) {
+  DagExecutor.Result run(String node, S3Transfer t, boolean download, Path workspace) {
     Instant start = clock.instant();
-    String bucket = sub(t.bucket(), params);
+    String bucket = t.bucket();
     String where =
         "s3://"
             + bucket
             + "/"
-            + sub(download && t.key() != null ? t.key() : t.prefix(), params)
-            + (t.endpoint() == null ? "" : " at " + sub(t.endpoint(), params));
+            + (download && t.key() != null ? t.key() : t.prefix())
+            + (t.endpoint() == null ? "" : " at " + t.endpoint());
     String access = environment.get("AWS_ACCESS_KEY_ID");
     String secret = environment.get("AWS_SECRET_ACCESS_KEY");
     if (access == null || secret == null) {
@@ -58,13 +57,10 @@ final class S3Tasks {
             .httpClientBuilder(UrlConnectionHttpClient.builder())
             .forcePathStyle(true);
     if (t.endpoint() != null) {
-      builder.endpointOverride(URI.create(sub(t.endpoint(), params)));
+      builder.endpointOverride(URI.create(t.endpoint()));
     }
     try (S3Client s3 = builder.build()) {
-      int files =
-          download
-              ? download(s3, t, bucket, workspace, params)
-              : upload(s3, t, bucket, workspace, params);
+      int files = download ? download(s3, t, bucket, workspace) : upload(s3, t, bucket, workspace);
       return result(
           node,
           true,
@@ -97,22 +93,21 @@ final class S3Tasks {
     }
   }
 
-  private static int download(
-      S3Client s3, S3Transfer t, String bucket, Path workspace, Map<String, Object> params)
+  private static int download(S3Client s3, S3Transfer t, String bucket, Path workspace)
       throws IOException {
     if (t.key() != null) {
-      String key = sub(t.key(), params);
+      String key = t.key();
       Path target =
           workspace
-              .resolve(t.to() == null ? Path.of(key).getFileName().toString() : sub(t.to(), params))
+              .resolve(t.to() == null ? Path.of(key).getFileName().toString() : t.to())
               .normalize();
       Files.createDirectories(target.getParent());
       Files.deleteIfExists(target);
       s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).build(), target);
       return 1;
     }
-    String prefix = sub(t.prefix(), params);
-    Path dir = workspace.resolve(t.to() == null ? "." : sub(t.to(), params)).normalize();
+    String prefix = t.prefix();
+    Path dir = workspace.resolve(t.to() == null ? "." : t.to()).normalize();
     int n = 0;
     for (S3Object o :
         s3.listObjectsV2Paginator(
@@ -128,14 +123,13 @@ final class S3Tasks {
     return n;
   }
 
-  private static int upload(
-      S3Client s3, S3Transfer t, String bucket, Path workspace, Map<String, Object> params)
+  private static int upload(S3Client s3, S3Transfer t, String bucket, Path workspace)
       throws IOException {
-    Path from = workspace.resolve(t.from() == null ? "." : sub(t.from(), params)).normalize();
+    Path from = workspace.resolve(t.from() == null ? "." : t.from()).normalize();
     if (!Files.exists(from)) {
       throw new IOException(from + " does not exist in the workspace");
     }
-    String prefix = sub(t.prefix(), params);
+    String prefix = t.prefix();
     List<Path> files;
     try (Stream<Path> walk = Files.walk(from)) {
       files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -149,17 +143,6 @@ final class S3Tasks {
           PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromFile(f));
     }
     return files.size();
-  }
-
-  static String sub(String text, Map<String, Object> params) {
-    if (text == null) {
-      return null;
-    }
-    String out = text;
-    for (Map.Entry<String, Object> e : params.entrySet()) {
-      out = out.replace("${params." + e.getKey() + "}", String.valueOf(e.getValue()));
-    }
-    return out;
   }
 
   private DagExecutor.Result result(String node, boolean ok, String message, Instant start) {

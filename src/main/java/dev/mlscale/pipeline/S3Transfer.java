@@ -26,4 +26,17 @@ public record S3Transfer(
     prefix = prefix == null ? "" : prefix;
     credentialsSecret = credentialsSecret == null ? "s3-credentials" : credentialsSecret;
   }
+
+  /** This transfer with every field passed through {@code f} (e.g. parameter substitution). */
+  public S3Transfer map(java.util.function.BiFunction<String, String, String> f) {
+    return new S3Transfer(
+        f.apply("endpoint", endpoint),
+        f.apply("region", region),
+        f.apply("bucket", bucket),
+        f.apply("key", key),
+        f.apply("prefix", prefix),
+        f.apply("to", to),
+        f.apply("from", from),
+        f.apply("credentials_secret", credentialsSecret));
+  }
 }

@@ -124,24 +124,33 @@ public final class Planner {
 
   /** Replaces each {@code ${params.NAME}} in {@code text} by that parameter's value. */
   static String substitute(String text, JobSpec spec, Path specFile, String field) {
+    return substitute(text, spec.params(), specFile + ": " + field);
+  }
+
+  /**
+   * Replaces each {@code ${params.NAME}} in {@code text} (null stays null); an unknown name is a
+   * user error that says {@code where} it was used, e.g. "pipeline.yaml: task 'input' bucket".
+   */
+  public static String substitute(String text, Map<String, Object> params, String where) {
+    if (text == null) {
+      return null;
+    }
     Matcher m = REF.matcher(text);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
       String key = m.group(1);
-      Object value = lookup(spec.params(), key);
+      Object value = lookup(params, key);
       if (value == null) {
         throw new UserError(
-            specFile
-                + ": "
-                + field
+            where
                 + " uses ${params."
                 + key
                 + "} but params has no '"
                 + key
                 + "'"
-                + (spec.params().isEmpty()
-                    ? "; add it under params:"
-                    : "; params has: " + String.join(", ", spec.params().keySet())));
+                + (params.isEmpty()
+                    ? "; add it under params: or pass --set params." + key + "=..."
+                    : "; params has: " + String.join(", ", params.keySet())));
       }
       m.appendReplacement(sb, Matcher.quoteReplacement(render(value)));
     }

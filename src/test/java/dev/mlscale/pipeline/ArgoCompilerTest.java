@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mlscale.error.UserError;
 import dev.mlscale.render.CodeArchive;
 import dev.mlscale.render.Manifests;
-import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,21 +20,12 @@ class ArgoCompilerTest {
 
   static ArgoCompiler.Compiled compile(Path file) {
     PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, List.of()).spec();
-    Dag dag = Dag.of(file.toString(), spec.tasks());
-    Map<String, JobSpec> jobs = new LinkedHashMap<>();
-    Map<String, Path> files = new LinkedHashMap<>();
-    for (Dag.Node n : dag.nodes()) {
-      jobs.put(n.name(), LocalPipelineRunner.jobOf(n, spec, file));
-      files.put(n.name(), LocalPipelineRunner.fileOf(n, file));
-    }
     byte[] tiny = new byte[] {1, 2, 3};
     return ArgoCompiler.compile(
         "diamond-abcde",
         "ml",
         spec,
-        dag,
-        jobs,
-        files,
+        file,
         "# helper\n".getBytes(StandardCharsets.UTF_8),
         dir -> new CodeArchive(tiny, 1));
   }
@@ -67,22 +55,68 @@ class ArgoCompilerTest {
   }
 
   @Test
-  void aWorkflowOverTheObjectLimitIsRefusedWithItsSize(@TempDir Path dir) throws Exception {
+  void aThousandWayFanOutIsOneTemplateWithASequence(@TempDir Path dir) throws Exception {
     StringBuilder rows = new StringBuilder();
     for (int i = 0; i < 1000; i++) {
-      rows.append("{i: ").append(i).append("}, ");
+      rows.append("{lr: ").append(i).append("}, ");
     }
     Path p =
         Files.writeString(
             dir.resolve("p.yaml"),
             "name: wide\ndag:\n"
-                + "  - {name: t, image: i, command: [python3, t.py], for_each: ["
+                + "  - {name: t, image: i, command: [python3, t.py, --lr, '${params.lr}'],"
+                + " for_each: ["
                 + rows
-                + "]}\n");
+                + "]}\n"
+                + "  - {name: after, depends: [t], image: i, command: [python3, a.py]}\n");
+    var compiled = compile(p);
+    String workflow = Manifests.yaml(List.of(compiled.workflow()));
+    assertThat(workflow.getBytes(StandardCharsets.UTF_8).length).isLessThan(20_000);
+    assertThat(workflow)
+        .containsSubsequence("withSequence:", "count: \"1000\"", "name: \"after\"", "- \"t\"")
+        .contains("value: \"{{inputs.parameters.row}}\"")
+        .containsOnlyOnce("- name: \"t\"\n    inputs:");
+    String rowsJson = compiled.configMaps().get(0).getData().get("rows.json");
+    assertThat(rowsJson).contains("\"run\":\"diamond-abcde-t-999\"").contains("\"--lr\",\"999\"");
+    assertThat(ArgoCompiler.nodeName("t(999:999)")).isEqualTo("t-999");
+    assertThat(ArgoCompiler.nodeName("after")).isEqualTo("after");
+  }
+
+  @Test
+  void anS3TaskUsesThePipelineParameters(@TempDir Path dir) throws Exception {
+    Path p =
+        Files.writeString(
+            dir.resolve("p.yaml"),
+            "name: s3\nparams: {bucket: data, endpoint: 'http://minio:9000'}\ndag:\n"
+                + "  - name: input\n"
+                + "    s3_download: {endpoint: '${params.endpoint}', bucket: '${params.bucket}',"
+                + " key: 'a/${params.bucket}.csv'}\n");
+    String yaml = Manifests.yaml(compile(p).objects());
+    assertThat(yaml)
+        .contains("- \"http://minio:9000\"")
+        .contains("- \"s3://data/a/data.csv\"")
+        .doesNotContain("${params");
+    Path bad =
+        Files.writeString(
+            dir.resolve("bad.yaml"),
+            "name: s3\ndag:\n  - name: input\n    s3_upload: {bucket: '${params.bucket}'}\n");
+    assertThatThrownBy(() -> compile(bad))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining("task 'input' s3_upload.bucket uses ${params.bucket}")
+        .hasMessageContaining("--set params.bucket=");
+  }
+
+  @Test
+  void aWorkflowOverTheObjectLimitIsRefusedWithItsSize(@TempDir Path dir) throws Exception {
+    StringBuilder tasks = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      tasks.append("  - {name: t").append(i).append(", image: i, command: [python3, t.py]}\n");
+    }
+    Path p = Files.writeString(dir.resolve("p.yaml"), "name: wide\ndag:\n" + tasks);
     assertThatThrownBy(() -> compile(p))
         .isInstanceOf(UserError.class)
         .hasMessageContaining("compiles to a Workflow of")
         .hasMessageContaining("(1000 tasks)")
-        .hasMessageContaining("an Indexed Job");
+        .hasMessageContaining("for_each");
   }
 }

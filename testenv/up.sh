@@ -18,9 +18,22 @@ mkdir -p "${TESTENV_ROOT}"
 exec 8>"${TESTENV_ROOT}/.up.lock"
 flock 8
 
+# kwok.yaml plus a ClusterLogs object, which needs an absolute path: `kubectl logs` of any
+# simulated container answers with testenv/sim/pod.log (CRI log lines), served by kwok-controller
+# as a kubelet would through the API server.
+config="${TESTENV_ROOT}/kwok-config.yaml"
+mkdir -p "${TESTENV_ROOT}"
+{
+  cat "${here}/kwok.yaml"
+  printf '%s\n' '---' 'apiVersion: kwok.x-k8s.io/v1alpha1' 'kind: ClusterLogs' \
+    'metadata: {name: simulated-output}' 'spec:' '  logs:' \
+    "  - logsFile: ${here}/sim/pod.log"
+} >"${config}.tmp"
+mv "${config}.tmp" "${config}"
+
 create_args=(
   --name "${TESTENV_CLUSTER}"
-  --config "${here}/kwok.yaml"
+  --config "${config}"
   --runtime binary
   --kube-apiserver-binary "${TESTENV_BIN}/kube-apiserver"
   --kube-controller-manager-binary "${TESTENV_BIN}/kube-controller-manager"
@@ -47,7 +60,7 @@ check_no_downloads() {
 cluster_dir="${KWOK_WORKDIR}/clusters/${TESTENV_CLUSTER}"
 hash_file="${cluster_dir}/mlscale-config"
 # A running cluster is reused only if it was made from this configuration and these binaries.
-config_hash="${TESTENV_KEY}-$(cat "${here}/kwok.yaml" "${here}"/manifests/*.yaml | sha256sum | cut -c1-16)"
+config_hash="${TESTENV_KEY}-$(cat "${config}" "${here}/sim/pod.log" "${here}"/manifests/*.yaml | sha256sum | cut -c1-16)"
 
 reused=false
 if cluster_ready && [[ "$(cat "${hash_file}" 2>/dev/null || true)" == "${config_hash}" ]]; then

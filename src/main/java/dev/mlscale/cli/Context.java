@@ -68,6 +68,10 @@ public final class Context implements AutoCloseable {
     return new RunStore(db());
   }
 
+  public dev.mlscale.store.PipelineStore pipelines() {
+    return new dev.mlscale.store.PipelineStore(db());
+  }
+
   public ModelStore models() {
     return new ModelStore(db(), home.models());
   }

@@ -5,16 +5,19 @@ import dev.mlscale.backend.kubernetes.ClusterConnection;
 import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.error.UserError;
 import dev.mlscale.pipeline.ArgoCompiler;
+import dev.mlscale.pipeline.ArgoPipelines;
 import dev.mlscale.pipeline.Dag;
 import dev.mlscale.pipeline.DagExecutor;
 import dev.mlscale.pipeline.LocalPipelineRunner;
 import dev.mlscale.pipeline.PipelineSpec;
+import dev.mlscale.pipeline.PipelineView;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.render.Manifests;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunRecord;
 import dev.mlscale.store.RunState;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +34,10 @@ import picocli.CommandLine.Parameters;
     subcommands = {
       PipelineCommand.Run.class,
       PipelineCommand.Render.class,
-      PipelineCommand.Status.class
+      PipelineCommand.Status.class,
+      PipelineCommand.Ls.class,
+      PipelineCommand.Logs.class,
+      PipelineCommand.Cancel.class
     })
 final class PipelineCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -49,30 +55,51 @@ final class PipelineCommand implements Runnable {
     }
   }
 
-  /** Shows the graph as layers, each node with its state: [a ✔] → [b ✔ | c ✘] → [d ⊘]. */
-  static String picture(Dag dag, Map<String, DagExecutor.Result> results, Style style) {
+  /** Shows the graph as layers, each task with its state: [a ✔] → [b ✔ | c ✘] → [d ⊘]. */
+  static String picture(List<PipelineView.Task> graph, Style style) {
     Map<String, Integer> level = new LinkedHashMap<>();
-    for (Dag.Node n : dag.nodes()) {
-      level.put(n.name(), n.depends().stream().mapToInt(level::get).max().orElse(-1) + 1);
+    for (PipelineView.Task n : graph) {
+      level.put(
+          n.name(),
+          n.depends().stream().mapToInt(d -> level.getOrDefault(d, 0)).max().orElse(-1) + 1);
     }
     List<List<String>> layers = new ArrayList<>();
-    level.forEach(
-        (name, l) -> {
-          while (layers.size() <= l) {
-            layers.add(new ArrayList<>());
-          }
-          DagExecutor.Result r = results.get(name);
-          String mark =
-              r == null
-                  ? "…"
-                  : switch (r.state()) {
-                    case SUCCEEDED -> style.green("✔");
-                    case FAILED -> style.red("✘");
-                    case SKIPPED -> "⊘";
-                  };
-          layers.get(l).add(name + " " + mark);
-        });
+    for (PipelineView.Task n : graph) {
+      int l = level.get(n.name());
+      while (layers.size() <= l) {
+        layers.add(new ArrayList<>());
+      }
+      layers.get(l).add(n.name() + " " + mark(n.phase(), style));
+    }
     return String.join(" → ", layers.stream().map(l -> "[" + String.join(" | ", l) + "]").toList());
+  }
+
+  static String mark(String phase, Style style) {
+    return switch (phase) {
+      case "Succeeded" -> style.green("✔");
+      case "Failed", "Error" -> style.red("✘");
+      case "Skipped", "Omitted", "Cancelled" -> "⊘";
+      case "Running" -> style.yellow("●");
+      default -> "…";
+    };
+  }
+
+  /** The graph of a local run so far: nodes not ended yet are Pending. */
+  static List<PipelineView.Task> graph(Dag dag, Map<String, DagExecutor.Result> results) {
+    return dag.nodes().stream()
+        .map(
+            n -> {
+              DagExecutor.Result r = results.get(n.name());
+              return new PipelineView.Task(
+                  n.name(),
+                  n.depends(),
+                  r == null ? "Pending" : r.state().display(),
+                  null,
+                  null,
+                  null,
+                  null);
+            })
+        .toList();
   }
 
   @Command(
@@ -152,7 +179,7 @@ final class PipelineCommand implements Runnable {
                           + r.state().display().toLowerCase()
                           + (r.state() == DagExecutor.State.SUCCEEDED ? "" : ": " + r.message()));
               if (dag.node(node.name()) != null) {
-                ctx.err().println("  " + picture(dag, seen, ctx.style()));
+                ctx.err().println("  " + picture(graph(dag, seen), ctx.style()));
               }
             }
           };
@@ -171,7 +198,7 @@ final class PipelineCommand implements Runnable {
       LocalPipelineRunner.Outcome o;
       try (var backend = ctx.localBackend()) {
         o =
-            new LocalPipelineRunner(backend, ctx.clock(), ctx.env())
+            new LocalPipelineRunner(backend, ctx.pipelines(), ctx.clock(), ctx.env())
                 .run(id, spec, file, workspace, listener, output);
       }
       if (picture != null) {
@@ -200,7 +227,8 @@ final class PipelineCommand implements Runnable {
               (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
                   + " pipeline "
                   + id
-                  + (o.succeeded() ? " succeeded" : " failed")
+                  + " "
+                  + o.status().toLowerCase()
                   + " in "
                   + Format.duration(o.duration()));
       if (o.onExit() != null && o.onExit().state() != DagExecutor.State.SUCCEEDED) {
@@ -214,7 +242,7 @@ final class PipelineCommand implements Runnable {
                     + "); the pipeline's own"
                     + " result stands");
       }
-      return o.succeeded() ? 0 : 1;
+      return o.succeeded() ? 0 : o.status().equals("Cancelled") ? 130 : 1;
     }
 
     private int onCluster() throws InterruptedException {
@@ -248,39 +276,318 @@ final class PipelineCommand implements Runnable {
     }
   }
 
+  /** A local pipeline run as the views show it; a run whose mlscale process died is Lost. */
+  static PipelineView localView(Context ctx, String idOrPrefix) {
+    var store = ctx.pipelines();
+    var p = store.get(idOrPrefix);
+    boolean lost =
+        p.state().equals("Running")
+            && p.ownerPid() != null
+            && !ProcessHandle.of(p.ownerPid()).map(ProcessHandle::isAlive).orElse(false);
+    List<PipelineView.Task> tasks =
+        store.tasks(p.id()).stream()
+            .map(
+                t ->
+                    new PipelineView.Task(
+                        t.task(),
+                        t.depends(),
+                        lost && (t.state().equals("Running") || t.state().equals("Pending"))
+                            ? "Lost"
+                            : t.state(),
+                        t.message() == null ? "" : t.message(),
+                        t.startedAt(),
+                        t.endedAt(),
+                        t.runId()))
+            .toList();
+    return new PipelineView(
+        p.id(),
+        p.name(),
+        lost ? "Lost" : p.state(),
+        lost
+            ? "the mlscale process that ran it (pid " + p.ownerPid() + ") is gone"
+            : p.message() == null ? "" : p.message(),
+        p.createdAt(),
+        p.endedAt(),
+        tasks,
+        tasks);
+  }
+
+  static void describe(Context ctx, PipelineView v) {
+    Instant now = ctx.clock().instant();
+    var out = ctx.out();
+    out.println("Pipeline:  " + v.id() + (v.pipeline().isEmpty() ? "" : " (" + v.pipeline() + ")"));
+    out.println(
+        "State:     "
+            + mark(v.phase(), ctx.style())
+            + " "
+            + v.phase()
+            + (v.message().isEmpty() ? "" : ": " + v.message()));
+    if (v.started() != null) {
+      out.println(
+          "Duration:  "
+              + Format.duration(
+                  java.time.Duration.between(
+                      v.started(), v.finished() == null ? now : v.finished())));
+    }
+    out.println("Graph:     " + picture(v.graph(), ctx.style()));
+    out.println();
+    Table t = new Table("TASK", "STATE", "DURATION", "RUN/POD", "MESSAGE");
+    for (PipelineView.Task task : v.tasks()) {
+      var d = task.duration(now);
+      t.row(
+          task.name(),
+          task.phase(),
+          d == null ? "-" : Format.duration(d),
+          task.ref() == null ? "-" : task.ref(),
+          task.message());
+    }
+    t.print(out, "");
+  }
+
   @Command(
       name = "status",
       mixinStandardHelpOptions = true,
-      description = "Show the tasks of a pipeline run.")
+      description = {
+        "Show a pipeline run: its graph with each task's state, and a table of its tasks.",
+        "With --target k8s it reads the Argo Workflow, so it works from any machine;"
+            + " --watch follows it until it ends."
+      })
   static final class Status implements Callable<Integer> {
     private final Context ctx;
 
     @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
     String id;
 
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table, json or yaml.")
+    OutputFormat output;
+
+    @Option(
+        names = {"-w", "--watch"},
+        description = "On the cluster: print each task's changes until the pipeline ends.")
+    boolean watch;
+
+    @Option(
+        names = "--picture",
+        paramLabel = "FILE.svg",
+        description = "Also draw the graph with each task's state as SVG.")
+    Path picture;
+
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
     Status(Context ctx) {
       this.ctx = ctx;
     }
 
     @Override
-    public Integer call() {
-      List<RunRecord> tasks =
-          ctx.runs().list(10_000).stream().filter(r -> r.id().startsWith(id + "-")).toList();
-      if (tasks.isEmpty()) {
-        throw new UserError("no pipeline run '" + id + "'; its id was printed when it started");
+    public Integer call() throws InterruptedException {
+      PipelineView v;
+      if (cluster.onCluster()) {
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          var pipelines = new ArgoPipelines(connection.get());
+          v = pipelines.get(id);
+          if (watch && !v.done()) {
+            new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
+                .follow(v.id(), (node, phase) -> ctx.err().println("● " + node + " " + phase));
+            v = pipelines.get(id);
+          }
+        }
+      } else {
+        if (watch) {
+          throw new UserError(
+              "--watch follows pipelines on the cluster (--target k8s); a local pipeline is"
+                  + " followed by the terminal that runs it, and 'mlscale pipeline logs' shows"
+                  + " its output");
+        }
+        v = localView(ctx, id);
       }
-      Table t = new Table("TASK", "STATE", "REASON", "DURATION", "RUN");
-      List<RunRecord> inOrder = new ArrayList<>(tasks);
-      java.util.Collections.reverse(inOrder);
-      for (RunRecord r : inOrder) {
+      if (picture != null) {
+        writePicture(picture, dev.mlscale.pipeline.GraphPicture.svg(v));
+        ctx.err().println("wrote " + picture);
+      }
+      if (!output.print(ctx.out(), v)) {
+        describe(ctx, v);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List pipeline runs (this machine's, or the cluster's with --target k8s).")
+  static final class Ls implements Callable<Integer> {
+    private final Context ctx;
+
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table, json or yaml.")
+    OutputFormat output;
+
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    Ls(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      List<PipelineView> views;
+      if (cluster.onCluster()) {
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          views = new ArgoPipelines(connection.get()).list();
+        }
+      } else {
+        views = ctx.pipelines().list(200).stream().map(p -> localView(ctx, p.id())).toList();
+      }
+      if (output.print(ctx.out(), views)) {
+        return 0;
+      }
+      Instant now = ctx.clock().instant();
+      Table t = new Table("ID", "PIPELINE", "STATE", "TASKS", "STARTED", "DURATION");
+      for (PipelineView v : views) {
+        long done = v.tasks().stream().filter(x -> x.phase().equals("Succeeded")).count();
         t.row(
-            r.id().substring(id.length() + 1),
-            RunViews.state(r),
-            r.reason(),
-            r.duration(ctx.clock().instant()).map(Format::duration).orElse("-"),
-            r.id());
+            v.id(),
+            v.pipeline(),
+            v.phase(),
+            done + "/" + v.tasks().size() + " succeeded",
+            v.started() == null ? "-" : Format.ago(v.started(), now),
+            v.started() == null
+                ? "-"
+                : Format.duration(
+                    java.time.Duration.between(
+                        v.started(), v.finished() == null ? now : v.finished())));
       }
       t.print(ctx.out(), "");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "logs",
+      mixinStandardHelpOptions = true,
+      description = "Print the output of a pipeline's tasks, each line prefixed with [task].")
+  static final class Logs implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(index = "0", paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
+    String id;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "TASK",
+        description = "Only this task (train shows train-0, train-1, ...).")
+    String task;
+
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    Logs(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws java.io.IOException {
+      if (cluster.onCluster()) {
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          new ArgoPipelines(connection.get()).logs(id, task, ctx.out());
+        }
+        return 0;
+      }
+      PipelineView v = localView(ctx, id);
+      List<PipelineView.Task> tasks =
+          v.tasks().stream()
+              .filter(t -> task == null || t.name().equals(task) || t.name().startsWith(task + "-"))
+              .toList();
+      if (tasks.isEmpty()) {
+        throw new dev.mlscale.error.NotFoundError(
+            "task",
+            task,
+            "pipeline "
+                + v.id()
+                + " has tasks "
+                + String.join(", ", v.tasks().stream().map(PipelineView.Task::name).toList()));
+      }
+      for (PipelineView.Task t : tasks) {
+        if (t.ref() == null) {
+          if (!t.message().isEmpty()) {
+            ctx.out().println("[" + t.name() + "] " + t.message());
+          }
+          continue;
+        }
+        RunRecord r = ctx.runs().get(t.ref());
+        Path log = Path.of(r.runDir()).resolve("attempt-" + Math.max(1, r.attempts()) + ".log");
+        if (java.nio.file.Files.exists(log)) {
+          try (var lines = java.nio.file.Files.lines(log)) {
+            lines.forEach(line -> ctx.out().println("[" + t.name() + "] " + line));
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "cancel",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Stop a pipeline run: nothing new starts, running tasks are stopped, the exit task"
+            + " still runs (and is told the pipeline was cancelled).",
+        "On the cluster this is Argo's stop (spec.shutdown: Stop); the running pods are deleted."
+      })
+  static final class Cancel implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
+    String id;
+
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    Cancel(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+      if (cluster.onCluster()) {
+        try (var connection = new AutoClose(cluster.connect(ctx))) {
+          int stopped = new ArgoPipelines(connection.get()).cancel(id);
+          ctx.out()
+              .println(
+                  stopped < 0
+                      ? id + " has already ended"
+                      : "cancelled " + id + " (" + stopped + " running pod(s) stopped)");
+        }
+        return 0;
+      }
+      var store = ctx.pipelines();
+      PipelineView v = localView(ctx, id);
+      if (v.done()) {
+        ctx.out().println(v.id() + " has already ended (" + v.phase() + ")");
+        return 0;
+      }
+      store.requestCancel(v.id());
+      int stopped = 0;
+      for (PipelineView.Task t : v.tasks()) {
+        if (t.ref() != null && (t.phase().equals("Running") || t.phase().equals("Lost"))) {
+          RunRecord r = ctx.runs().get(t.ref());
+          if (!r.state().isFinal()) {
+            ctx.runs().requestCancel(r.id());
+            if (r.pid() != null) {
+              dev.mlscale.backend.local.ProcessGroup.signalGroup(r.pid(), "TERM");
+            }
+            stopped++;
+          }
+        }
+      }
+      if (v.phase().equals("Lost")) {
+        store.finish(v.id(), "Cancelled", "cancelled by the user", ctx.clock().instant());
+      }
+      ctx.out().println("cancelled " + v.id() + " (" + stopped + " running task(s) stopped)");
       return 0;
     }
   }

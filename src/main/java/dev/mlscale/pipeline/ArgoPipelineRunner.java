@@ -72,10 +72,24 @@ public final class ArgoPipelineRunner {
                 return c;
               });
     }
+    return follow(wf.getMetadata().getName(), nodeChanged);
+  }
+
+  /**
+   * Follows a Workflow (submitted here or from another machine) with an informer until it ends,
+   * reporting each task's phase changes (those it had already are reported first).
+   */
+  public Outcome follow(String name, BiConsumer<String, String> nodeChanged)
+      throws InterruptedException {
+    var workflows =
+        cluster
+            .client()
+            .genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow")
+            .inNamespace(cluster.namespace());
     Map<String, String> seen = new ConcurrentHashMap<>();
     var informer =
         workflows
-            .withName(wf.getMetadata().getName())
+            .withName(name)
             .inform(
                 new ResourceEventHandler<>() {
                   @Override
@@ -95,9 +109,9 @@ public final class ArgoPipelineRunner {
                   private void report(GenericKubernetesResource obj) {
                     nodes(obj)
                         .forEach(
-                            (name, phase) -> {
-                              if (!phase.equals(seen.put(name, phase))) {
-                                nodeChanged.accept(name, phase);
+                            (node, phase) -> {
+                              if (!phase.equals(seen.put(node, phase))) {
+                                nodeChanged.accept(node, phase);
                               }
                             });
                   }
@@ -106,7 +120,7 @@ public final class ArgoPipelineRunner {
     try {
       List<GenericKubernetesResource> end =
           workflows
-              .withName(wf.getMetadata().getName())
+              .withName(name)
               .informOnCondition(l -> l.isEmpty() || DONE.contains(phase(l.get(0))))
               .get();
       if (end.isEmpty()) {
@@ -115,9 +129,9 @@ public final class ArgoPipelineRunner {
       GenericKubernetesResource last = end.get(0);
       nodes(last)
           .forEach(
-              (name, phase) -> {
-                if (!phase.equals(seen.put(name, phase))) {
-                  nodeChanged.accept(name, phase);
+              (node, phase) -> {
+                if (!phase.equals(seen.put(node, phase))) {
+                  nodeChanged.accept(node, phase);
                 }
               });
       Object message = status(last).get("message");
@@ -130,12 +144,12 @@ public final class ArgoPipelineRunner {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> status(GenericKubernetesResource wf) {
+  static Map<String, Object> status(GenericKubernetesResource wf) {
     Object s = wf.getAdditionalProperties().get("status");
     return s instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
-  private static String phase(GenericKubernetesResource wf) {
+  static String phase(GenericKubernetesResource wf) {
     Object p = status(wf).get("phase");
     return p == null ? "Pending" : p.toString();
   }

@@ -63,6 +63,21 @@ public final class DagExecutor {
 
   public Map<String, Result> execute(Dag dag, int parallelism, TaskRunner runner, Listener listener)
       throws InterruptedException {
+    return execute(dag, parallelism, runner, listener, () -> false);
+  }
+
+  /**
+   * As above; once {@code cancelled} says true (asked whenever a node could start), no further node
+   * starts: they are skipped as cancelled, and the running ones are left to end (their runner stops
+   * them).
+   */
+  public Map<String, Result> execute(
+      Dag dag,
+      int parallelism,
+      TaskRunner runner,
+      Listener listener,
+      java.util.function.BooleanSupplier cancelled)
+      throws InterruptedException {
     Map<String, Result> results = new LinkedHashMap<>();
     List<String> started = new ArrayList<>();
     ExecutorService pool =
@@ -90,16 +105,20 @@ public final class DagExecutor {
                         d -> results.containsKey(d) && results.get(d).state() != State.SUCCEEDED)
                     .findFirst()
                     .orElse(null);
-            if (blocker != null) {
+            boolean ready = n.depends().stream().allMatch(results::containsKey);
+            boolean stop = (blocker != null || ready) && cancelled.getAsBoolean();
+            if (blocker != null || stop) {
               Instant now = clock.instant();
               Result skip =
                   new Result(
                       n.name(),
                       State.SKIPPED,
-                      "not run: "
-                          + blocker
-                          + " "
-                          + results.get(blocker).state().display().toLowerCase(),
+                      stop
+                          ? "not run: the pipeline was cancelled"
+                          : "not run: "
+                              + blocker
+                              + " "
+                              + results.get(blocker).state().display().toLowerCase(),
                       null,
                       Map.of(),
                       now,
@@ -108,7 +127,7 @@ public final class DagExecutor {
               results.put(n.name(), skip);
               listener.ended(n, skip);
               changed = true;
-            } else if (n.depends().stream().allMatch(results::containsKey)) {
+            } else if (ready) {
               started.add(n.name());
               listener.started(n);
               done.submit(() -> runner.run(n));

@@ -18,11 +18,31 @@ public final class GraphPicture {
   private GraphPicture() {}
 
   public static String svg(String title, Dag dag, Map<String, DagExecutor.State> states) {
+    List<PipelineView.Task> graph = new ArrayList<>();
+    for (Dag.Node n : dag.nodes()) {
+      DagExecutor.State s = states.get(n.name());
+      graph.add(
+          new PipelineView.Task(
+              n.name(), n.depends(), s == null ? null : s.display(), null, null, null, null));
+    }
+    return svg(title, graph);
+  }
+
+  /** A run's graph with its tasks' states. */
+  public static String svg(PipelineView run) {
+    return svg(
+        run.pipeline().isEmpty() ? run.id() : run.pipeline() + " (" + run.id() + ")", run.graph());
+  }
+
+  /**
+   * @param graph the tasks in an order where dependencies come first; phase may be null
+   */
+  public static String svg(String title, List<PipelineView.Task> graph) {
     Map<String, Integer> level = new LinkedHashMap<>();
     Map<String, Integer> row = new LinkedHashMap<>();
     List<Integer> perLevel = new ArrayList<>();
-    for (Dag.Node n : dag.nodes()) {
-      int l = n.depends().stream().mapToInt(level::get).max().orElse(-1) + 1;
+    for (PipelineView.Task n : graph) {
+      int l = n.depends().stream().mapToInt(d -> level.getOrDefault(d, 0)).max().orElse(-1) + 1;
       level.put(n.name(), l);
       while (perLevel.size() <= l) {
         perLevel.add(0);
@@ -48,8 +68,11 @@ public final class GraphPicture {
         .append("\" y=\"20\" font-weight=\"bold\">")
         .append(esc(title))
         .append("</text>\n");
-    for (Dag.Node n : dag.nodes()) {
+    for (PipelineView.Task n : graph) {
       for (String d : n.depends()) {
+        if (!level.containsKey(d)) {
+          continue;
+        }
         sb.append("<line x1=\"")
             .append(x(level.get(d)) + W)
             .append("\" y1=\"")
@@ -61,15 +84,17 @@ public final class GraphPicture {
             .append("\" stroke=\"#555\" marker-end=\"url(#arrow)\"/>\n");
       }
     }
-    for (Dag.Node n : dag.nodes()) {
-      DagExecutor.State s = states.get(n.name());
+    for (PipelineView.Task n : graph) {
+      String s = n.phase();
       String fill =
           s == null
               ? "#eef2f7"
               : switch (s) {
-                case SUCCEEDED -> "#d4edda";
-                case FAILED -> "#f8d7da";
-                case SKIPPED -> "#e2e3e5";
+                case "Succeeded" -> "#d4edda";
+                case "Failed", "Error", "Lost" -> "#f8d7da";
+                case "Running" -> "#fff3cd";
+                case "Pending" -> "#eef2f7";
+                default -> "#e2e3e5";
               };
       int x = x(level.get(n.name()));
       int y = y(row.get(n.name()));
@@ -90,7 +115,7 @@ public final class GraphPicture {
           .append(y + H / 2 + 5)
           .append("\" text-anchor=\"middle\">")
           .append(esc(n.name()))
-          .append(s == null ? "" : " · " + s.display().toLowerCase())
+          .append(s == null ? "" : " · " + s.toLowerCase())
           .append("</text></g>\n");
     }
     return sb.append("</svg>\n").toString();

@@ -11,6 +11,7 @@ import dev.mlscale.plan.RunPlan;
 import dev.mlscale.spec.DurationValue;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.store.PipelineStore;
 import dev.mlscale.store.RunState;
 import java.io.IOException;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +36,14 @@ import java.util.Map;
 public final class LocalPipelineRunner {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final LocalBackend backend;
+  private final PipelineStore store;
   private final Clock clock;
   private final Map<String, String> environment;
 
-  public LocalPipelineRunner(LocalBackend backend, Clock clock, Map<String, String> environment) {
+  public LocalPipelineRunner(
+      LocalBackend backend, PipelineStore store, Clock clock, Map<String, String> environment) {
     this.backend = backend;
+    this.store = store;
     this.clock = clock;
     this.environment = environment;
   }
@@ -46,10 +51,14 @@ public final class LocalPipelineRunner {
   /** How a pipeline ended, and its exit task's result (which never changes that). */
   public record Outcome(
       String id,
-      boolean succeeded,
+      String status,
       Map<String, DagExecutor.Result> tasks,
       DagExecutor.Result onExit,
-      Duration duration) {}
+      Duration duration) {
+    public boolean succeeded() {
+      return status.equals("Succeeded");
+    }
+  }
 
   public Outcome run(
       String id,
@@ -75,36 +84,89 @@ public final class LocalPipelineRunner {
           "cannot create the workspace " + workspace + ": " + e.getMessage());
     }
     Instant started = clock.instant();
+    List<PipelineStore.TaskRecord> records = new ArrayList<>();
+    dag.nodes()
+        .forEach(
+            n ->
+                records.add(
+                    new PipelineStore.TaskRecord(
+                        n.name(), n.depends(), "Pending", null, null, null, null)));
+    if (spec.onExit() != null) {
+      records.add(
+          // the exit task comes after all others (it is drawn last)
+          new PipelineStore.TaskRecord(
+              spec.onExit().name(),
+              dag.nodes().stream().map(Dag.Node::name).toList(),
+              "Pending",
+              null,
+              null,
+              null,
+              null));
+    }
+    store.create(id, spec.name(), file.toAbsolutePath().toString(), records, started);
+    DagExecutor.Listener recording =
+        new DagExecutor.Listener() {
+          @Override
+          public void started(Dag.Node node) {
+            store.taskStarted(
+                id,
+                node.name(),
+                jobs.get(node.name()) == null ? null : id + "-" + node.name(),
+                clock.instant());
+            listener.started(node);
+          }
+
+          @Override
+          public void ended(Dag.Node node, DagExecutor.Result r) {
+            store.taskEnded(
+                id, node.name(), r.state().display(), r.runId(), r.message(), clock.instant());
+            listener.ended(node, r);
+          }
+        };
     S3Tasks s3 = new S3Tasks(clock, environment);
-    DagExecutor.TaskRunner runner =
-        node ->
-            transfers.get(node.name()) != null
-                ? s3.run(
-                    node.name(),
-                    transfers.get(node.name()),
-                    node.task().s3Download() != null,
-                    workspace)
-                : node.task().slack() != null
-                    ? slack(id, node.name(), node.task().slack(), spec.name(), "Running", started)
-                    : job(
-                        id,
-                        node.name(),
-                        jobs.get(node.name()),
-                        files.get(node.name()),
-                        workspace,
-                        Map.of(),
-                        output);
-    Map<String, DagExecutor.Result> results =
-        new DagExecutor(clock).execute(dag, spec.parallelism(), runner, listener);
+    Map<String, DagExecutor.Result> results;
+    try {
+      DagExecutor.TaskRunner runner =
+          node ->
+              transfers.get(node.name()) != null
+                  ? s3.run(
+                      node.name(),
+                      transfers.get(node.name()),
+                      node.task().s3Download() != null,
+                      workspace)
+                  : node.task().slack() != null
+                      ? slack(
+                          id,
+                          node.name(),
+                          node.task().slack(),
+                          spec.name(),
+                          "Running",
+                          started,
+                          Map.of())
+                      : job(
+                          id,
+                          node.name(),
+                          jobs.get(node.name()),
+                          files.get(node.name()),
+                          workspace,
+                          Map.of(),
+                          output);
+      results =
+          new DagExecutor(clock)
+              .execute(dag, spec.parallelism(), runner, recording, () -> store.cancelRequested(id));
+    } catch (RuntimeException | InterruptedException e) {
+      store.finish(id, "Failed", e.getMessage(), clock.instant());
+      throw e;
+    }
     boolean ok = results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
+    String status = store.cancelRequested(id) ? "Cancelled" : ok ? "Succeeded" : "Failed";
     DagExecutor.Result exit = null;
     if (spec.onExit() != null) {
-      String status = ok ? "Succeeded" : "Failed";
       Dag.Node node = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
-      listener.started(node);
+      recording.started(node);
       exit =
           spec.onExit().slack() != null
-              ? slack(id, node.name(), spec.onExit().slack(), spec.name(), status, started)
+              ? slack(id, node.name(), spec.onExit().slack(), spec.name(), status, started, results)
               : job(
                   id,
                   node.name(),
@@ -113,9 +175,60 @@ public final class LocalPipelineRunner {
                   workspace,
                   Map.of("MLSCALE_PIPELINE_STATUS", status),
                   output);
-      listener.ended(node, exit);
+      recording.ended(node, exit);
     }
-    return new Outcome(id, ok, results, exit, Duration.between(started, clock.instant()));
+    Duration took = Duration.between(started, clock.instant());
+    store.finish(id, status, summary(results), clock.instant());
+    return new Outcome(id, status, results, exit, took);
+  }
+
+  /** What ran and how it ended, e.g. "5 tasks: 4 succeeded, 1 failed (c)". */
+  static String summary(Map<String, DagExecutor.Result> results) {
+    Map<DagExecutor.State, List<String>> by = new java.util.EnumMap<>(DagExecutor.State.class);
+    results
+        .values()
+        .forEach(r -> by.computeIfAbsent(r.state(), k -> new ArrayList<>()).add(r.node()));
+    List<String> parts = new ArrayList<>();
+    by.forEach(
+        (state, names) ->
+            parts.add(
+                names.size()
+                    + " "
+                    + state.display().toLowerCase()
+                    + (state == DagExecutor.State.SUCCEEDED
+                        ? ""
+                        : " ("
+                            + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                            + (names.size() > 5 ? ", ..." : "")
+                            + ")")));
+    return results.size()
+        + " task"
+        + (results.size() == 1 ? "" : "s")
+        + ": "
+        + String.join(", ", parts);
+  }
+
+  /** The best value of a metric over the runs, e.g. "accuracy=0.973 (train-1)". */
+  static String best(Map<String, DagExecutor.Result> results, String metric, String goal) {
+    DagExecutor.Result best = null;
+    for (DagExecutor.Result r : results.values()) {
+      Double v = r.metrics().get(metric);
+      if (v != null
+          && (best == null
+              || (goal.equals("min")
+                  ? v < best.metrics().get(metric)
+                  : v > best.metrics().get(metric)))) {
+        best = r;
+      }
+    }
+    return best == null
+        ? metric + ": no task reported it"
+        : metric
+            + "="
+            + String.format(java.util.Locale.ROOT, "%.4g", best.metrics().get(metric))
+            + " ("
+            + best.node()
+            + ")";
   }
 
   /** The file a node's job paths are relative to: its job spec's, or the pipeline's. */
@@ -230,7 +343,8 @@ public final class LocalPipelineRunner {
       TaskSpec.SlackTask task,
       String pipeline,
       String status,
-      Instant pipelineStart) {
+      Instant pipelineStart,
+      Map<String, DagExecutor.Result> results) {
     Instant start = clock.instant();
     String url = environment.get(task.webhookEnv());
     if (url == null) {
@@ -247,7 +361,11 @@ public final class LocalPipelineRunner {
         task.text()
             .replace("{{pipeline}}", pipeline + " (" + id + ")")
             .replace("{{status}}", status.toLowerCase())
-            .replace("{{duration}}", DurationValue.format(Duration.between(pipelineStart, start)));
+            .replace("{{duration}}", DurationValue.format(Duration.between(pipelineStart, start)))
+            .replace("{{tasks}}", summary(results))
+            .replace(
+                "{{best}}",
+                task.bestMetric() == null ? "" : best(results, task.bestMetric(), task.goal()));
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       HttpResponse<String> r =

@@ -74,9 +74,18 @@ public record TaskSpec(
     forEach = forEach == null ? List.of() : List.copyOf(forEach);
   }
 
-  /** A Slack incoming-webhook message; the URL comes from an environment variable or Secret. */
+  /**
+   * A Slack incoming-webhook message; the URL comes from an environment variable (locally) or a
+   * Secret (on the cluster). The text may use {{pipeline}}, {{status}}, {{duration}}, {{tasks}}
+   * (how many tasks ran and which failed) and {{best}} (the best value of {@code best_metric} over
+   * the pipeline's runs, with the task that reached it; higher is better unless {@code goal: min}).
+   */
   public record SlackTask(
-      String webhookEnv, dev.mlscale.spec.SecretRef webhookSecret, String text) {
+      String webhookEnv,
+      dev.mlscale.spec.SecretRef webhookSecret,
+      String text,
+      String bestMetric,
+      String goal) {
     public SlackTask {
       if (webhookEnv == null) {
         throw new SpecFieldException(
@@ -88,7 +97,21 @@ public record TaskSpec(
           webhookSecret == null
               ? new dev.mlscale.spec.SecretRef("slack-webhook", "url")
               : webhookSecret;
-      text = text == null ? "Pipeline {{pipeline}} {{status}} in {{duration}}" : text;
+      text =
+          text == null
+              ? "Pipeline {{pipeline}} {{status}} in {{duration}}: {{tasks}}"
+                  + (bestMetric == null ? "" : "; best {{best}}")
+              : text;
+      goal = goal == null ? "max" : goal;
+      if (!goal.equals("max") && !goal.equals("min")) {
+        throw new SpecFieldException("goal", "goal is max or min, got '" + goal + "'");
+      }
+      if (text.contains("{{best}}") && bestMetric == null) {
+        throw new SpecFieldException(
+            "text",
+            "the text uses {{best}}: name the metric with best_metric, e.g."
+                + " best_metric: accuracy");
+      }
     }
   }
 }

@@ -52,7 +52,19 @@ public final class Database implements AutoCloseable {
     CREATE TABLE IF NOT EXISTS trials (
       sweep_id TEXT NOT NULL, number INTEGER NOT NULL, params TEXT NOT NULL, run_id TEXT,
       state TEXT NOT NULL, objective REAL, reason TEXT, started_at INTEGER, ended_at INTEGER,
-      PRIMARY KEY (sweep_id, number))
+            PRIMARY KEY (sweep_id, number))
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS pipelines (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, spec_file TEXT NOT NULL, state TEXT NOT NULL,
+      message TEXT, created_at INTEGER NOT NULL, ended_at INTEGER, owner_pid INTEGER,
+      cancel_requested INTEGER NOT NULL DEFAULT 0)
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS pipeline_tasks (
+      pipeline_id TEXT NOT NULL, position INTEGER NOT NULL, task TEXT NOT NULL,
+      depends TEXT NOT NULL, state TEXT NOT NULL, run_id TEXT, message TEXT,
+      started_at INTEGER, ended_at INTEGER, PRIMARY KEY (pipeline_id, task))
     """
   };
 

@@ -102,7 +102,48 @@ class MlPipelineTest {
     }
     assertThat(Files.readString(work.resolve("slack.jsonl")))
         .contains("Training Done! ml-pipeline")
-        .contains("succeeded");
+        .contains("succeeded")
+        .contains("5 tasks: 5 succeeded")
+        .containsPattern("best accuracy=0\\.\\d+ \\(train-[012]\\)");
     assertThat(cli.run("models", "ls", "digits").out()).contains("digits:3");
+  }
+
+  @Test
+  void aMissingBucketOrWrongKeysFailTheS3TaskWithTheReason() throws Exception {
+    S3TestServer server = S3TestServer.get();
+    Path p =
+        Files.writeString(
+            work.resolve("p.yaml"),
+            """
+            name: fetch
+            params: {endpoint: "%s", bucket: no-such-bucket}
+            dag:
+              - name: input
+                s3_download: {endpoint: "${params.endpoint}", bucket: "${params.bucket}", key: x.csv}
+              - {name: train, depends: [input], command: [python3, -c, "print('never')"]}
+            """
+                .formatted(server.endpoint()));
+    CliHarness cli =
+        new CliHarness(home)
+            .with("AWS_ACCESS_KEY_ID", server.accessKey())
+            .with("AWS_SECRET_ACCESS_KEY", server.secretKey());
+    CliHarness.Result missing = cli.run("pipeline", "run", p.toString());
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err())
+        .contains("✘ input failed: bucket 'no-such-bucket' does not exist")
+        .contains("⊘ train skipped: not run: input failed");
+
+    CliHarness.Result wrongKeys =
+        new CliHarness(home)
+            .with("AWS_ACCESS_KEY_ID", server.accessKey())
+            .with("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+            .run("pipeline", "run", p.toString());
+    assertThat(wrongKeys.exit()).isEqualTo(1);
+    assertThat(wrongKeys.err())
+        .contains("✘ input failed: the S3 keys were refused")
+        .contains("check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+
+    CliHarness.Result noKeys = new CliHarness(home).run("pipeline", "run", p.toString());
+    assertThat(noKeys.err()).contains("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
 }

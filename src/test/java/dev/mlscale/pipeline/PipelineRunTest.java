@@ -167,4 +167,123 @@ class PipelineRunTest {
     assertThat(unreachable.exit()).isZero();
     assertThat(unreachable.err()).contains("cannot reach the webhook of SLACK_URL");
   }
+
+  private static String pipelineId(CliHarness.Result r) {
+    var m = java.util.regex.Pattern.compile("▶ pipeline (\\S+)").matcher(r.err());
+    assertThat(m.find()).as(r.err()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void anotherTerminalListsShowsAndPrintsTheLogsOfAPipelineRun() throws Exception {
+    CliHarness.Result r =
+        cli.run(
+            "pipeline",
+            "run",
+            CliHarness.repo().resolve("examples/hello-steps/pipeline.yaml").toString(),
+            "-q");
+    assertThat(r.exit()).as(r.all()).isZero();
+    String id = pipelineId(r);
+    CliHarness other = new CliHarness(home);
+    assertThat(other.run("pipeline", "ls").out())
+        .contains(id)
+        .contains("hello-steps")
+        .contains("Succeeded")
+        .contains("4/4 succeeded");
+    CliHarness.Result status = other.run("pipeline", "status", id);
+    assertThat(status.out())
+        .contains("State:     ✔ Succeeded: 3 tasks: 3 succeeded")
+        .contains("[hello ✔] → [hello-a ✔ | hello-b ✔] → [exit-handler ✔]")
+        .containsPattern("hello-b +Succeeded +\\S+ +" + id + "-hello-b");
+    JsonNode json = JSON.readTree(other.run("pipeline", "status", id, "-o", "json").out());
+    assertThat(json.get("phase").asText()).isEqualTo("Succeeded");
+    assertThat(json.get("tasks")).hasSize(4);
+    assertThat(other.run("pipeline", "logs", id).out())
+        .contains("[hello] step 1 says: hello world")
+        .contains("[hello-a] step 2a, in parallel")
+        .contains("[exit-handler] pipeline Succeeded");
+    assertThat(other.run("pipeline", "logs", id, "hello-b").out())
+        .isEqualTo("[hello-b] step 2b, in parallel\n");
+    CliHarness.Result unknown = other.run("pipeline", "logs", id, "nope");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("task 'nope' not found").contains("hello-a, hello-b");
+    assertThat(other.run("pipeline", "status", "nothing-here").err())
+        .contains("pipeline run 'nothing-here' not found");
+  }
+
+  @Test
+  void cancelFromAnotherTerminalStopsTheRunningTaskSkipsTheRestAndRunsTheExitTask()
+      throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+        name: slow
+        dag:
+          - {name: a, command: [python3, -c, "import time; print('a starts', flush=True); time.sleep(120)"]}
+          - {name: b, depends: [a], command: [python3, -c, "print('b')"]}
+        on_exit:
+          name: tell
+          command: [python3, -c, "import os; print('exit sees', os.environ['MLSCALE_PIPELINE_STATUS'])"]
+        """);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> cli.run("pipeline", "run", p.toString()));
+    CliHarness other = new CliHarness(home);
+    String id = null;
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      CliHarness.Result ls = other.run("pipeline", "ls", "-o", "json");
+      JsonNode runs = JSON.readTree(ls.out());
+      if (runs.size() == 1
+          && runs.get(0).get("tasks").get(0).get("phase").asText().equals("Running")
+          && !other.run("logs", runs.get(0).get("id").asText() + "-a").out().isEmpty()) {
+        id = runs.get(0).get("id").asText();
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertThat(id).as("task a never started").isNotNull();
+    long t0 = System.nanoTime();
+    CliHarness.Result cancel = other.run("pipeline", "cancel", id);
+    assertThat(cancel.out()).contains("cancelled " + id + " (1 running task(s) stopped)");
+    CliHarness.Result r = running.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0))
+        .isLessThan(java.time.Duration.ofSeconds(60));
+    assertThat(r.exit()).as(r.all()).isEqualTo(130);
+    assertThat(r.err())
+        .contains("⊘ b skipped: not run: the pipeline was cancelled")
+        .contains("pipeline " + id + " cancelled in");
+    assertThat(r.out()).contains("[tell] exit sees Cancelled");
+    assertThat(other.run("pipeline", "status", id).out())
+        .contains("State:     ⊘ Cancelled")
+        .contains("[a ✘] → [b ⊘] → [tell ✔]");
+    assertThat(other.run("pipeline", "cancel", id).out()).contains("has already ended");
+  }
+
+  @Test
+  void theNoticeSaysWhatRanAndTheBestMetric() throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+        name: scored
+        dag:
+          - name: fit
+            command: [python3, -c, "import sys; from mlscale import report; report(score=float(sys.argv[1]))", "${params.s}"]
+            for_each: [{s: 0.5}, {s: 0.9}, {s: 0.7}]
+          - {name: broken, command: [python3, -c, "import sys; sys.exit(4)"]}
+        on_exit:
+          name: notify
+          slack: {webhook_env: SLACK_URL, best_metric: score}
+        """);
+    cli.with("SLACK_URL", webhook);
+    CliHarness.Result r = cli.run("pipeline", "run", p.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(slackMessages()).hasSize(1);
+    assertThat(slackMessages().get(0).get("text").asText())
+        .matches(
+            "Pipeline scored \\(scored-\\w+\\) failed in .+: 4 tasks: 3 succeeded, 1 failed"
+                + " \\(broken\\); best score=0\\.9000? \\(fit-1\\)");
+  }
 }

@@ -1,0 +1,208 @@
+package dev.mlscale.store;
+
+import dev.mlscale.error.NotFoundError;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Local pipeline runs and the state of each of their tasks, written as the run goes, so that {@code
+ * pipeline status|logs|cancel} work from another terminal while it runs.
+ */
+public final class PipelineStore {
+  private final Database db;
+
+  public PipelineStore(Database db) {
+    this.db = db;
+  }
+
+  /** A pipeline run as stored. {@code state} is Running, Succeeded, Failed or Cancelled. */
+  public record PipelineRecord(
+      String id,
+      String name,
+      String specFile,
+      String state,
+      String message,
+      Instant createdAt,
+      Instant endedAt,
+      Long ownerPid,
+      boolean cancelRequested) {}
+
+  /** One task of a run. {@code state} is Pending, Running, Succeeded, Failed or Skipped. */
+  public record TaskRecord(
+      String task,
+      List<String> depends,
+      String state,
+      String runId,
+      String message,
+      Instant startedAt,
+      Instant endedAt) {}
+
+  /** Records a new run and its tasks (all Pending), in one transaction. */
+  public void create(String id, String name, String specFile, List<TaskRecord> tasks, Instant at) {
+    db.transaction(
+        c -> {
+          RunStore.exec(
+              c,
+              "INSERT INTO pipelines (id, name, spec_file, state, created_at, owner_pid)"
+                  + " VALUES (?,?,?,?,?,?)",
+              id,
+              name,
+              specFile,
+              "Running",
+              at,
+              ProcessHandle.current().pid());
+          int position = 0;
+          for (TaskRecord t : tasks) {
+            RunStore.exec(
+                c,
+                "INSERT INTO pipeline_tasks (pipeline_id, position, task, depends, state)"
+                    + " VALUES (?,?,?,?,?)",
+                id,
+                position++,
+                t.task(),
+                String.join(",", t.depends()),
+                "Pending");
+          }
+          return null;
+        });
+  }
+
+  public void taskStarted(String id, String task, String runId, Instant at) {
+    db.with(
+        c ->
+            RunStore.exec(
+                c,
+                "UPDATE pipeline_tasks SET state = 'Running', run_id = ?, started_at = ?"
+                    + " WHERE pipeline_id = ? AND task = ?",
+                runId,
+                at,
+                id,
+                task));
+  }
+
+  public void taskEnded(
+      String id, String task, String state, String runId, String message, Instant at) {
+    db.with(
+        c ->
+            RunStore.exec(
+                c,
+                "UPDATE pipeline_tasks SET state = ?, run_id = COALESCE(?, run_id),"
+                    + " message = ?, ended_at = ? WHERE pipeline_id = ? AND task = ?",
+                state,
+                runId,
+                message,
+                at,
+                id,
+                task));
+  }
+
+  public void finish(String id, String state, String message, Instant at) {
+    db.with(
+        c ->
+            RunStore.exec(
+                c,
+                "UPDATE pipelines SET state = ?, message = ?, ended_at = ? WHERE id = ?",
+                state,
+                message,
+                at,
+                id));
+  }
+
+  /** Asks the process that runs the pipeline to start nothing more; false if it has ended. */
+  public boolean requestCancel(String id) {
+    return db.with(
+            c ->
+                RunStore.exec(
+                    c,
+                    "UPDATE pipelines SET cancel_requested = 1 WHERE id = ? AND state = 'Running'",
+                    id))
+        > 0;
+  }
+
+  public boolean cancelRequested(String id) {
+    return get(id).cancelRequested();
+  }
+
+  /** Finds a run by its id or an unambiguous prefix of it. */
+  public PipelineRecord get(String idOrPrefix) {
+    List<PipelineRecord> found =
+        query(
+            "SELECT * FROM pipelines WHERE id = ? OR id LIKE ? ORDER BY created_at DESC",
+            idOrPrefix,
+            idOrPrefix + "%");
+    for (PipelineRecord r : found) {
+      if (r.id().equals(idOrPrefix)) {
+        return r;
+      }
+    }
+    if (found.size() != 1) {
+      throw new NotFoundError(
+          "pipeline run",
+          idOrPrefix,
+          found.isEmpty()
+              ? "'mlscale pipeline ls' lists them (add --target k8s for the cluster's)"
+              : "it matches several; give more of the id");
+    }
+    return found.get(0);
+  }
+
+  public List<PipelineRecord> list(int limit) {
+    return query("SELECT * FROM pipelines ORDER BY created_at DESC LIMIT ?", limit);
+  }
+
+  public List<TaskRecord> tasks(String id) {
+    return db.with(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT * FROM pipeline_tasks WHERE pipeline_id = ? ORDER BY position")) {
+            ps.setString(1, id);
+            List<TaskRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                String deps = rs.getString("depends");
+                out.add(
+                    new TaskRecord(
+                        rs.getString("task"),
+                        deps.isEmpty() ? List.of() : List.of(deps.split(",")),
+                        rs.getString("state"),
+                        rs.getString("run_id"),
+                        rs.getString("message"),
+                        RunStore.instant(rs, "started_at"),
+                        RunStore.instant(rs, "ended_at")));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  private List<PipelineRecord> query(String sql, Object... args) {
+    return db.with(
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            RunStore.bind(ps, args);
+            List<PipelineRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new PipelineRecord(
+                        rs.getString("id"),
+                        rs.getString("name"),
+                        rs.getString("spec_file"),
+                        rs.getString("state"),
+                        rs.getString("message"),
+                        RunStore.instant(rs, "created_at"),
+                        RunStore.instant(rs, "ended_at"),
+                        RunStore.longOrNull(rs, "owner_pid"),
+                        rs.getInt("cancel_requested") == 1));
+              }
+            }
+            return out;
+          }
+        });
+  }
+}

@@ -9,6 +9,7 @@ import json
 import math
 import numbers
 import os
+import re
 import sys
 import time
 
@@ -50,6 +51,7 @@ def report(step=None, **metrics):
     if step is not None:
         _LAST["step"] = step
     _write_termination_message()
+    _write_pipeline_metrics()
 
 
 _LAST = {}
@@ -64,6 +66,24 @@ def _write_termination_message():
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(json.dumps(_LAST)[:4000])
+    except OSError:
+        pass
+
+
+def _write_pipeline_metrics():
+    """In a pipeline, keeps the latest metrics in the shared workspace, where the Slack notice
+    finds the best run: $MLSCALE_WORKSPACE/.mlscale/metrics/<run id>.json."""
+    workspace = os.environ.get("MLSCALE_WORKSPACE")
+    run = os.environ.get("MLSCALE_RUN_ID")
+    if not workspace or not run or not os.environ.get("MLSCALE_PIPELINE_RUN"):
+        return
+    try:
+        folder = os.path.join(workspace, ".mlscale", "metrics")
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, ".%s.%d" % (run, os.getpid()))
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(_LAST, f)
+        os.replace(tmp, os.path.join(folder, run + ".json"))
     except OSError:
         pass
 
@@ -116,17 +136,69 @@ def _run_row():
     os.execvpe(row["argv"][0], row["argv"], env)
 
 
+def _slack_tasks():
+    """What ran: the task count (from mlscale) and Argo's {{workflow.failures}} (exit task only)."""
+    total = int(os.environ.get("MLSCALE_SLACK_TASKS", "0"))
+    raw = os.environ.get("MLSCALE_SLACK_FAILURES", "")
+    try:
+        failures = json.loads(raw) if raw.strip() else []
+    except ValueError:
+        failures = []
+    names = []
+    for f in failures or []:
+        name = str(f.get("displayName", "?"))
+        match = re.match(r"^(.+)\((\d+):.*\)$", name)
+        names.append("%s-%s" % match.groups() if match else name)
+    if not names:
+        return "%d tasks: none failed" % total
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return "%d tasks: %d failed (%s)" % (total, len(names), shown)
+
+
+def _slack_best():
+    """The best value of $MLSCALE_SLACK_BEST_METRIC over the runs' metrics in the workspace."""
+    metric = os.environ.get("MLSCALE_SLACK_BEST_METRIC")
+    if not metric:
+        return ""
+    goal = os.environ.get("MLSCALE_SLACK_GOAL", "max")
+    folder = os.path.join(os.environ.get("MLSCALE_WORKSPACE", "."), ".mlscale", "metrics")
+    prefix = os.environ.get("MLSCALE_PIPELINE_RUN", "") + "-"
+    best = None
+    for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if not entry.endswith(".json") or entry.startswith("."):
+            continue
+        try:
+            with open(os.path.join(folder, entry), encoding="utf-8") as f:
+                value = json.load(f).get(metric)
+        except (OSError, ValueError):
+            continue
+        if not isinstance(value, (int, float)):
+            continue
+        run = entry[: -len(".json")]
+        task = run[len(prefix):] if run.startswith(prefix) else run
+        if best is None or (value < best[0] if goal == "min" else value > best[0]):
+            best = (value, task)
+    if best is None:
+        return "%s: no task reported it" % metric
+    return "%s=%.4g (%s)" % (metric, best[0], best[1])
+
+
 def _slack():
     """Posts $MLSCALE_SLACK_TEXT to the Slack incoming webhook $MLSCALE_SLACK_URL (for pipelines
     on the cluster: `python3 -m mlscale slack`)."""
     import urllib.request
 
-    body = json.dumps({"text": os.environ.get("MLSCALE_SLACK_TEXT", "")}).encode("utf-8")
+    text = os.environ.get("MLSCALE_SLACK_TEXT", "")
+    if "@@tasks@@" in text:
+        text = text.replace("@@tasks@@", _slack_tasks())
+    if "@@best@@" in text:
+        text = text.replace("@@best@@", _slack_best())
+    body = json.dumps({"text": text}).encode("utf-8")
     request = urllib.request.Request(
         os.environ["MLSCALE_SLACK_URL"], data=body, headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=20) as response:
-        print("slack answered HTTP %d" % response.status)
+        print("slack answered HTTP %d: %s" % (response.status, text))
 
 
 if __name__ == "__main__":

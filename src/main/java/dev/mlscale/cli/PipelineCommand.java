@@ -260,18 +260,17 @@ final class PipelineCommand implements Runnable {
         var o =
             new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
                 .run(compiled, (node, phase) -> ctx.err().println("● " + node + " " + phase));
-        Table t = new Table("TASK", "PHASE");
-        o.nodes().forEach(t::row);
-        t.print(ctx.err(), "");
+        describe(ctx, new ArgoPipelines(connection.get()).get(id), ctx.err());
+        boolean cancelled = o.message().startsWith("Stopped with strategy");
         ctx.err()
             .println(
                 (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
                     + " pipeline "
                     + id
                     + " "
-                    + o.phase().toLowerCase()
+                    + (cancelled ? "cancelled" : o.phase().toLowerCase())
                     + (o.message().isEmpty() ? "" : ": " + o.message()));
-        return o.succeeded() ? 0 : 1;
+        return o.succeeded() ? 0 : cancelled ? 130 : 1;
       }
     }
   }
@@ -312,9 +311,8 @@ final class PipelineCommand implements Runnable {
         tasks);
   }
 
-  static void describe(Context ctx, PipelineView v) {
+  static void describe(Context ctx, PipelineView v, java.io.PrintStream out) {
     Instant now = ctx.clock().instant();
-    var out = ctx.out();
     out.println("Pipeline:  " + v.id() + (v.pipeline().isEmpty() ? "" : " (" + v.pipeline() + ")"));
     out.println(
         "State:     "
@@ -408,7 +406,7 @@ final class PipelineCommand implements Runnable {
         ctx.err().println("wrote " + picture);
       }
       if (!output.print(ctx.out(), v)) {
-        describe(ctx, v);
+        describe(ctx, v, ctx.out());
       }
       return 0;
     }

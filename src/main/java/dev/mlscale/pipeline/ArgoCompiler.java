@@ -125,7 +125,9 @@ public final class ArgoCompiler {
                 helper,
                 archives,
                 configMaps,
-                null);
+                null,
+                false,
+                dag.nodes().size());
       } else {
         t =
             template(
@@ -137,7 +139,9 @@ public final class ArgoCompiler {
                 helper,
                 archives,
                 configMaps,
-                LocalPipelineRunner.transferOf(n, spec, file));
+                LocalPipelineRunner.transferOf(n, spec, file),
+                false,
+                dag.nodes().size());
       }
       tasks.add(task);
       templates.add(t);
@@ -158,7 +162,9 @@ public final class ArgoCompiler {
               helper,
               archives,
               configMaps,
-              null));
+              null,
+              true,
+              dag.nodes().size()));
     }
     Map<String, Object> workflowSpec = new LinkedHashMap<>();
     workflowSpec.put("entrypoint", "main");
@@ -223,7 +229,9 @@ public final class ArgoCompiler {
       byte[] helper,
       Function<Path, CodeArchive> archives,
       List<ConfigMap> configMaps,
-      S3Transfer transfer) {
+      S3Transfer transfer,
+      boolean exitTask,
+      int taskCount) {
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("name", n.name());
     if (transfer != null) {
@@ -246,26 +254,37 @@ public final class ArgoCompiler {
                 .build());
       }
       var slack = n.task().slack();
+      // {{tasks}} and {{best}} are filled in by the helper in the pod (from workflow.failures and
+      // the metrics the runs left in the workspace); Argo must not see them as its variables.
       String text =
           slack
               .text()
               .replace("{{pipeline}}", "{{workflow.name}}")
               .replace("{{status}}", "{{workflow.status}}")
-              .replace("{{duration}}", "{{workflow.duration}}s");
-      Container c =
+              .replace("{{duration}}", "{{workflow.duration}}s")
+              .replace("{{tasks}}", "@@tasks@@")
+              .replace("{{best}}", "@@best@@");
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("PYTHONPATH", "/etc/mlscale/lib");
+      env.put("MLSCALE_SLACK_TEXT", text);
+      env.put("MLSCALE_WORKSPACE", WORKSPACE);
+      env.put("MLSCALE_PIPELINE_RUN", id);
+      env.put("MLSCALE_SLACK_TASKS", Integer.toString(taskCount));
+      if (exitTask) {
+        env.put("MLSCALE_SLACK_FAILURES", "{{workflow.failures}}");
+      }
+      if (slack.bestMetric() != null) {
+        env.put("MLSCALE_SLACK_BEST_METRIC", slack.bestMetric());
+        env.put("MLSCALE_SLACK_GOAL", slack.goal());
+      }
+      ContainerBuilder cb =
           new ContainerBuilder()
               .withName("main")
               .withImage("python:3.11-slim")
-              .withCommand("python3", "-m", "mlscale", "slack")
-              .addNewEnv()
-              .withName("PYTHONPATH")
-              .withValue("/etc/mlscale/lib")
-              .endEnv()
-              .addNewEnv()
-              .withName("MLSCALE_SLACK_TEXT")
-              .withValue(text)
-              .endEnv()
-              .addNewEnv()
+              .withCommand("python3", "-m", "mlscale", "slack");
+      env.forEach((k, v) -> cb.addNewEnv().withName(k).withValue(v).endEnv());
+      Container c =
+          cb.addNewEnv()
               .withName("MLSCALE_SLACK_URL")
               .withNewValueFrom()
               .withNewSecretKeyRef(
@@ -275,6 +294,10 @@ public final class ArgoCompiler {
               .addNewVolumeMount()
               .withName("lib")
               .withMountPath("/etc/mlscale/lib")
+              .endVolumeMount()
+              .addNewVolumeMount()
+              .withName("workspace")
+              .withMountPath(WORKSPACE)
               .endVolumeMount()
               .build();
       t.put("container", map(c));

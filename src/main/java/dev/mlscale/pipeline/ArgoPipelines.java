@@ -239,7 +239,8 @@ public final class ArgoPipelines {
     }
     pods.sort(
         java.util.Comparator.comparing(
-            (PipelineView.Task t) -> t.started() == null ? Instant.MAX : t.started()));
+                (PipelineView.Task t) -> t.started() == null ? Instant.MAX : t.started())
+            .thenComparing(PipelineView.Task::name));
     Map<String, String> labels = wf.getMetadata().getLabels();
     return new PipelineView(
         wfName,

@@ -9,6 +9,7 @@ import dev.mlscale.testenv.TestNamespace;
 import dev.mlscale.testenv.infra.ArgoTestEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,5 +87,144 @@ class ArgoPipelineTest {
     assertThat(r.err().indexOf("● d Running"))
         .isGreaterThan(r.err().indexOf("● b Succeeded"))
         .isGreaterThan(r.err().indexOf("● c Succeeded"));
+  }
+
+  /** Waits (test code) until the namespace has one mlscale Workflow, as another machine sees it. */
+  private String workflowId(CliHarness other, TestNamespace ns, String runningTask)
+      throws Exception {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      CliHarness.Result ls =
+          other.run("pipeline", "ls", "--target", "k8s", "-n", ns.name(), "-o", "json");
+      var runs = JSON.readTree(ls.out());
+      if (runs != null && runs.size() == 1) {
+        String id = runs.get(0).get("id").asText();
+        if (runningTask == null) {
+          return id;
+        }
+        for (var t : runs.get(0).get("tasks")) {
+          if (t.get("name").asText().equals(runningTask)
+              && t.get("phase").asText().equals("Running")) {
+            return id;
+          }
+        }
+      }
+      Thread.sleep(300);
+    }
+    throw new AssertionError("no Workflow appeared in " + ns.name());
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  @Test
+  void aFanOutIsFollowedFromAnotherMachineWithItsLogs(TestNamespace ns) throws Exception {
+    ArgoTestEnv.controller();
+    Path file =
+        Files.writeString(
+            work.resolve("fan.yaml"),
+            """
+            name: fan
+            dag:
+              - {name: prep, image: python:3.11-slim, command: [python3, -c, "print(1)"], kubernetes: {pod_annotations: {sim.mlscale.dev/duration: 2s}}}
+              - name: train
+                depends: [prep]
+                image: python:3.11-slim
+                command: [python3, -c, "print(1)", "${params.lr}"]
+                for_each: [{lr: 0.1}, {lr: 0.01}, {lr: 0.001}]
+                kubernetes: {pod_annotations: {sim.mlscale.dev/duration: 2s}}
+              - {name: join, depends: [train], image: python:3.11-slim, command: [python3, -c, "print(1)"], kubernetes: {pod_annotations: {sim.mlscale.dev/duration: 1s}}}
+            """);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                cli().run("pipeline", "run", file.toString(), "--target", "k8s", "-n", ns.name()));
+    CliHarness other =
+        new CliHarness(work.resolve("other-home"))
+            .with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
+    String id = workflowId(other, ns, null);
+    CliHarness.Result watched =
+        other.run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "--watch");
+    assertThat(watched.exit()).as(watched.all()).isZero();
+    assertThat(watched.err()).contains("● train-2 Succeeded").contains("● join Succeeded");
+    assertThat(watched.out())
+        .contains("State:     ✔ Succeeded")
+        .contains("[prep ✔] → [train ✔] → [join ✔]")
+        .containsPattern("train-1 +Succeeded +\\S+ +" + id + "-train-");
+    CliHarness.Result r = running.get(3, java.util.concurrent.TimeUnit.MINUTES);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains("● train-0 Succeeded")
+        .contains("● train-1 Succeeded")
+        .contains("● train-2 Succeeded");
+    assertThat(r.err().indexOf("● join Running"))
+        .isGreaterThan(r.err().indexOf("● train-0 Succeeded"))
+        .isGreaterThan(r.err().indexOf("● train-1 Succeeded"))
+        .isGreaterThan(r.err().indexOf("● train-2 Succeeded"));
+    // the pods' logs, through the API server (KWOK serves testenv/sim/pod.log for every container)
+    CliHarness.Result logs =
+        other.run("pipeline", "logs", id, "train", "--target", "k8s", "-n", ns.name());
+    assertThat(logs.exit()).as(logs.err()).isZero();
+    assertThat(logs.out())
+        .contains("[train-0] simulated pod output")
+        .contains("[train-1] simulated pod output")
+        .contains("[train-2] simulated pod output")
+        .doesNotContain("[prep]");
+    assertThat(other.run("pipeline", "ls", "--target", "k8s", "-n", ns.name()).out())
+        .contains(id)
+        .contains("5/5 succeeded");
+  }
+
+  @Test
+  void cancelStopsARunningPipelineAndTheExitTaskStillRuns(TestNamespace ns) throws Exception {
+    ArgoTestEnv.controller();
+    Path file =
+        Files.writeString(
+            work.resolve("held.yaml"),
+            """
+            name: held
+            dag:
+              - {name: a, image: python:3.11-slim, command: [python3, -c, "print(1)"], kubernetes: {pod_annotations: {sim.mlscale.dev/hold: "true"}}}
+              - {name: b, depends: [a], image: python:3.11-slim, command: [python3, -c, "print(1)"]}
+            on_exit:
+              {name: tell, image: python:3.11-slim, command: [python3, -c, "print(1)"], kubernetes: {pod_annotations: {sim.mlscale.dev/duration: 1s}}}
+            """);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                cli().run("pipeline", "run", file.toString(), "--target", "k8s", "-n", ns.name()));
+    CliHarness other =
+        new CliHarness(work.resolve("other-home"))
+            .with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
+    String id = workflowId(other, ns, "a");
+    CliHarness.Result cancel =
+        other.run("pipeline", "cancel", id, "--target", "k8s", "-n", ns.name());
+    assertThat(cancel.exit()).as(cancel.all()).isZero();
+    assertThat(cancel.out()).contains("cancelled " + id + " (1 running pod(s) stopped)");
+    CliHarness.Result r = running.get(3, java.util.concurrent.TimeUnit.MINUTES);
+    assertThat(r.exit()).as(r.err()).isEqualTo(130);
+    assertThat(r.err()).contains("cancelled: Stopped with strategy 'Stop'");
+    CliHarness.Result status =
+        other.run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "-o", "json");
+    var view = JSON.readTree(status.out());
+    assertThat(view.get("phase").asText()).isEqualTo("Failed");
+    Map<String, String> phases = new java.util.HashMap<>();
+    view.get("graph").forEach(t -> phases.put(t.get("name").asText(), t.get("phase").asText()));
+    assertThat(phases).containsEntry("a", "Failed").containsEntry("tell", "Succeeded");
+    assertThat(phases.get("b")).isIn("Pending", "Omitted", "Skipped");
+    assertThat(
+            TestCluster.get()
+                .client()
+                .pods()
+                .inNamespace(ns.name())
+                .withLabel("workflows.argoproj.io/workflow", id)
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> "Running".equals(p.getStatus().getPhase()))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .toList())
+        .as("no pod keeps running after cancel")
+        .isEmpty();
   }
 }

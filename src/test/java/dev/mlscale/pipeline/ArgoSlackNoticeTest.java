@@ -1,0 +1,135 @@
+package dev.mlscale.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mlscale.cli.CliHarness;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Slack notice of a pipeline on Argo, without the cluster: the compiled exit template's command
+ * and environment are run here as its pod would run them (Argo's own variables filled in as Argo
+ * fills them), after the training rows' real {@code report()} calls left their metrics in the
+ * workspace; a real HTTP receiver gets the message.
+ */
+class ArgoSlackNoticeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path work;
+
+  @Test
+  void theExitPodSaysWhichTasksFailedAndTheBestRun() throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("p.yaml"),
+            """
+            name: scored
+            dag:
+              - name: fit
+                image: python:3.11-slim
+                command: [python3, fit.py, "${params.s}"]
+                for_each: [{s: 0.5}, {s: 0.9}, {s: 0.7}]
+              - {name: broken, image: python:3.11-slim, command: [python3, broken.py]}
+            on_exit:
+              name: notify
+              slack: {webhook_env: SLACK_URL, best_metric: score}
+            """);
+    var compiled = ArgoCompilerTest.compile(p);
+    String id = compiled.workflow().getMetadata().getName();
+    // the rows' runs report their scores into the shared workspace, as in their pods
+    Path workspace = Files.createDirectories(work.resolve("workspace"));
+    Path lib = CliHarness.repo().resolve("src/main/resources/python");
+    JsonNode rows = JSON.readTree(compiled.configMaps().get(0).getData().get("rows.json"));
+    assertThat(rows).hasSize(3);
+    for (JsonNode row : rows) {
+      Map<String, String> env = new HashMap<>();
+      env.put("PYTHONPATH", lib.toString());
+      env.put("MLSCALE_WORKSPACE", workspace.toString());
+      env.put("MLSCALE_PIPELINE_RUN", id);
+      env.put("MLSCALE_RUN_ID", row.get("run").asText());
+      run(
+          List.of(
+              "python3",
+              "-c",
+              "from mlscale import report; report(score=" + row.get("argv").get(2).asText() + ")"),
+          env);
+    }
+    // the exit template, with Argo's variables filled in
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec =
+        (Map<String, Object>) compiled.workflow().getAdditionalProperties().get("spec");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> exit =
+        ((List<Map<String, Object>>) spec.get("templates"))
+            .stream().filter(t -> "notify".equals(t.get("name"))).findFirst().orElseThrow();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> container = (Map<String, Object>) exit.get("container");
+    Process receiver =
+        new ProcessBuilder(
+                "python3",
+                CliHarness.repo()
+                    .resolve("src/test/resources/pipeline/slack_receiver.py")
+                    .toString(),
+                work.resolve("slack.jsonl").toString())
+            .start();
+    try {
+      String port =
+          new BufferedReader(
+                  new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      Map<String, String> env = new HashMap<>();
+      String failures =
+          "[{\"displayName\":\"broken\",\"message\":\"Error (exit code 1)\",\"phase\":\"Failed\"}]";
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> vars = (List<Map<String, Object>>) container.get("env");
+      for (Map<String, Object> v : vars) {
+        if (v.get("value") == null) {
+          continue; // from a Secret: the webhook URL, set below
+        }
+        env.put(
+            v.get("name").toString(),
+            v.get("value")
+                .toString()
+                .replace("{{workflow.name}}", id)
+                .replace("{{workflow.status}}", "Failed")
+                .replace("{{workflow.duration}}", "42.5")
+                .replace("{{workflow.failures}}", failures));
+      }
+      assertThat(env.get("MLSCALE_WORKSPACE")).isEqualTo("/mlscale/workspace");
+      env.put("MLSCALE_WORKSPACE", workspace.toString());
+      env.put("PYTHONPATH", lib.toString());
+      env.put("MLSCALE_SLACK_URL", "http://127.0.0.1:" + port + "/hook");
+      @SuppressWarnings("unchecked")
+      List<String> command = (List<String>) container.get("command");
+      String out = run(command, env);
+      assertThat(out).contains("slack answered HTTP 200");
+    } finally {
+      receiver.destroy();
+    }
+    JsonNode message = JSON.readTree(Files.readAllLines(work.resolve("slack.jsonl")).get(0));
+    assertThat(message.get("text").asText())
+        .isEqualTo(
+            "Pipeline "
+                + id
+                + " Failed in 42.5s: 4 tasks: 1 failed (broken); best score=0.9 (fit-1)");
+  }
+
+  private String run(List<String> command, Map<String, String> env) throws Exception {
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process process = pb.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(out).isZero();
+    return out;
+  }
+}

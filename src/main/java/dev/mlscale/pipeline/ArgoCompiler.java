@@ -358,24 +358,73 @@ public final class ArgoCompiler {
       t.put("tolerations", pod.getTolerations().stream().map(ArgoCompiler::map).toList());
     }
     job.timeoutOpt().ifPresent(d -> t.put("activeDeadlineSeconds", d.seconds()));
-    if (job.retries().limit() > 0) {
+    List<String> ladder = oomLadder(job);
+    int limit = job.retries().limit() + ladder.size() - 1;
+    if (limit > 0) {
+      Map<String, Object> retry =
+          ordered("limit", Integer.toString(limit), "retryPolicy", "Always");
+      if (job.retries().limit() == 0) {
+        // only on_oom: retry an OOMKilled try, nothing else
+        retry.put(
+            "expression", "lastRetry.message contains 'OOMKilled' || lastRetry.exitCode == '137'");
+      }
+      if (job.retries().limit() > 0) {
+        retry.put(
+            "backoff",
+            ordered(
+                "duration",
+                job.retries().backoff().toString(),
+                "factor",
+                "2",
+                "maxDuration",
+                job.retries().maxBackoff().toString()));
+      }
+      t.put("retryStrategy", retry);
+    }
+    if (ladder.size() > 1) {
+      // try N runs with the N-th memory of the ladder (the last one for any further try)
+      List<String> steps = new ArrayList<>(ladder);
+      while (steps.size() <= limit) {
+        steps.add(ladder.get(ladder.size() - 1));
+      }
+      String memory =
+          "{{=["
+              + String.join(",", steps.stream().map(q -> "'" + q + "'").toList())
+              + "][asInt(retries)]}}";
       t.put(
-          "retryStrategy",
-          ordered(
-              "limit",
-              Integer.toString(job.retries().limit()),
-              "retryPolicy",
-              "Always",
-              "backoff",
+          "podSpecPatch",
+          SERIALIZATION.asJson(
               ordered(
-                  "duration",
-                  job.retries().backoff().toString(),
-                  "factor",
-                  "2",
-                  "maxDuration",
-                  job.retries().maxBackoff().toString())));
+                  "containers",
+                  List.of(
+                      ordered(
+                          "name",
+                          "main",
+                          "resources",
+                          ordered(
+                              "requests",
+                              ordered("memory", memory),
+                              "limits",
+                              ordered("memory", memory)))))));
     }
     return t;
+  }
+
+  /**
+   * The memory of each try under {@code on_oom}: the job's, then {@code increase} times more each
+   * time, up to {@code max}; just the job's own without on_oom.
+   */
+  static List<String> oomLadder(JobSpec job) {
+    MemorySize memory = job.resources().memory();
+    if (job.onOom() == null || memory == null) {
+      return memory == null ? List.of() : List.of(memory.toQuantity());
+    }
+    List<String> out = new ArrayList<>(List.of(memory.toQuantity()));
+    while (memory.compareTo(job.onOom().max()) < 0 && out.size() < 32) {
+      memory = memory.times(job.onOom().increase()).min(job.onOom().max());
+      out.add(memory.toQuantity());
+    }
+    return out;
   }
 
   /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */
@@ -423,11 +472,22 @@ public final class ArgoCompiler {
     return !task.forEach().isEmpty() && (task.job() != null || task.command() != null);
   }
 
-  /** The pipeline's name for an Argo node's display name: {@code train(3:3)} is {@code train-3}. */
+  private static final java.util.regex.Pattern RETRY =
+      java.util.regex.Pattern.compile("(.+)\\((\\d+)\\)");
+  private static final java.util.regex.Pattern ITEM =
+      java.util.regex.Pattern.compile("(.+?)\\((\\d+):.*\\)");
+
+  /**
+   * The pipeline's name for an Argo node's display name: {@code train(3:3)} is {@code train-3}; a
+   * retry's {@code train(1)} is {@code train (try 2)}.
+   */
   public static String nodeName(String displayName) {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("(.+)\\((\\d+):.*\\)").matcher(displayName);
-    return m.matches() ? m.group(1) + "-" + m.group(2) : displayName;
+    java.util.regex.Matcher retry = RETRY.matcher(displayName);
+    if (retry.matches()) {
+      return nodeName(retry.group(1)) + " (try " + (Integer.parseInt(retry.group(2)) + 1) + ")";
+    }
+    java.util.regex.Matcher item = ITEM.matcher(displayName);
+    return item.matches() ? item.group(1) + "-" + item.group(2) : displayName;
   }
 
   private static JobSpec withWorkspace(JobSpec job, String id) {

@@ -80,6 +80,8 @@ class ArgoCompilerTest {
     assertThat(rowsJson).contains("\"run\":\"diamond-abcde-t-999\"").contains("\"--lr\",\"999\"");
     assertThat(ArgoCompiler.nodeName("t(999:999)")).isEqualTo("t-999");
     assertThat(ArgoCompiler.nodeName("after")).isEqualTo("after");
+    assertThat(ArgoCompiler.nodeName("t(3:lr=1)(1)")).isEqualTo("t-3 (try 2)");
+    assertThat(ArgoCompiler.nodeName("after(0)")).isEqualTo("after (try 1)");
   }
 
   @Test
@@ -118,5 +120,21 @@ class ArgoCompilerTest {
         .hasMessageContaining("compiles to a Workflow of")
         .hasMessageContaining("(1000 tasks)")
         .hasMessageContaining("for_each");
+  }
+
+  @Test
+  void onOomBecomesRetriesWithMoreMemoryEachTry(@TempDir Path dir) throws Exception {
+    Path p =
+        Files.writeString(
+            dir.resolve("p.yaml"),
+            "name: oom\ndag:\n"
+                + "  - {name: t, image: i, command: [python3, t.py], resources: {memory: 100Mi},"
+                + " on_oom: {increase: 2x, max: 300Mi}}\n");
+    String yaml = Manifests.yaml(List.of(compile(p).workflow()));
+    assertThat(yaml)
+        .contains("limit: \"2\"")
+        .contains("expression: \"lastRetry.message contains 'OOMKilled'")
+        .contains("['100Mi','200Mi','300Mi'][asInt(retries)]")
+        .contains("\\\"name\\\":\\\"main\\\"");
   }
 }

@@ -227,4 +227,60 @@ class ArgoPipelineTest {
         .as("no pod keeps running after cancel")
         .isEmpty();
   }
+
+  @Test
+  void anOomKilledTaskIsRetriedWithMoreMemoryByArgo(TestNamespace ns) throws Exception {
+    ArgoTestEnv.controller();
+    Path file =
+        Files.writeString(
+            work.resolve("oom.yaml"),
+            """
+            name: oom
+            dag:
+              - name: big
+                image: python:3.11-slim
+                command: [python3, -c, "print(1)"]
+                resources: {memory: 64Mi}
+                on_oom: {increase: 2x, max: 1Gi}
+                kubernetes: {pod_annotations: {sim.mlscale.dev/oom-below: 200Mi, sim.mlscale.dev/duration: 1s}}
+              - {name: after, depends: [big], image: python:3.11-slim, command: [python3, -c, "print(1)"], kubernetes: {pod_annotations: {sim.mlscale.dev/duration: 1s}}}
+            """);
+    CliHarness.Result r =
+        cli().run("pipeline", "run", file.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains("● big (try 1) Failed")
+        .contains("● big (try 2) Failed")
+        .contains("● big (try 3) Succeeded")
+        .doesNotContain("big (try 4)")
+        .contains("● after Succeeded");
+    var pods =
+        TestCluster.get().client().pods().inNamespace(ns.name()).list().getItems().stream()
+            .filter(p -> p.getMetadata().getName().contains("-big-"))
+            .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+            .toList();
+    assertThat(pods)
+        .extracting(
+            p ->
+                p.getSpec().getContainers().stream()
+                    .filter(c -> c.getName().equals("main"))
+                    .findFirst()
+                    .orElseThrow()
+                    .getResources()
+                    .getLimits()
+                    .get("memory")
+                    .toString())
+        .containsExactly("64Mi", "128Mi", "256Mi");
+    CliHarness.Result status =
+        cli()
+            .run(
+                "pipeline",
+                "status",
+                r.err().replaceAll("(?s).*▶ pipeline (\\S+).*", "$1"),
+                "--target",
+                "k8s",
+                "-n",
+                ns.name());
+    assertThat(status.out()).contains("OOMKilled");
+  }
 }

@@ -201,9 +201,69 @@ def _slack():
         print("slack answered HTTP %d: %s" % (response.status, text))
 
 
+def _register_model():
+    """Registers a model of a pipeline on the cluster (`python3 -m mlscale register-model`): the
+    model of the run in $MLSCALE_BEST_RUNS ({run id: its model folder in the model storage}) with
+    the best $MLSCALE_BEST_METRIC, as read from the metrics the runs left in the workspace, or the
+    workspace path $MLSCALE_MODEL_FROM. It is copied to models/NAME/PIPELINE_RUN in the model
+    storage, and to $MLSCALE_MODEL_TO in the workspace if set."""
+    import shutil
+
+    workspace = os.environ["MLSCALE_WORKSPACE"]
+    root = os.environ["MLSCALE_MODELS_ROOT"]
+    name = os.environ["MLSCALE_MODEL_NAME"]
+    pipeline_run = os.environ["MLSCALE_PIPELINE_RUN"]
+    runs = json.loads(os.environ.get("MLSCALE_BEST_RUNS") or "{}")
+    info = {"pipeline_run": pipeline_run}
+    if runs:
+        metric = os.environ["MLSCALE_BEST_METRIC"]
+        goal = os.environ.get("MLSCALE_BEST_GOAL", "max")
+        best = None
+        for run_id, folder in runs.items():
+            try:
+                path = os.path.join(workspace, ".mlscale", "metrics", run_id + ".json")
+                with open(path, encoding="utf-8") as f:
+                    value = json.load(f).get(metric)
+            except (OSError, ValueError):
+                continue
+            if not isinstance(value, (int, float)):
+                continue
+            if best is None or (value < best[0] if goal == "min" else value > best[0]):
+                best = (value, run_id, folder)
+        if best is None:
+            sys.exit("mlscale: no run reported %s (runs: %s)" % (metric, ", ".join(runs)))
+        source = os.path.join(root, best[2])
+        info.update(run=best[1], metric=metric, value=best[0])
+        picked = " from %s (%s=%.4g)" % (best[1], metric, best[0])
+    else:
+        source = os.path.join(workspace, os.environ["MLSCALE_MODEL_FROM"])
+        picked = " from the workspace's " + os.environ["MLSCALE_MODEL_FROM"]
+    if not os.path.exists(source):
+        sys.exit("mlscale: %s does not exist: no model to register" % source)
+
+    def copy(to):
+        if os.path.isdir(source):
+            shutil.copytree(source, to, dirs_exist_ok=True)
+        else:
+            os.makedirs(to, exist_ok=True)
+            shutil.copy2(source, to)
+
+    target = os.path.join(root, "models", name, pipeline_run)
+    copy(target)
+    with open(os.path.join(target, "mlscale-model.json"), "w", encoding="utf-8") as f:
+        json.dump(info, f)
+    to = os.environ.get("MLSCALE_MODEL_TO")
+    if to:
+        copy(os.path.join(workspace, to))
+    print("registered %s (models/%s/%s)%s" % (name, name, pipeline_run, picked), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["row"]:
         _run_row()
+    if sys.argv[1:2] == ["register-model"]:
+        _register_model()
+        sys.exit(0)
     if sys.argv[1:2] == ["slack"]:
         _slack()
         sys.exit(0)

@@ -198,7 +198,7 @@ final class PipelineCommand implements Runnable {
       LocalPipelineRunner.Outcome o;
       try (var backend = ctx.localBackend()) {
         o =
-            new LocalPipelineRunner(backend, ctx.pipelines(), ctx.clock(), ctx.env())
+            new LocalPipelineRunner(backend, ctx.pipelines(), ctx.models(), ctx.clock(), ctx.env())
                 .run(id, spec, file, workspace, listener, output);
       }
       if (picture != null) {

@@ -128,6 +128,8 @@ public final class ArgoCompiler {
                 null,
                 false,
                 dag.nodes().size());
+      } else if (n.task().registerModel() != null) {
+        t = registerTemplate(id, namespace, dag, n, spec, file, helper, configMaps);
       } else {
         t =
             template(
@@ -239,20 +241,7 @@ public final class ArgoCompiler {
       return t;
     }
     if (n.task().slack() != null) {
-      String lib = id + "-lib";
-      if (configMaps.stream().noneMatch(c -> c.getMetadata().getName().equals(lib))) {
-        configMaps.add(
-            new ConfigMapBuilder()
-                .withNewMetadata()
-                .withName(lib)
-                .withNamespace(namespace)
-                .addToLabels(Labels.MANAGED_BY, Labels.MLSCALE)
-                .addToLabels(Labels.RUN, id)
-                .endMetadata()
-                .withImmutable(true)
-                .addToData("mlscale.py", new String(helper, StandardCharsets.UTF_8))
-                .build());
-      }
+      String lib = libConfigMap(id, namespace, helper, configMaps);
       var slack = n.task().slack();
       // {{tasks}} and {{best}} are filled in by the helper in the pod (from workflow.failures and
       // the metrics the runs left in the workspace); Argo must not see them as its variables.
@@ -465,6 +454,107 @@ public final class ArgoCompiler {
         .withMountPath(WORKSPACE)
         .endVolumeMount()
         .build();
+  }
+
+  /** The ConfigMap with the Python helper that built-in task pods run (made once per run). */
+  private static String libConfigMap(
+      String id, String namespace, byte[] helper, List<ConfigMap> configMaps) {
+    String lib = id + "-lib";
+    if (configMaps.stream().noneMatch(c -> c.getMetadata().getName().equals(lib))) {
+      configMaps.add(
+          new ConfigMapBuilder()
+              .withNewMetadata()
+              .withName(lib)
+              .withNamespace(namespace)
+              .addToLabels(Labels.MANAGED_BY, Labels.MLSCALE)
+              .addToLabels(Labels.RUN, id)
+              .endMetadata()
+              .withImmutable(true)
+              .addToData("mlscale.py", new String(helper, StandardCharsets.UTF_8))
+              .build());
+    }
+    return lib;
+  }
+
+  static final String MODELS_ROOT = "/mlscale/models";
+
+  /**
+   * A register_model task: the helper picks the best run by the metrics the runs left in the
+   * workspace and copies its model (from the model storage, where each run's job saved it) to
+   * models/NAME/RUN there.
+   */
+  private static Map<String, Object> registerTemplate(
+      String id,
+      String namespace,
+      Dag dag,
+      Dag.Node n,
+      PipelineSpec spec,
+      Path file,
+      byte[] helper,
+      List<ConfigMap> configMaps) {
+    TaskSpec.RegisterModel r = n.task().registerModel();
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PYTHONPATH", "/etc/mlscale/lib");
+    env.put("MLSCALE_WORKSPACE", WORKSPACE);
+    env.put("MLSCALE_MODELS_ROOT", MODELS_ROOT);
+    env.put("MLSCALE_PIPELINE_RUN", id);
+    env.put("MLSCALE_MODEL_NAME", r.name());
+    String claim = "model-storage";
+    if (r.bestOf() != null) {
+      Map<String, String> runs = new LinkedHashMap<>();
+      List<Dag.Node> members =
+          dag.nodes().stream().filter(m -> m.task().name().equals(r.bestOf())).toList();
+      for (Dag.Node m : members) {
+        JobSpec job = LocalPipelineRunner.jobOf(m, spec, file);
+        if (job == null || job.outputsOpt().isEmpty()) {
+          throw new UserError(
+              file
+                  + ": task '"
+                  + n.name()
+                  + "' takes the best model of '"
+                  + r.bestOf()
+                  + "', whose job saves no model; give it outputs: {model: NAME}");
+        }
+        claim = job.kubernetes().modelStorage();
+        String model = job.outputsOpt().get().model();
+        String group = id + "-" + r.bestOf();
+        boolean fanOut = compact(m.task());
+        String run = fanOut ? m.name() : r.bestOf();
+        String folder =
+            fanOut
+                ? "models/" + model + "/" + group + "-r" + run.substring(r.bestOf().length() + 1)
+                : "models/" + model + "/" + group;
+        runs.put(id + "-" + run, folder);
+      }
+      env.put("MLSCALE_BEST_RUNS", SERIALIZATION.asJson(runs));
+      env.put("MLSCALE_BEST_METRIC", r.metric());
+      env.put("MLSCALE_BEST_GOAL", r.goal());
+    } else {
+      env.put("MLSCALE_MODEL_FROM", r.from());
+    }
+    if (r.to() != null) {
+      env.put("MLSCALE_MODEL_TO", r.to());
+    }
+    String lib = libConfigMap(id, namespace, helper, configMaps);
+    ContainerBuilder cb =
+        new ContainerBuilder()
+            .withName("main")
+            .withImage("python:3.11-slim")
+            .withCommand("python3", "-m", "mlscale", "register-model");
+    env.forEach((k, v) -> cb.addNewEnv().withName(k).withValue(v).endEnv());
+    cb.addNewVolumeMount().withName("lib").withMountPath("/etc/mlscale/lib").endVolumeMount();
+    cb.addNewVolumeMount().withName("workspace").withMountPath(WORKSPACE).endVolumeMount();
+    cb.addNewVolumeMount().withName("model-storage").withMountPath(MODELS_ROOT).endVolumeMount();
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("name", n.name());
+    t.put("container", map(cb.build()));
+    t.put(
+        "volumes",
+        List.of(
+            ordered("name", "lib", "configMap", ordered("name", lib)),
+            ordered(
+                "name", "model-storage", "persistentVolumeClaim", ordered("claimName", claim))));
+    return t;
   }
 
   /** Whether a task's fan-out compiles to one template with withSequence (job tasks do). */

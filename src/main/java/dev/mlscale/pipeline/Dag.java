@@ -67,6 +67,21 @@ public final class Dag {
         }
       }
     }
+    for (TaskSpec t : tasks) {
+      if (t.registerModel() != null
+          && t.registerModel().bestOf() != null
+          && !t.depends().contains(t.registerModel().bestOf())) {
+        throw new UserError(
+            file
+                + ": task '"
+                + t.name()
+                + "' takes the best model of '"
+                + t.registerModel().bestOf()
+                + "', so it must depend on it: add depends: ["
+                + t.registerModel().bestOf()
+                + "]");
+      }
+    }
     List<String> order = topological(file, byName);
     Map<String, Node> nodes = new LinkedHashMap<>();
     for (String name : order) {

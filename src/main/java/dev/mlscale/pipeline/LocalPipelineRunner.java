@@ -11,6 +11,7 @@ import dev.mlscale.plan.RunPlan;
 import dev.mlscale.spec.DurationValue;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.store.ModelStore;
 import dev.mlscale.store.PipelineStore;
 import dev.mlscale.store.RunState;
 import java.io.IOException;
@@ -37,12 +38,18 @@ public final class LocalPipelineRunner {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final LocalBackend backend;
   private final PipelineStore store;
+  private final ModelStore models;
   private final Clock clock;
   private final Map<String, String> environment;
 
   public LocalPipelineRunner(
-      LocalBackend backend, PipelineStore store, Clock clock, Map<String, String> environment) {
+      LocalBackend backend,
+      PipelineStore store,
+      ModelStore models,
+      Clock clock,
+      Map<String, String> environment) {
     this.backend = backend;
+    this.models = models;
     this.store = store;
     this.clock = clock;
     this.environment = environment;
@@ -104,6 +111,7 @@ public final class LocalPipelineRunner {
               null));
     }
     store.create(id, spec.name(), file.toAbsolutePath().toString(), records, started);
+    Map<String, DagExecutor.Result> ended = new java.util.concurrent.ConcurrentHashMap<>();
     DagExecutor.Listener recording =
         new DagExecutor.Listener() {
           @Override
@@ -118,6 +126,7 @@ public final class LocalPipelineRunner {
 
           @Override
           public void ended(Dag.Node node, DagExecutor.Result r) {
+            ended.put(node.name(), r);
             store.taskEnded(
                 id, node.name(), r.state().display(), r.runId(), r.message(), clock.instant());
             listener.ended(node, r);
@@ -134,23 +143,25 @@ public final class LocalPipelineRunner {
                       transfers.get(node.name()),
                       node.task().s3Download() != null,
                       workspace)
-                  : node.task().slack() != null
-                      ? slack(
-                          id,
-                          node.name(),
-                          node.task().slack(),
-                          spec.name(),
-                          "Running",
-                          started,
-                          Map.of())
-                      : job(
-                          id,
-                          node.name(),
-                          jobs.get(node.name()),
-                          files.get(node.name()),
-                          workspace,
-                          Map.of(),
-                          output);
+                  : node.task().registerModel() != null
+                      ? registerModel(id, node, dag, workspace, ended)
+                      : node.task().slack() != null
+                          ? slack(
+                              id,
+                              node.name(),
+                              node.task().slack(),
+                              spec.name(),
+                              "Running",
+                              started,
+                              Map.of())
+                          : job(
+                              id,
+                              node.name(),
+                              jobs.get(node.name()),
+                              files.get(node.name()),
+                              workspace,
+                              Map.of(),
+                              output);
       results =
           new DagExecutor(clock)
               .execute(dag, spec.parallelism(), runner, recording, () -> store.cancelRequested(id));
@@ -180,6 +191,107 @@ public final class LocalPipelineRunner {
     Duration took = Duration.between(started, clock.instant());
     store.finish(id, status, summary(results), clock.instant());
     return new Outcome(id, status, results, exit, took);
+  }
+
+  /** Registers the best run's model (or a workspace path) as a new model version. */
+  private DagExecutor.Result registerModel(
+      String id, Dag.Node node, Dag dag, Path workspace, Map<String, DagExecutor.Result> ended) {
+    Instant start = clock.instant();
+    TaskSpec.RegisterModel r = node.task().registerModel();
+    Path source;
+    String runId = id;
+    Map<String, Double> metrics = Map.of();
+    String picked = "";
+    if (r.bestOf() != null) {
+      Map<String, DagExecutor.Result> candidates = new LinkedHashMap<>();
+      ended.forEach(
+          (name, result) -> {
+            Dag.Node n = dag.node(name);
+            if (n != null
+                && n.task().name().equals(r.bestOf())
+                && result.state() == DagExecutor.State.SUCCEEDED
+                && result.metrics().containsKey(r.metric())) {
+              candidates.put(name, result);
+            }
+          });
+      if (candidates.isEmpty()) {
+        return done(node, false, "no run of '" + r.bestOf() + "' reported " + r.metric(), start);
+      }
+      DagExecutor.Result best =
+          candidates.values().stream()
+              .max(
+                  java.util.Comparator.comparing(
+                      (DagExecutor.Result x) ->
+                          r.goal().equals("min")
+                              ? -x.metrics().get(r.metric())
+                              : x.metrics().get(r.metric())))
+              .orElseThrow();
+      var model = models.byRun(best.runId());
+      if (model.isEmpty()) {
+        return done(
+            node,
+            false,
+            "the best run of '"
+                + r.bestOf()
+                + "' ("
+                + best.node()
+                + ") registered no model; give its job outputs: {model: NAME}",
+            start);
+      }
+      source = Path.of(model.get().path());
+      runId = best.runId();
+      metrics = best.metrics();
+      picked =
+          " from "
+              + best.node()
+              + " ("
+              + r.metric()
+              + "="
+              + String.format(java.util.Locale.ROOT, "%.4g", best.metrics().get(r.metric()))
+              + ", the "
+              + (r.goal().equals("min") ? "lowest" : "highest")
+              + " of "
+              + candidates.size()
+              + ")";
+    } else {
+      source = workspace.resolve(r.from()).normalize();
+      if (!Files.exists(source)) {
+        return done(node, false, r.from() + " does not exist in the workspace", start);
+      }
+    }
+    var record = models.registerCopy(r.name(), runId, source, Map.of(), metrics, clock.instant());
+    if (record == null) {
+      return done(node, false, source + " is empty: no model to register", start);
+    }
+    if (r.to() != null) {
+      try {
+        ModelStore.copyTree(Path.of(record.path()), workspace.resolve(r.to()).normalize());
+      } catch (IOException e) {
+        return done(
+            node, false, "cannot copy the model to " + r.to() + ": " + e.getMessage(), start);
+      }
+    }
+    return done(
+        node,
+        true,
+        "registered "
+            + record.name()
+            + ":"
+            + record.version()
+            + picked
+            + (r.to() == null ? "" : ", copied to " + r.to() + "/ in the workspace"),
+        start);
+  }
+
+  private DagExecutor.Result done(Dag.Node node, boolean ok, String message, Instant start) {
+    return new DagExecutor.Result(
+        node.name(),
+        ok ? DagExecutor.State.SUCCEEDED : DagExecutor.State.FAILED,
+        message,
+        null,
+        Map.of(),
+        start,
+        clock.instant());
   }
 
   /** What ran and how it ended, e.g. "5 tasks: 4 succeeded, 1 failed (c)". */
@@ -261,7 +373,10 @@ public final class LocalPipelineRunner {
   /** The job a node runs: its job file or inline command, with pipeline, task and row params. */
   static JobSpec jobOf(Dag.Node node, PipelineSpec spec, Path file) {
     TaskSpec t = node.task();
-    if (t.slack() != null || t.s3Download() != null || t.s3Upload() != null) {
+    if (t.slack() != null
+        || t.s3Download() != null
+        || t.s3Upload() != null
+        || t.registerModel() != null) {
       return null;
     }
     Map<String, Object> params = new LinkedHashMap<>(spec.params());

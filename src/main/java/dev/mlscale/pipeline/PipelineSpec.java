@@ -74,7 +74,8 @@ public record PipelineSpec(
                 t.forEach().isEmpty() ? null : t.forEach(),
                 t.slack(),
                 t.s3Download(),
-                t.s3Upload()));
+                t.s3Upload(),
+                t.registerModel()));
         names.add(t.name());
       }
       previous = names;

@@ -31,7 +31,8 @@ public record TaskSpec(
     List<Map<String, Object>> forEach,
     SlackTask slack,
     S3Transfer s3Download,
-    S3Transfer s3Upload) {
+    S3Transfer s3Upload,
+    RegisterModel registerModel) {
 
   public TaskSpec {
     if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?")) {
@@ -46,15 +47,16 @@ public record TaskSpec(
             + (command == null ? 0 : 1)
             + (slack == null ? 0 : 1)
             + (s3Download == null ? 0 : 1)
-            + (s3Upload == null ? 0 : 1);
+            + (s3Upload == null ? 0 : 1)
+            + (registerModel == null ? 0 : 1);
     if (kinds != 1) {
       throw new SpecFieldException(
           "job",
           "task '"
               + name
               + "' needs exactly one of job (a job"
-              + " spec file), command (a program to run), slack (a message), s3_download or"
-              + " s3_upload");
+              + " spec file), command (a program to run), slack (a message), s3_download,"
+              + " s3_upload or register_model");
     }
     if (forEach != null && forEach.isEmpty()) {
       throw new SpecFieldException(
@@ -72,6 +74,37 @@ public record TaskSpec(
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
     forEach = forEach == null ? List.of() : List.copyOf(forEach);
+  }
+
+  /**
+   * Puts a model into the model store: the model of the run of {@code best_of} (a task this one
+   * depends on, usually a fan-out) with the best {@code metric}, or the files at {@code from} in
+   * the workspace. It becomes a new version of model {@code name}; with {@code to}, its files are
+   * also copied to that folder of the workspace (for an upload to S3, say).
+   */
+  public record RegisterModel(
+      String name, String bestOf, String from, String metric, String goal, String to) {
+    public RegisterModel {
+      if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+        throw new SpecFieldException(
+            "name", "name the model (letters, digits, '.', '_', '-'), e.g. name: digits-best");
+      }
+      if ((bestOf == null) == (from == null)) {
+        throw new SpecFieldException(
+            "best_of",
+            "register_model takes either best_of (a task whose best run's model to take)"
+                + " or from (a path in the workspace), not "
+                + (bestOf == null ? "neither" : "both"));
+      }
+      if (bestOf != null && metric == null) {
+        throw new SpecFieldException(
+            "metric", "best_of needs the metric that decides, e.g. metric: accuracy");
+      }
+      goal = goal == null ? "max" : goal;
+      if (!goal.equals("max") && !goal.equals("min")) {
+        throw new SpecFieldException("goal", "goal is max or min, got '" + goal + "'");
+      }
+    }
   }
 
   /**

@@ -120,6 +120,48 @@ public final class ModelStore {
         });
   }
 
+  /** The model a run registered, if any. */
+  public java.util.Optional<ModelRecord> byRun(String runId) {
+    return list(null).stream().filter(m -> m.runId().equals(runId)).findFirst();
+  }
+
+  /**
+   * Registers a copy of {@code source} (a file or a directory, left in place) as the next version
+   * of {@code name}.
+   */
+  public ModelRecord registerCopy(
+      String name,
+      String runId,
+      Path source,
+      Map<String, Object> params,
+      Map<String, Double> metrics,
+      Instant at) {
+    Path staging;
+    try {
+      Files.createDirectories(root);
+      staging = Files.createTempDirectory(root, ".copy-");
+      copyTree(source, Files.isDirectory(source) ? staging : staging.resolve(source.getFileName()));
+    } catch (IOException e) {
+      throw new EnvironmentError("cannot copy the model from " + source + ": " + e.getMessage());
+    }
+    return register(name, runId, staging, params, metrics, at);
+  }
+
+  /** Copies a file, or a directory with everything in it, to {@code target}. */
+  public static void copyTree(Path source, Path target) throws IOException {
+    try (Stream<Path> walk = Files.walk(source)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        Path to = target.resolve(source.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(to);
+        } else {
+          Files.createDirectories(to.getParent());
+          Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
   /** Resolves {@code NAME} (the latest version) or {@code NAME:VERSION}. */
   public ModelRecord get(String ref) {
     String name = ref;

@@ -93,19 +93,35 @@ class MlPipelineTest {
         assertThat(r.exit()).as(r.all()).isZero();
         assertThat(r.err())
             .contains("downloaded 1 file(s) from s3://" + bucket + "/digits.csv")
-            .contains("[input ✔] → [train-0 ✔ | train-1 ✔ | train-2 ✔] → [output ✔]");
+            .contains("[input ✔] → [train-0 ✔ | train-1 ✔ | train-2 ✔] → [best ✔] → [output ✔]")
+            .containsPattern(
+                "registered digits-best:1 from train-[012] \\(accuracy=0\\.\\d+, the highest of 3\\)");
       } finally {
         receiver.destroy();
       }
       List<S3Object> models = s3.listObjectsV2(b -> b.bucket(bucket).prefix("models/")).contents();
-      assertThat(models).hasSize(3).allMatch(o -> o.key().endsWith("/model.pkl"));
+      assertThat(models).extracting(S3Object::key).contains("models/best/model.pkl");
     }
     assertThat(Files.readString(work.resolve("slack.jsonl")))
         .contains("Training Done! ml-pipeline")
         .contains("succeeded")
-        .contains("5 tasks: 5 succeeded")
+        .contains("6 tasks: 6 succeeded")
         .containsPattern("best accuracy=0\\.\\d+ \\(train-[012]\\)");
     assertThat(cli.run("models", "ls", "digits").out()).contains("digits:3");
+    // the registered best is the most accurate of the three runs
+    var all = cli.run("models", "ls", "-o", "json").out();
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(all);
+    double bestOfRuns = -1;
+    double registered = -1;
+    for (var m : json) {
+      double acc = m.get("metrics").get("accuracy").asDouble();
+      if (m.get("name").asText().equals("digits")) {
+        bestOfRuns = Math.max(bestOfRuns, acc);
+      } else if (m.get("name").asText().equals("digits-best")) {
+        registered = acc;
+      }
+    }
+    assertThat(registered).isEqualTo(bestOfRuns).isGreaterThan(0.5);
   }
 
   @Test

@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Slack notice of a pipeline on Argo, without the cluster: the compiled exit template's command
- * and environment are run here as its pod would run them (Argo's own variables filled in as Argo
- * fills them), after the training rows' real {@code report()} calls left their metrics in the
- * workspace; a real HTTP receiver gets the message.
+ * The helper pods of a pipeline on Argo (the Slack notice, register_model), without the cluster:
+ * the compiled template's command and environment are run here as its pod would run them (Argo's
+ * own variables filled in as Argo fills them), after the training rows' real {@code report()} calls
+ * left their metrics in the workspace; a real HTTP receiver gets the message.
  */
-class ArgoSlackNoticeTest {
+class ArgoHelperPodsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path work;
 
@@ -121,6 +121,91 @@ class ArgoSlackNoticeTest {
             "Pipeline "
                 + id
                 + " Failed in 42.5s: 4 tasks: 1 failed (broken); best score=0.9 (fit-1)");
+  }
+
+  @Test
+  void theRegisterPodCopiesTheBestRunsModelFromTheModelStorage() throws Exception {
+    Files.writeString(
+        work.resolve("job.yaml"),
+        "name: fit\nimage: python:3.11-slim\ncommand: [python3, fit.py, '${params.s}']\n"
+            + "params: {s: 0}\noutputs: {model: fitted}\n");
+    Path p =
+        Files.writeString(
+            work.resolve("p.yaml"),
+            """
+            name: pick
+            dag:
+              - {name: fit, job: job.yaml, for_each: [{s: 0.5}, {s: 0.9}, {s: 0.7}]}
+              - name: best
+                depends: [fit]
+                register_model: {name: fitted-best, best_of: fit, metric: score, to: best}
+            """);
+    var compiled = ArgoCompilerTest.compile(p);
+    String id = compiled.workflow().getMetadata().getName();
+    Map<String, Object> container = container(compiled, "best");
+    Map<String, String> env = env(container);
+    assertThat(env.get("MLSCALE_MODELS_ROOT")).isEqualTo("/mlscale/models");
+    // the runs: metrics in the workspace, models where their pods' model-storage mount put them
+    Path workspace = Files.createDirectories(work.resolve("workspace"));
+    Path storage = Files.createDirectories(work.resolve("storage"));
+    JsonNode runs = JSON.readTree(env.get("MLSCALE_BEST_RUNS"));
+    JsonNode rows = JSON.readTree(compiled.configMaps().get(0).getData().get("rows.json"));
+    for (JsonNode row : rows) {
+      String run = row.get("run").asText();
+      assertThat(runs.has(run)).as(run + " in " + runs).isTrue();
+      Path model = Files.createDirectories(storage.resolve(runs.get(run).asText()));
+      Files.writeString(model.resolve("model.txt"), "model of " + run);
+      run(
+          List.of(
+              "python3",
+              "-c",
+              "from mlscale import report; report(score=" + row.get("params").get("s") + ")"),
+          Map.of(
+              "PYTHONPATH",
+              CliHarness.repo().resolve("src/main/resources/python").toString(),
+              "MLSCALE_WORKSPACE",
+              workspace.toString(),
+              "MLSCALE_PIPELINE_RUN",
+              id,
+              "MLSCALE_RUN_ID",
+              run));
+    }
+    assertThat(runs.get(id + "-fit-1").asText()).isEqualTo("models/fitted/" + id + "-fit-r1");
+    env.put("PYTHONPATH", CliHarness.repo().resolve("src/main/resources/python").toString());
+    env.put("MLSCALE_WORKSPACE", workspace.toString());
+    env.put("MLSCALE_MODELS_ROOT", storage.toString());
+    @SuppressWarnings("unchecked")
+    List<String> command = (List<String>) container.get("command");
+    String out = run(command, env);
+    assertThat(out)
+        .contains("registered fitted-best (models/fitted-best/" + id + ") from " + id + "-fit-1");
+    assertThat(storage.resolve("models/fitted-best/" + id + "/model.txt"))
+        .hasContent("model of " + id + "-fit-1");
+    assertThat(workspace.resolve("best/model.txt")).hasContent("model of " + id + "-fit-1");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> container(ArgoCompiler.Compiled compiled, String template) {
+    Map<String, Object> spec =
+        (Map<String, Object>) compiled.workflow().getAdditionalProperties().get("spec");
+    return (Map<String, Object>)
+        ((List<Map<String, Object>>) spec.get("templates"))
+            .stream()
+                .filter(t -> template.equals(t.get("name")))
+                .findFirst()
+                .orElseThrow()
+                .get("container");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, String> env(Map<String, Object> container) {
+    Map<String, String> env = new HashMap<>();
+    for (Map<String, Object> v : (List<Map<String, Object>>) container.get("env")) {
+      if (v.get("value") != null) {
+        env.put(v.get("name").toString(), v.get("value").toString());
+      }
+    }
+    return env;
   }
 
   private String run(List<String> command, Map<String, String> env) throws Exception {

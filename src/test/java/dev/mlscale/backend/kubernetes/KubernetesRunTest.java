@@ -66,6 +66,8 @@ class KubernetesRunTest {
     CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err()).contains("Running on node train-cpu-").contains("metrics: accuracy=0.93");
+    // the pod's output, streamed while it ran (KWOK serves testenv/sim/pod.log for every pod)
+    assertThat(r.out()).contains("simulated pod output: KWOK ran no program in this container");
     JsonNode s = onlyRun();
     assertThat(s.get("state").asText()).isEqualTo("Succeeded");
     assertThat(s.get("target").asText()).isEqualTo("kubernetes");
@@ -358,6 +360,9 @@ class KubernetesRunTest {
     assertThat(row.exit()).as(row.err()).isZero();
     assertThat(row.out()).contains("Succeeded").contains("accuracy=0.5");
     assertThat(row.out().lines().filter(l -> l.contains(run + "-"))).hasSize(1);
+    CliHarness.Result logs = elsewhere.run("logs", run + "-r1", "--target", "k8s", "-n", ns.name());
+    assertThat(logs.exit()).as(logs.err()).isZero();
+    assertThat(logs.out()).startsWith("simulated pod output: KWOK ran no program");
     CliHarness.Result missing = elsewhere.run("status", "nope", "--target", "k8s", "-n", ns.name());
     assertThat(missing.exit()).isEqualTo(2);
     assertThat(missing.err()).contains("run 'nope' not found");

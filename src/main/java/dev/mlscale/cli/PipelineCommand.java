@@ -84,21 +84,19 @@ final class PipelineCommand implements Runnable {
     };
   }
 
-  /** The graph of a local run so far: nodes not ended yet are Pending. */
-  static List<PipelineView.Task> graph(Dag dag, Map<String, DagExecutor.Result> results) {
+  /** The graph of a local run so far: phases by task; those not started yet are Pending. */
+  static List<PipelineView.Task> graph(Dag dag, Map<String, String> phases) {
     return dag.nodes().stream()
         .map(
-            n -> {
-              DagExecutor.Result r = results.get(n.name());
-              return new PipelineView.Task(
-                  n.name(),
-                  n.depends(),
-                  r == null ? "Pending" : r.state().display(),
-                  null,
-                  null,
-                  null,
-                  null);
-            })
+            n ->
+                new PipelineView.Task(
+                    n.name(),
+                    n.depends(),
+                    phases.getOrDefault(n.name(), "Pending"),
+                    null,
+                    null,
+                    null,
+                    null))
         .toList();
   }
 
@@ -153,17 +151,18 @@ final class PipelineCommand implements Runnable {
                   + (spec.onExit() == null ? "" : " + exit task " + spec.onExit().name())
                   + ", workspace "
                   + workspace);
-      Map<String, DagExecutor.Result> seen = new java.util.concurrent.ConcurrentHashMap<>();
+      Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
       DagExecutor.Listener listener =
           new DagExecutor.Listener() {
             @Override
             public synchronized void started(Dag.Node node) {
+              seen.put(node.name(), "Running");
               ctx.err().println("● " + node.name() + " started");
             }
 
             @Override
             public synchronized void ended(Dag.Node node, DagExecutor.Result r) {
-              seen.put(node.name(), r);
+              seen.put(node.name(), r.state().display());
               String mark =
                   switch (r.state()) {
                     case SUCCEEDED -> ctx.style().green("✔");

@@ -38,6 +38,13 @@ public final class DagExecutor {
       Map<String, Double> metrics,
       Instant started,
       Instant ended) {
+    /** The result of a built-in task: succeeded or failed with {@code message}, no run. */
+    public static Result of(
+        String node, boolean ok, String message, Instant started, Instant ended) {
+      return new Result(
+          node, ok ? State.SUCCEEDED : State.FAILED, message, null, Map.of(), started, ended);
+    }
+
     public Duration duration() {
       return started == null || ended == null ? Duration.ZERO : Duration.between(started, ended);
     }

@@ -284,14 +284,7 @@ public final class LocalPipelineRunner {
   }
 
   private DagExecutor.Result done(Dag.Node node, boolean ok, String message, Instant start) {
-    return new DagExecutor.Result(
-        node.name(),
-        ok ? DagExecutor.State.SUCCEEDED : DagExecutor.State.FAILED,
-        message,
-        null,
-        Map.of(),
-        start,
-        clock.instant());
+    return DagExecutor.Result.of(node.name(), ok, message, start, clock.instant());
   }
 
   /** What ran and how it ended, e.g. "5 tasks: 4 succeeded, 1 failed (c)". */

@@ -146,13 +146,6 @@ final class S3Tasks {
   }
 
   private DagExecutor.Result result(String node, boolean ok, String message, Instant start) {
-    return new DagExecutor.Result(
-        node,
-        ok ? DagExecutor.State.SUCCEEDED : DagExecutor.State.FAILED,
-        message,
-        null,
-        Map.of(),
-        start,
-        clock.instant());
+    return DagExecutor.Result.of(node, ok, message, start, clock.instant());
   }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlscale.cli.CliHarness;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,19 +71,7 @@ class ArgoHelperPodsTest {
             .stream().filter(t -> "notify".equals(t.get("name"))).findFirst().orElseThrow();
     @SuppressWarnings("unchecked")
     Map<String, Object> container = (Map<String, Object>) exit.get("container");
-    Process receiver =
-        new ProcessBuilder(
-                "python3",
-                CliHarness.repo()
-                    .resolve("src/test/resources/pipeline/slack_receiver.py")
-                    .toString(),
-                work.resolve("slack.jsonl").toString())
-            .start();
-    try {
-      String port =
-          new BufferedReader(
-                  new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))
-              .readLine();
+    try (SlackReceiver receiver = new SlackReceiver(work)) {
       Map<String, String> env = new HashMap<>();
       String failures =
           "[{\"displayName\":\"broken\",\"message\":\"Error (exit code 1)\",\"phase\":\"Failed\"}]";
@@ -107,20 +93,18 @@ class ArgoHelperPodsTest {
       assertThat(env.get("MLSCALE_WORKSPACE")).isEqualTo("/mlscale/workspace");
       env.put("MLSCALE_WORKSPACE", workspace.toString());
       env.put("PYTHONPATH", lib.toString());
-      env.put("MLSCALE_SLACK_URL", "http://127.0.0.1:" + port + "/hook");
+      env.put("MLSCALE_SLACK_URL", receiver.url());
       @SuppressWarnings("unchecked")
       List<String> command = (List<String>) container.get("command");
       String out = run(command, env);
       assertThat(out).contains("slack answered HTTP 200");
-    } finally {
-      receiver.destroy();
+      assertThat(receiver.messages()).hasSize(1);
+      assertThat(receiver.messages().get(0).get("text").asText())
+          .isEqualTo(
+              "Pipeline "
+                  + id
+                  + " Failed in 42.5s: 4 tasks: 1 failed (broken); best score=0.9 (fit-1)");
     }
-    JsonNode message = JSON.readTree(Files.readAllLines(work.resolve("slack.jsonl")).get(0));
-    assertThat(message.get("text").asText())
-        .isEqualTo(
-            "Pipeline "
-                + id
-                + " Failed in 42.5s: 4 tasks: 1 failed (broken); best score=0.9 (fit-1)");
   }
 
   @Test

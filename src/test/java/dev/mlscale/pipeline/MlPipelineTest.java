@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mlscale.cli.CliHarness;
 import dev.mlscale.testenv.infra.S3TestServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,20 +63,8 @@ class MlPipelineTest {
       s3.createBucket(b -> b.bucket(bucket));
       s3.putObject(b -> b.bucket(bucket).key("digits.csv"), RequestBody.fromFile(csv));
 
-      Process receiver =
-          new ProcessBuilder(
-                  "python3",
-                  CliHarness.repo()
-                      .resolve("src/test/resources/pipeline/slack_receiver.py")
-                      .toString(),
-                  work.resolve("slack.jsonl").toString())
-              .start();
-      try {
-        String port =
-            new BufferedReader(
-                    new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))
-                .readLine();
-        cli.with("SLACK_WEBHOOK_URL", "http://127.0.0.1:" + port + "/hook");
+      try (SlackReceiver receiver = new SlackReceiver(work)) {
+        cli.with("SLACK_WEBHOOK_URL", receiver.url());
         CliHarness.Result r =
             cli.run(
                 "pipeline",
@@ -96,8 +81,6 @@ class MlPipelineTest {
             .contains("[input ✔] → [train-0 ✔ | train-1 ✔ | train-2 ✔] → [best ✔] → [output ✔]")
             .containsPattern(
                 "registered digits-best:1 from train-[012] \\(accuracy=0\\.\\d+, the highest of 3\\)");
-      } finally {
-        receiver.destroy();
       }
       List<S3Object> models = s3.listObjectsV2(b -> b.bucket(bucket).prefix("models/")).contents();
       assertThat(models).extracting(S3Object::key).contains("models/best/model.pkl");

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlscale.cli.CliHarness;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,29 +19,19 @@ class PipelineRunTest {
   @TempDir Path home;
   @TempDir Path work;
   private CliHarness cli;
-  private Process receiver;
+  private SlackReceiver receiver;
   private String webhook;
 
   @BeforeEach
   void setUp() throws Exception {
     cli = new CliHarness(home);
-    receiver =
-        new ProcessBuilder(
-                "python3",
-                CliHarness.repo()
-                    .resolve("src/test/resources/pipeline/slack_receiver.py")
-                    .toString(),
-                work.resolve("slack.jsonl").toString())
-            .start();
-    String port =
-        new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))
-            .readLine();
-    webhook = "http://127.0.0.1:" + port + "/hook";
+    receiver = new SlackReceiver(work);
+    webhook = receiver.url();
   }
 
   @AfterEach
   void tearDown() {
-    receiver.destroy();
+    receiver.close();
   }
 
   private static String readString(Path p) {
@@ -55,21 +42,8 @@ class PipelineRunTest {
     }
   }
 
-  private List<JsonNode> slackMessages() throws Exception {
-    Path f = work.resolve("slack.jsonl");
-    if (!Files.exists(f)) {
-      return List.of();
-    }
-    return Files.readAllLines(f).stream()
-        .map(
-            l -> {
-              try {
-                return JSON.readTree(l);
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            })
-        .toList();
+  private List<JsonNode> slackMessages() {
+    return receiver.messages();
   }
 
   @Test

@@ -70,9 +70,23 @@ def _write_termination_message():
         pass
 
 
-def _write_pipeline_metrics():
+_PIPELINE_WRITE = {"last": 0.0, "hooked": False}
+
+
+def _write_pipeline_metrics(final=False):
     """In a pipeline, keeps the latest metrics in the shared workspace, where the Slack notice
-    finds the best run: $MLSCALE_WORKSPACE/.mlscale/metrics/<run id>.json."""
+    and register_model find the best run: $MLSCALE_WORKSPACE/.mlscale/metrics/<run id>.json.
+    Written at most every 10 s while the job reports, and once more when it exits, so a job
+    that reports every step does not flood the shared (NFS) volume."""
+    if not final:
+        if not _PIPELINE_WRITE["hooked"]:
+            import atexit
+
+            atexit.register(_write_pipeline_metrics, True)
+            _PIPELINE_WRITE["hooked"] = True
+        if time.time() - _PIPELINE_WRITE["last"] < 10:
+            return
+    _PIPELINE_WRITE["last"] = time.time()
     workspace = os.environ.get("MLSCALE_WORKSPACE")
     run = os.environ.get("MLSCALE_RUN_ID")
     if not workspace or not run or not os.environ.get("MLSCALE_PIPELINE_RUN"):
@@ -136,23 +150,43 @@ def _run_row():
     os.execvpe(row["argv"][0], row["argv"], env)
 
 
-def _slack_tasks():
-    """What ran: the task count (from mlscale) and Argo's {{workflow.failures}} (exit task only)."""
-    total = int(os.environ.get("MLSCALE_SLACK_TASKS", "0"))
-    raw = os.environ.get("MLSCALE_SLACK_FAILURES", "")
+def _failed_tasks(raw, workflow):
+    """The failed tasks in Argo's {{workflow.failures}}: a JSON list of the Failed/Error nodes,
+    which Argo hands over quoted once more (a JSON string holding the JSON), or "null". Drops
+    the nodes that are not tasks (the workflow's own DAG node, a fan-out's group when its items
+    are listed, the tries of a retried task, which its Retry node stands for)."""
     try:
-        failures = json.loads(raw) if raw.strip() else []
+        value = json.loads(raw) if raw.strip() else None
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else None
     except ValueError:
-        failures = []
-    names = []
-    for f in failures or []:
-        name = str(f.get("displayName", "?"))
-        match = re.match(r"^(.+)\((\d+):.*\)$", name)
-        names.append("%s-%s" % match.groups() if match else name)
-    if not names:
+        value = None
+    names = [str(f.get("displayName", "?")) for f in value or [] if isinstance(f, dict)]
+    out = []
+    for name in names:
+        if name == workflow or name == workflow + ".onExit":
+            continue
+        if re.match(r"^.+\(\d+\)$", name):
+            continue  # a try of a retried node
+        if any(other.startswith(name + "(") and not re.match(r"^.+\(\d+\)$", other)
+               for other in names):
+            continue  # a fan-out group whose failed items are listed
+        match = re.match(r"^(.+?)\((\d+):.*\)$", name)
+        out.append("%s-%s" % match.groups() if match else name)
+    return out
+
+
+def _slack_tasks():
+    """What ran: the task count (from mlscale) and, in the exit task, which ones failed."""
+    total = int(os.environ.get("MLSCALE_SLACK_TASKS", "0"))
+    if "MLSCALE_SLACK_FAILURES" not in os.environ:
+        return "%d tasks" % total  # not the exit task: nothing has ended for sure
+    failed = _failed_tasks(
+        os.environ["MLSCALE_SLACK_FAILURES"], os.environ.get("MLSCALE_PIPELINE_RUN", ""))
+    if not failed:
         return "%d tasks: none failed" % total
-    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-    return "%d tasks: %d failed (%s)" % (total, len(names), shown)
+    shown = ", ".join(failed[:5]) + (", ..." if len(failed) > 5 else "")
+    return "%d tasks: %d failed (%s)" % (total, len(failed), shown)
 
 
 def _slack_best():
@@ -214,6 +248,10 @@ def _register_model():
     name = os.environ["MLSCALE_MODEL_NAME"]
     pipeline_run = os.environ["MLSCALE_PIPELINE_RUN"]
     runs = json.loads(os.environ.get("MLSCALE_BEST_RUNS") or "{}")
+    sequence = json.loads(os.environ.get("MLSCALE_BEST_SEQUENCE") or "null")
+    if sequence:  # a fan-out: runs RUN-0..RUN-(n-1), models in FOLDER0..FOLDER(n-1)
+        for i in range(int(sequence["count"])):
+            runs[sequence["run"] + str(i)] = sequence["folder"] + str(i)
     info = {"pipeline_run": pipeline_run}
     if runs:
         metric = os.environ["MLSCALE_BEST_METRIC"]

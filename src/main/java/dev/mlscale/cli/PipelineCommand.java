@@ -96,7 +96,8 @@ final class PipelineCommand implements Runnable {
                     null,
                     null,
                     null,
-                    null))
+                    null,
+                    n.task().name()))
         .toList();
   }
 
@@ -295,7 +296,8 @@ final class PipelineCommand implements Runnable {
                         t.message() == null ? "" : t.message(),
                         t.startedAt(),
                         t.endedAt(),
-                        t.runId()))
+                        t.runId(),
+                        t.base()))
             .toList();
     return new PipelineView(
         p.id(),
@@ -497,9 +499,7 @@ final class PipelineCommand implements Runnable {
       }
       PipelineView v = localView(ctx, id);
       List<PipelineView.Task> tasks =
-          v.tasks().stream()
-              .filter(t -> task == null || t.name().equals(task) || t.name().startsWith(task + "-"))
-              .toList();
+          v.tasks().stream().filter(t -> task == null || t.of(task)).toList();
       if (tasks.isEmpty()) {
         throw new dev.mlscale.error.NotFoundError(
             "task",
@@ -516,7 +516,10 @@ final class PipelineCommand implements Runnable {
           }
           continue;
         }
-        RunRecord r = ctx.runs().get(t.ref());
+        RunRecord r = ctx.runs().find(t.ref()).orElse(null);
+        if (r == null) {
+          continue; // started, but its run is not recorded yet
+        }
         Path log = Path.of(r.runDir()).resolve("attempt-" + Math.max(1, r.attempts()) + ".log");
         if (java.nio.file.Files.exists(log)) {
           try (var lines = java.nio.file.Files.lines(log)) {
@@ -542,17 +545,34 @@ final class PipelineCommand implements Runnable {
     @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
     String id;
 
+    @Option(
+        names = "--grace",
+        paramLabel = "DURATION",
+        defaultValue = "45s",
+        description =
+            "On the cluster: how long Argo gets to stop the running pods before mlscale deletes"
+                + " them (default ${DEFAULT-VALUE}).")
+    String grace;
+
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
     Cancel(Context ctx) {
       this.ctx = ctx;
     }
 
+    private dev.mlscale.spec.DurationValue parseGrace() {
+      try {
+        return dev.mlscale.spec.DurationValue.parse(grace);
+      } catch (RuntimeException e) {
+        throw new UserError("--grace " + grace + ": write a duration like 30s or 2m");
+      }
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
       if (cluster.onCluster()) {
         try (var connection = new AutoClose(cluster.connect(ctx))) {
-          int stopped = new ArgoPipelines(connection.get()).cancel(id);
+          int stopped = new ArgoPipelines(connection.get()).cancel(id, parseGrace().duration());
           ctx.out()
               .println(
                   stopped < 0
@@ -571,8 +591,8 @@ final class PipelineCommand implements Runnable {
       int stopped = 0;
       for (PipelineView.Task t : v.tasks()) {
         if (t.ref() != null && (t.phase().equals("Running") || t.phase().equals("Lost"))) {
-          RunRecord r = ctx.runs().get(t.ref());
-          if (!r.state().isFinal()) {
+          RunRecord r = ctx.runs().find(t.ref()).orElse(null);
+          if (r != null && !r.state().isFinal()) {
             ctx.runs().requestCancel(r.id());
             if (r.pid() != null) {
               dev.mlscale.backend.local.ProcessGroup.signalGroup(r.pid(), "TERM");

@@ -348,14 +348,21 @@ public final class ArgoCompiler {
     }
     job.timeoutOpt().ifPresent(d -> t.put("activeDeadlineSeconds", d.seconds()));
     List<String> ladder = oomLadder(job);
-    int limit = job.retries().limit() + ladder.size() - 1;
+    int oomSteps = Math.max(0, ladder.size() - 1);
+    int limit = job.retries().limit() + oomSteps;
     if (limit > 0) {
       Map<String, Object> retry =
           ordered("limit", Integer.toString(limit), "retryPolicy", "Always");
-      if (job.retries().limit() == 0) {
-        // only on_oom: retry an OOMKilled try, nothing else
+      if (oomSteps > 0) {
+        // an OOMKilled try is retried (with more memory) up to the ladder's end; any other
+        // failure only while fewer than `retries` tries were made (each try, whatever failed it,
+        // gets the next memory step: Argo numbers tries, not their reasons)
+        String oom = "lastRetry.message contains 'OOMKilled' || lastRetry.exitCode == '137'";
         retry.put(
-            "expression", "lastRetry.message contains 'OOMKilled' || lastRetry.exitCode == '137'");
+            "expression",
+            job.retries().limit() == 0
+                ? oom
+                : oom + " || asInt(retries) < " + job.retries().limit());
       }
       if (job.retries().limit() > 0) {
         retry.put(
@@ -501,32 +508,38 @@ public final class ArgoCompiler {
     env.put("MLSCALE_MODEL_NAME", r.name());
     String claim = "model-storage";
     if (r.bestOf() != null) {
-      Map<String, String> runs = new LinkedHashMap<>();
-      List<Dag.Node> members =
-          dag.nodes().stream().filter(m -> m.task().name().equals(r.bestOf())).toList();
-      for (Dag.Node m : members) {
-        JobSpec job = LocalPipelineRunner.jobOf(m, spec, file);
-        if (job == null || job.outputsOpt().isEmpty()) {
-          throw new UserError(
-              file
-                  + ": task '"
-                  + n.name()
-                  + "' takes the best model of '"
-                  + r.bestOf()
-                  + "', whose job saves no model; give it outputs: {model: NAME}");
-        }
-        claim = job.kubernetes().modelStorage();
-        String model = job.outputsOpt().get().model();
-        String group = id + "-" + r.bestOf();
-        boolean fanOut = compact(m.task());
-        String run = fanOut ? m.name() : r.bestOf();
-        String folder =
-            fanOut
-                ? "models/" + model + "/" + group + "-r" + run.substring(r.bestOf().length() + 1)
-                : "models/" + model + "/" + group;
-        runs.put(id + "-" + run, folder);
+      Dag.Node first =
+          dag.nodes().stream()
+              .filter(m -> m.task().name().equals(r.bestOf()))
+              .findFirst()
+              .orElseThrow();
+      JobSpec job = LocalPipelineRunner.jobOf(first, spec, file);
+      if (job == null || job.outputsOpt().isEmpty()) {
+        throw new UserError(
+            file
+                + ": task '"
+                + n.name()
+                + "' takes the best model of '"
+                + r.bestOf()
+                + "', whose job saves no model; give it outputs: {model: NAME}");
       }
-      env.put("MLSCALE_BEST_RUNS", SERIALIZATION.asJson(runs));
+      claim = job.kubernetes().modelStorage();
+      String folder = "models/" + job.outputsOpt().get().model() + "/" + id + "-" + r.bestOf();
+      if (compact(first.task())) {
+        // run ID-train-I saved its model in FOLDER-rI (the row's subPathExpr); one line for N
+        env.put(
+            "MLSCALE_BEST_SEQUENCE",
+            SERIALIZATION.asJson(
+                ordered(
+                    "run",
+                    id + "-" + r.bestOf() + "-",
+                    "folder",
+                    folder + "-r",
+                    "count",
+                    first.task().forEach().size())));
+      } else {
+        env.put("MLSCALE_BEST_RUNS", SERIALIZATION.asJson(ordered(id + "-" + r.bestOf(), folder)));
+      }
       env.put("MLSCALE_BEST_METRIC", r.metric());
       env.put("MLSCALE_BEST_GOAL", r.goal());
     } else {

@@ -25,6 +25,7 @@ import java.util.Map;
 public final class ArgoPipelines {
   static final String WORKFLOW_LABEL = "workflows.argoproj.io/workflow";
   static final String NODE_NAME = "workflows.argoproj.io/node-name";
+  static final String ON_EXIT_LABEL = "workflows.argoproj.io/on-exit";
   private final ClusterConnection cluster;
 
   public ArgoPipelines(ClusterConnection cluster) {
@@ -45,83 +46,144 @@ public final class ArgoPipelines {
     }
   }
 
+  /** A run with its tasks' pod names (ref), read from the pods themselves. */
   public PipelineView get(String id) {
-    return view(workflow(id));
+    PipelineView v = view(workflow(id));
+    Map<String, Pod> pods = podsByNode(id);
+    List<PipelineView.Task> tasks =
+        v.tasks().stream()
+            .map(
+                t -> {
+                  Pod p = pods.get(t.ref());
+                  return new PipelineView.Task(
+                      t.name(),
+                      t.depends(),
+                      t.phase(),
+                      t.message(),
+                      t.started(),
+                      t.finished(),
+                      p == null ? null : p.getMetadata().getName(),
+                      t.task());
+                })
+            .toList();
+    return new PipelineView(
+        v.id(), v.pipeline(), v.phase(), v.message(), v.started(), v.finished(), v.graph(), tasks);
+  }
+
+  /** The pods of a Workflow by the node they run (Argo's annotation), whatever Argo named them. */
+  private Map<String, Pod> podsByNode(String id) {
+    Map<String, Pod> byNode = new LinkedHashMap<>();
+    try {
+      cluster
+          .client()
+          .pods()
+          .inNamespace(cluster.namespace())
+          .withLabel(WORKFLOW_LABEL, id)
+          .list()
+          .getItems()
+          .forEach(
+              p -> {
+                var a = p.getMetadata().getAnnotations();
+                if (a != null && a.get(NODE_NAME) != null) {
+                  byNode.put(a.get(NODE_NAME), p);
+                }
+              });
+    } catch (KubernetesClientException e) {
+      throw cluster.explain(e, "list the pods of Workflow " + id);
+    }
+    return byNode;
   }
 
   /**
-   * Stops a pipeline as {@code argo stop} does ({@code spec.shutdown: Stop}: nothing new starts,
-   * the exit task still runs), then deletes the pods still running, which the controller records as
-   * failed; it does not need to exec into them.
+   * Stops a pipeline as {@code argo stop} does ({@code spec.shutdown: Stop}): nothing new starts,
+   * the controller stops the running pods (it signals them through exec) and the exit task still
+   * runs. Pods that are still running after {@code grace} are deleted, so that a cluster where exec
+   * does not reach them (or a wedged pod) does not keep them. Returns how many pods were running,
+   * or -1 if the pipeline had already ended.
    */
-  public int cancel(String id) {
+  public int cancel(String id, java.time.Duration grace) throws InterruptedException {
     GenericKubernetesResource wf = workflow(id);
     if (List.of("Succeeded", "Failed", "Error").contains(ArgoPipelineRunner.phase(wf))) {
       return -1;
     }
+    var pods =
+        cluster
+            .client()
+            .pods()
+            .inNamespace(cluster.namespace())
+            .withLabel(WORKFLOW_LABEL, id)
+            .withoutLabel(ON_EXIT_LABEL, "true");
     try {
+      int running = (int) pods.list().getItems().stream().filter(ArgoPipelines::running).count();
       workflows()
           .withName(id)
           .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"shutdown\":\"Stop\"}}");
-      List<Pod> running =
-          cluster
-              .client()
-              .pods()
-              .inNamespace(cluster.namespace())
-              .withLabel(WORKFLOW_LABEL, id)
-              .list()
-              .getItems()
-              .stream()
-              .filter(
-                  p ->
-                      p.getStatus() == null
-                          || !List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()))
-              .filter(p -> !isExitTask(wf, p))
-              .toList();
-      running.forEach(p -> cluster.client().resource(p).delete());
-      return running.size();
+      try {
+        pods.informOnCondition(l -> l.stream().noneMatch(ArgoPipelines::running))
+            .get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        pods.list().getItems().stream()
+            .filter(ArgoPipelines::running)
+            .forEach(p -> cluster.client().resource(p).delete());
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+      return running;
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "stop Workflow " + id);
     }
   }
 
+  private static boolean running(Pod p) {
+    return p.getMetadata().getDeletionTimestamp() == null
+        && (p.getStatus() == null
+            || !List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()));
+  }
+
   /** Writes each task's output (container main), each line prefixed with [task]. */
   public void logs(String id, String task, OutputStream out) {
-    PipelineView view = get(id);
-    List<PipelineView.Task> pods =
-        view.tasks().stream()
-            .filter(t -> t.ref() != null)
-            .filter(t -> task == null || t.name().equals(task) || t.name().startsWith(task + "-"))
-            .toList();
-    if (pods.isEmpty()) {
+    GenericKubernetesResource wf = workflow(id);
+    PipelineView view = view(wf);
+    List<PipelineView.Task> wanted =
+        view.tasks().stream().filter(t -> task == null || t.of(task)).toList();
+    if (wanted.isEmpty()) {
       throw new NotFoundError(
           "task",
           task == null ? id : task,
-          task == null
-              ? "pipeline " + id + " has no pods yet"
+          view.tasks().isEmpty()
+              ? "pipeline " + id + " has started no task yet"
               : "pipeline "
                   + id
                   + " has tasks "
-                  + String.join(", ", view.tasks().stream().map(PipelineView.Task::name).toList()));
+                  + String.join(
+                      ", ",
+                      view.tasks().stream().map(PipelineView.Task::name).distinct().toList()));
     }
-    for (PipelineView.Task t : pods) {
+    Map<String, Pod> byNode = podsByNode(id);
+    for (PipelineView.Task t : wanted) {
+      Pod pod = byNode.get(t.ref());
       String text;
-      try {
+      if (pod == null) {
         text =
-            cluster
-                .client()
-                .pods()
-                .inNamespace(cluster.namespace())
-                .withName(t.ref())
-                .inContainer("main")
-                .getLog();
-      } catch (KubernetesClientException e) {
-        text =
-            "(no logs: "
-                + (e.getCode() == 404
-                    ? "the pod is gone"
-                    : e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage())
-                + ")\n";
+            t.phase().equals("Pending")
+                ? "(no output yet: the task has not started)"
+                : "(no logs: its pod is gone, deleted or garbage-collected)";
+      } else {
+        try {
+          text =
+              cluster
+                  .client()
+                  .pods()
+                  .inNamespace(cluster.namespace())
+                  .withName(pod.getMetadata().getName())
+                  .inContainer("main")
+                  .getLog();
+        } catch (KubernetesClientException e) {
+          text =
+              "(no logs: "
+                  + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage())
+                  + ")";
+        }
       }
       try {
         for (String line : text.split("\n", -1)) {
@@ -134,15 +196,6 @@ public final class ArgoPipelines {
         throw new EnvironmentError("cannot write the logs: " + e.getMessage());
       }
     }
-  }
-
-  private static boolean isExitTask(GenericKubernetesResource wf, Pod p) {
-    Object onExit = spec(wf).get("onExit");
-    String node =
-        p.getMetadata().getAnnotations() == null
-            ? null
-            : p.getMetadata().getAnnotations().get(NODE_NAME);
-    return onExit != null && node != null && node.endsWith(".onExit");
   }
 
   private GenericKubernetesResource workflow(String id) {
@@ -206,6 +259,7 @@ public final class ArgoPipelines {
             graph.add(
                 task(
                     name,
+                    name,
                     tm.get("dependencies") instanceof List<?> d
                         ? d.stream().map(String::valueOf).toList()
                         : List.of(),
@@ -219,23 +273,37 @@ public final class ArgoPipelines {
     if (onExit != null) {
       List<String> all = graph.stream().map(PipelineView.Task::name).toList();
       graph.add(
-          task(onExit.toString(), all, nodes.get(wf.getMetadata().getName() + ".onExit"), null));
+          task(
+              onExit.toString(),
+              onExit.toString(),
+              all,
+              nodes.get(wf.getMetadata().getName() + ".onExit"),
+              null));
     }
+    // each pod node, named as the user thinks of it; ref is Argo's node name (the pods'
+    // node-name annotation), which the logs look up
     List<PipelineView.Task> pods = new ArrayList<>();
     String wfName = wf.getMetadata().getName();
+    String exitPrefix = wfName + ".onExit";
     if (status.get("nodes") instanceof Map<?, ?> m) {
-      m.forEach(
-          (id, v) -> {
-            Map<String, Object> n = (Map<String, Object>) v;
-            if ("Pod".equals(n.get("type"))) {
-              String display = String.valueOf(n.get("displayName"));
-              String task =
-                  display.equals(wfName + ".onExit") && onExit != null
-                      ? onExit.toString()
-                      : ArgoCompiler.nodeName(display);
-              pods.add(task(task, List.of(), n, podName(wfName, String.valueOf(id), n)));
-            }
-          });
+      m.values()
+          .forEach(
+              v -> {
+                Map<String, Object> n = (Map<String, Object>) v;
+                if ("Pod".equals(n.get("type"))) {
+                  String display = String.valueOf(n.get("displayName"));
+                  boolean exit = onExit != null && display.startsWith(exitPrefix);
+                  String name =
+                      exit
+                          ? ArgoCompiler.nodeName(onExit + display.substring(exitPrefix.length()))
+                          : ArgoCompiler.nodeName(display);
+                  String task =
+                      exit
+                          ? onExit.toString()
+                          : String.valueOf(n.getOrDefault("templateName", name));
+                  pods.add(task(name, task, List.of(), n, String.valueOf(n.get("name"))));
+                }
+              });
     }
     pods.sort(
         java.util.Comparator.comparing(
@@ -254,9 +322,9 @@ public final class ArgoPipelines {
   }
 
   private static PipelineView.Task task(
-      String name, List<String> depends, Map<String, Object> node, String pod) {
+      String name, String task, List<String> depends, Map<String, Object> node, String ref) {
     if (node == null) {
-      return new PipelineView.Task(name, depends, "Pending", "", null, null, pod);
+      return new PipelineView.Task(name, depends, "Pending", "", null, null, ref, task);
     }
     return new PipelineView.Task(
         name,
@@ -265,25 +333,8 @@ public final class ArgoPipelines {
         node.get("message") == null ? "" : node.get("message").toString(),
         instant(node.get("startedAt")),
         instant(node.get("finishedAt")),
-        pod);
-  }
-
-  /**
-   * Argo's pod name for a node (POD_NAMES=v2): workflow-template-hash, where the hash is the node
-   * id's suffix; the controller sets it, we only read it back.
-   */
-  @SuppressWarnings("unchecked")
-  private static String podName(String wf, String nodeId, Map<String, Object> node) {
-    String template = String.valueOf(node.getOrDefault("templateName", ""));
-    String suffix = nodeId.substring(nodeId.lastIndexOf('-') + 1);
-    if (nodeId.equals(wf)) {
-      return wf;
-    }
-    String prefix = wf + "-" + template;
-    if (prefix.length() > 252 - suffix.length()) {
-      prefix = prefix.substring(0, 252 - suffix.length());
-    }
-    return prefix + "-" + suffix;
+        ref,
+        task);
   }
 
   private static Instant instant(Object value) {

@@ -3,9 +3,7 @@ package dev.mlscale.pipeline;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -86,7 +84,7 @@ public final class DagExecutor {
       java.util.function.BooleanSupplier cancelled)
       throws InterruptedException {
     Map<String, Result> results = new LinkedHashMap<>();
-    List<String> started = new ArrayList<>();
+    java.util.Set<String> started = new java.util.HashSet<>();
     ExecutorService pool =
         Executors.newFixedThreadPool(
             Math.max(1, parallelism),
@@ -99,6 +97,8 @@ public final class DagExecutor {
     int running = 0;
     try {
       while (results.size() < dag.nodes().size()) {
+        // asked once per round (a round follows each task's end), not once per node
+        boolean stopNow = cancelled.getAsBoolean();
         boolean changed = true;
         while (changed) {
           changed = false;
@@ -113,7 +113,7 @@ public final class DagExecutor {
                     .findFirst()
                     .orElse(null);
             boolean ready = n.depends().stream().allMatch(results::containsKey);
-            boolean stop = (blocker != null || ready) && cancelled.getAsBoolean();
+            boolean stop = (blocker != null || ready) && stopNow;
             if (blocker != null || stop) {
               Instant now = clock.instant();
               Result skip =
@@ -134,7 +134,8 @@ public final class DagExecutor {
               results.put(n.name(), skip);
               listener.ended(n, skip);
               changed = true;
-            } else if (ready) {
+            } else if (ready && running < Math.max(1, parallelism)) {
+              // at most parallelism at once: a task is started (and told) only when it can run
               started.add(n.name());
               listener.started(n);
               done.submit(() -> runner.run(n));

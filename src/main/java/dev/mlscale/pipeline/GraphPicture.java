@@ -23,7 +23,14 @@ public final class GraphPicture {
       DagExecutor.State s = states.get(n.name());
       graph.add(
           new PipelineView.Task(
-              n.name(), n.depends(), s == null ? null : s.display(), null, null, null, null));
+              n.name(),
+              n.depends(),
+              s == null ? null : s.display(),
+              null,
+              null,
+              null,
+              null,
+              n.task().name()));
     }
     return svg(title, graph);
   }

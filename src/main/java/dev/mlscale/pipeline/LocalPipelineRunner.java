@@ -97,11 +97,19 @@ public final class LocalPipelineRunner {
             n ->
                 records.add(
                     new PipelineStore.TaskRecord(
-                        n.name(), n.depends(), "Pending", null, null, null, null)));
+                        n.name(),
+                        n.task().name(),
+                        n.depends(),
+                        "Pending",
+                        null,
+                        null,
+                        null,
+                        null)));
     if (spec.onExit() != null) {
       records.add(
           // the exit task comes after all others (it is drawn last)
           new PipelineStore.TaskRecord(
+              spec.onExit().name(),
               spec.onExit().name(),
               dag.nodes().stream().map(Dag.Node::name).toList(),
               "Pending",
@@ -133,7 +141,7 @@ public final class LocalPipelineRunner {
           }
         };
     S3Tasks s3 = new S3Tasks(clock, environment);
-    Map<String, DagExecutor.Result> results;
+    boolean finished = false;
     try {
       DagExecutor.TaskRunner runner =
           node ->
@@ -153,7 +161,7 @@ public final class LocalPipelineRunner {
                               spec.name(),
                               "Running",
                               started,
-                              Map.of())
+                              Map.copyOf(ended))
                           : job(
                               id,
                               node.name(),
@@ -162,35 +170,41 @@ public final class LocalPipelineRunner {
                               workspace,
                               Map.of(),
                               output);
-      results =
+      Map<String, DagExecutor.Result> results =
           new DagExecutor(clock)
               .execute(dag, spec.parallelism(), runner, recording, () -> store.cancelRequested(id));
-    } catch (RuntimeException | InterruptedException e) {
-      store.finish(id, "Failed", e.getMessage(), clock.instant());
-      throw e;
+      boolean ok =
+          results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
+      // a cancel that comes after every task succeeded changes nothing
+      String status = ok ? "Succeeded" : store.cancelRequested(id) ? "Cancelled" : "Failed";
+      DagExecutor.Result exit = null;
+      if (spec.onExit() != null) {
+        Dag.Node node = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
+        recording.started(node);
+        exit =
+            spec.onExit().slack() != null
+                ? slack(
+                    id, node.name(), spec.onExit().slack(), spec.name(), status, started, results)
+                : job(
+                    id,
+                    node.name(),
+                    jobOf(node, spec, file),
+                    fileOf(node, file),
+                    workspace,
+                    Map.of("MLSCALE_PIPELINE_STATUS", status),
+                    output);
+        recording.ended(node, exit);
+      }
+      Duration took = Duration.between(started, clock.instant());
+      store.finish(id, status, summary(results), clock.instant());
+      finished = true;
+      return new Outcome(id, status, results, exit, took);
+    } finally {
+      if (!finished) {
+        // an error of mlscale's own, or an interrupt: leave no task Running or Pending forever
+        store.abandon(id, clock.instant());
+      }
     }
-    boolean ok = results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
-    String status = store.cancelRequested(id) ? "Cancelled" : ok ? "Succeeded" : "Failed";
-    DagExecutor.Result exit = null;
-    if (spec.onExit() != null) {
-      Dag.Node node = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
-      recording.started(node);
-      exit =
-          spec.onExit().slack() != null
-              ? slack(id, node.name(), spec.onExit().slack(), spec.name(), status, started, results)
-              : job(
-                  id,
-                  node.name(),
-                  jobOf(node, spec, file),
-                  fileOf(node, file),
-                  workspace,
-                  Map.of("MLSCALE_PIPELINE_STATUS", status),
-                  output);
-      recording.ended(node, exit);
-    }
-    Duration took = Duration.between(started, clock.instant());
-    store.finish(id, status, summary(results), clock.instant());
-    return new Outcome(id, status, results, exit, took);
   }
 
   /** Registers the best run's model (or a workspace path) as a new model version. */

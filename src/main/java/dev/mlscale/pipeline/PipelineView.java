@@ -26,6 +26,7 @@ public record PipelineView(
    * One task. {@code phase}: Pending, Running, Succeeded, Failed, Error, Skipped, Omitted.
    *
    * @param ref where it ran: the local run id, or the pod's name on the cluster
+   * @param task the pipeline's task it belongs to: train for train-3 or for a retry of train
    */
   public record Task(
       String name,
@@ -34,7 +35,13 @@ public record PipelineView(
       String message,
       Instant started,
       Instant finished,
-      String ref) {
+      String ref,
+      String task) {
+    /** Whether this is {@code task} or one of its items or tries. */
+    public boolean of(String taskOrName) {
+      return name.equals(taskOrName) || taskOrName.equals(task);
+    }
+
     public Duration duration(Instant now) {
       return started == null ? null : Duration.between(started, finished == null ? now : finished);
     }

@@ -62,7 +62,7 @@ public final class Database implements AutoCloseable {
     """,
     """
     CREATE TABLE IF NOT EXISTS pipeline_tasks (
-      pipeline_id TEXT NOT NULL, position INTEGER NOT NULL, task TEXT NOT NULL,
+      pipeline_id TEXT NOT NULL, position INTEGER NOT NULL, task TEXT NOT NULL, base TEXT NOT NULL,
       depends TEXT NOT NULL, state TEXT NOT NULL, run_id TEXT, message TEXT,
       started_at INTEGER, ended_at INTEGER, PRIMARY KEY (pipeline_id, task))
     """

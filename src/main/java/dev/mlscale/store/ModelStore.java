@@ -136,15 +136,33 @@ public final class ModelStore {
       Map<String, Object> params,
       Map<String, Double> metrics,
       Instant at) {
-    Path staging;
+    Path staging = null;
     try {
       Files.createDirectories(root);
       staging = Files.createTempDirectory(root, ".copy-");
       copyTree(source, Files.isDirectory(source) ? staging : staging.resolve(source.getFileName()));
+      ModelRecord record = register(name, runId, staging, params, metrics, at);
+      if (record != null) {
+        staging = null; // moved into the store
+      }
+      return record;
     } catch (IOException e) {
       throw new EnvironmentError("cannot copy the model from " + source + ": " + e.getMessage());
+    } finally {
+      if (staging != null) {
+        deleteTree(staging);
+      }
     }
-    return register(name, runId, staging, params, metrics, at);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // a leftover staging folder is harmless
+    }
   }
 
   /** Copies a file, or a directory with everything in it, to {@code target}. */

@@ -33,6 +33,7 @@ public final class PipelineStore {
   /** One task of a run. {@code state} is Pending, Running, Succeeded, Failed or Skipped. */
   public record TaskRecord(
       String task,
+      String base,
       List<String> depends,
       String state,
       String runId,
@@ -58,11 +59,12 @@ public final class PipelineStore {
           for (TaskRecord t : tasks) {
             RunStore.exec(
                 c,
-                "INSERT INTO pipeline_tasks (pipeline_id, position, task, depends, state)"
-                    + " VALUES (?,?,?,?,?)",
+                "INSERT INTO pipeline_tasks (pipeline_id, position, task, base, depends, state)"
+                    + " VALUES (?,?,?,?,?,?)",
                 id,
                 position++,
                 t.task(),
+                t.base(),
                 String.join(",", t.depends()),
                 "Pending");
           }
@@ -109,6 +111,35 @@ public final class PipelineStore {
                 message,
                 at,
                 id));
+  }
+
+  /**
+   * Ends a run that stopped without finishing (an error in mlscale, an interrupt): it is Failed,
+   * its running tasks Failed and its pending ones Skipped.
+   */
+  public void abandon(String id, Instant at) {
+    db.transaction(
+        c -> {
+          RunStore.exec(
+              c,
+              "UPDATE pipeline_tasks SET state = 'Failed', message = 'mlscale stopped while it"
+                  + " ran', ended_at = ? WHERE pipeline_id = ? AND state = 'Running'",
+              at,
+              id);
+          RunStore.exec(
+              c,
+              "UPDATE pipeline_tasks SET state = 'Skipped', message = 'not run: mlscale"
+                  + " stopped', ended_at = ? WHERE pipeline_id = ? AND state = 'Pending'",
+              at,
+              id);
+          RunStore.exec(
+              c,
+              "UPDATE pipelines SET state = 'Failed', message = 'mlscale stopped before the"
+                  + " pipeline ended', ended_at = ? WHERE id = ? AND state = 'Running'",
+              at,
+              id);
+          return null;
+        });
   }
 
   /** Asks the process that runs the pipeline to start nothing more; false if it has ended. */
@@ -167,6 +198,7 @@ public final class PipelineStore {
                 out.add(
                     new TaskRecord(
                         rs.getString("task"),
+                        rs.getString("base"),
                         deps.isEmpty() ? List.of() : List.of(deps.split(",")),
                         rs.getString("state"),
                         rs.getString("run_id"),

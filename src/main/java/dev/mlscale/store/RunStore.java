@@ -177,8 +177,17 @@ public final class RunStore {
         });
   }
 
+  /** The run with exactly this id, if it exists. */
+  public Optional<RunRecord> find(String id) {
+    return query("SELECT * FROM runs WHERE id = ?", id).stream().findFirst();
+  }
+
   /** Finds a run by its id or an unambiguous prefix of it. */
   public RunRecord get(String idOrPrefix) {
+    Optional<RunRecord> byId = find(idOrPrefix);
+    if (byId.isPresent()) {
+      return byId.get();
+    }
     List<RunRecord> found =
         query(
             "SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY created_at DESC LIMIT 10",

@@ -137,4 +137,23 @@ class ArgoCompilerTest {
         .contains("['100Mi','200Mi','300Mi'][asInt(retries)]")
         .contains("\\\"name\\\":\\\"main\\\"");
   }
+
+  @Test
+  void retriesWithoutMemoryOrOnOomStayAsWritten(@TempDir Path dir) throws Exception {
+    Path p =
+        Files.writeString(
+            dir.resolve("p.yaml"),
+            "name: r\ndag:\n"
+                + "  - {name: t, image: i, command: [python3, t.py], retries: 2}\n"
+                + "  - {name: u, image: i, command: [python3, u.py], retries: 1,"
+                + " resources: {memory: 100Mi}, on_oom: {increase: 2x, max: 200Mi}}\n");
+    String yaml = Manifests.yaml(List.of(compile(p).workflow()));
+    assertThat(yaml)
+        .containsSubsequence("name: \"t\"", "retryStrategy:", "limit: \"2\"")
+        .containsSubsequence(
+            "name: \"u\"", "retryStrategy:", "limit: \"2\"", "|| asInt(retries) < 1");
+    assertThat(yaml.split("retryStrategy:", -1)).hasSize(3);
+    assertThat(yaml.split("limit: \"2\"", -1)).as("t and u both retry twice").hasSize(3);
+    assertThat(yaml.split("expression:", -1)).as("only u's").hasSize(2);
+  }
 }

@@ -73,8 +73,14 @@ class ArgoHelperPodsTest {
     Map<String, Object> container = (Map<String, Object>) exit.get("container");
     try (SlackReceiver receiver = new SlackReceiver(work)) {
       Map<String, String> env = new HashMap<>();
+      // as Argo hands {{workflow.failures}} over: every Failed node (the workflow's DAG node
+      // too), as JSON quoted once more
       String failures =
-          "[{\"displayName\":\"broken\",\"message\":\"Error (exit code 1)\",\"phase\":\"Failed\"}]";
+          JSON.writeValueAsString(
+              JSON.writeValueAsString(
+                  List.of(
+                      Map.of("displayName", id, "phase", "Failed"),
+                      Map.of("displayName", "broken", "message", "Error (exit code 1)"))));
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> vars = (List<Map<String, Object>>) container.get("env");
       for (Map<String, Object> v : vars) {
@@ -132,12 +138,17 @@ class ArgoHelperPodsTest {
     // the runs: metrics in the workspace, models where their pods' model-storage mount put them
     Path workspace = Files.createDirectories(work.resolve("workspace"));
     Path storage = Files.createDirectories(work.resolve("storage"));
-    JsonNode runs = JSON.readTree(env.get("MLSCALE_BEST_RUNS"));
+    JsonNode sequence = JSON.readTree(env.get("MLSCALE_BEST_SEQUENCE"));
+    assertThat(sequence.get("count").asInt()).isEqualTo(3);
+    Map<String, String> folders = new HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      folders.put(sequence.get("run").asText() + i, sequence.get("folder").asText() + i);
+    }
     JsonNode rows = JSON.readTree(compiled.configMaps().get(0).getData().get("rows.json"));
     for (JsonNode row : rows) {
       String run = row.get("run").asText();
-      assertThat(runs.has(run)).as(run + " in " + runs).isTrue();
-      Path model = Files.createDirectories(storage.resolve(runs.get(run).asText()));
+      assertThat(folders).as("the rows' runs").containsKey(run);
+      Path model = Files.createDirectories(storage.resolve(folders.get(run)));
       Files.writeString(model.resolve("model.txt"), "model of " + run);
       run(
           List.of(
@@ -154,7 +165,7 @@ class ArgoHelperPodsTest {
               "MLSCALE_RUN_ID",
               run));
     }
-    assertThat(runs.get(id + "-fit-1").asText()).isEqualTo("models/fitted/" + id + "-fit-r1");
+    assertThat(folders.get(id + "-fit-1")).isEqualTo("models/fitted/" + id + "-fit-r1");
     env.put("PYTHONPATH", CliHarness.repo().resolve("src/main/resources/python").toString());
     env.put("MLSCALE_WORKSPACE", workspace.toString());
     env.put("MLSCALE_MODELS_ROOT", storage.toString());

@@ -198,7 +198,7 @@ class ArgoPipelineTest {
             .with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
     String id = workflowId(other, ns, "a");
     CliHarness.Result cancel =
-        other.run("pipeline", "cancel", id, "--target", "k8s", "-n", ns.name());
+        other.run("pipeline", "cancel", id, "--target", "k8s", "-n", ns.name(), "--grace", "2s");
     assertThat(cancel.exit()).as(cancel.all()).isZero();
     assertThat(cancel.out()).contains("cancelled " + id + " (1 running pod(s) stopped)");
     CliHarness.Result r = running.get(3, java.util.concurrent.TimeUnit.MINUTES);
@@ -282,5 +282,21 @@ class ArgoPipelineTest {
                 "-n",
                 ns.name());
     assertThat(status.out()).contains("OOMKilled");
+    // the tries of a task are its logs too
+    CliHarness.Result logs =
+        cli()
+            .run(
+                "pipeline",
+                "logs",
+                r.err().replaceAll("(?s).*▶ pipeline (\\S+).*", "$1"),
+                "big",
+                "--target",
+                "k8s",
+                "-n",
+                ns.name());
+    assertThat(logs.out())
+        .contains("[big (try 1)] simulated pod output")
+        .contains("[big (try 3)] simulated pod output")
+        .doesNotContain("[after]");
   }
 }

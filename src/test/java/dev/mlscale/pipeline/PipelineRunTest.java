@@ -176,6 +176,9 @@ class PipelineRunTest {
         .contains("[hello] step 1 says: hello world")
         .contains("[hello-a] step 2a, in parallel")
         .contains("[exit-handler] pipeline Succeeded");
+    assertThat(other.run("pipeline", "logs", id, "hello").out())
+        .as("task hello, not hello-a or hello-b")
+        .isEqualTo("[hello] step 1 says: hello world\n");
     assertThat(other.run("pipeline", "logs", id, "hello-b").out())
         .isEqualTo("[hello-b] step 2b, in parallel\n");
     CliHarness.Result unknown = other.run("pipeline", "logs", id, "nope");
@@ -193,9 +196,11 @@ class PipelineRunTest {
             work.resolve("pipeline.yaml"),
             """
         name: slow
+        parallelism: 1
         dag:
           - {name: a, command: [python3, -c, "import time; print('a starts', flush=True); time.sleep(120)"]}
           - {name: b, depends: [a], command: [python3, -c, "print('b')"]}
+          - {name: c, command: [python3, -c, "print('c, waiting for a free slot')"]}
         on_exit:
           name: tell
           command: [python3, -c, "import os; print('exit sees', os.environ['MLSCALE_PIPELINE_STATUS'])"]
@@ -227,11 +232,12 @@ class PipelineRunTest {
     assertThat(r.exit()).as(r.all()).isEqualTo(130);
     assertThat(r.err())
         .contains("⊘ b skipped: not run: the pipeline was cancelled")
+        .contains("⊘ c skipped: not run: the pipeline was cancelled")
         .contains("pipeline " + id + " cancelled in");
     assertThat(r.out()).contains("[tell] exit sees Cancelled");
     assertThat(other.run("pipeline", "status", id).out())
         .contains("State:     ⊘ Cancelled")
-        .contains("[a ✘] → [b ⊘] → [tell ✔]");
+        .contains("[a ✘ | c ⊘] → [b ⊘] → [tell ✔]");
     assertThat(other.run("pipeline", "cancel", id).out()).contains("has already ended");
   }
 

@@ -425,6 +425,13 @@ public final class ArgoCompiler {
 
   /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */
   private static Container s3Container(boolean down, S3Transfer s) {
+    if (s.createBucket()) {
+      throw new UserError(
+          "s3_upload to bucket "
+              + s.bucket()
+              + " has create_bucket: true, which works on this machine only; on the cluster"
+              + " create the bucket first and remove create_bucket");
+    }
     List<String> argv = new ArrayList<>(List.of("aws"));
     if (s.endpoint() != null) {
       argv.addAll(List.of("--endpoint-url", s.endpoint()));

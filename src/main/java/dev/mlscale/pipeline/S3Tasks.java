@@ -134,6 +134,18 @@ final class S3Tasks {
     try (Stream<Path> walk = Files.walk(from)) {
       files = walk.filter(Files::isRegularFile).sorted().toList();
     }
+    if (t.createBucket()) {
+      try {
+        s3.headBucket(b -> b.bucket(bucket));
+      } catch (NoSuchBucketException e) {
+        s3.createBucket(b -> b.bucket(bucket));
+      } catch (S3Exception e) {
+        if (e.statusCode() != 404) {
+          throw e;
+        }
+        s3.createBucket(b -> b.bucket(bucket));
+      }
+    }
     Path base = Files.isDirectory(from) ? from : from.getParent();
     for (Path f : files) {
       String key =

@@ -7,7 +7,9 @@ import dev.mlscale.spec.SpecFieldException;
  * {@code prefix} from the bucket into {@code to} in the run's workspace; {@code s3_upload} copies
  * {@code from} (a file or directory of the workspace) to {@code prefix} in the bucket. Keys come
  * from {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY} locally and from the Secret {@code
- * credentials_secret} (keys access-key, secret-key; default s3-credentials) on the cluster.
+ * credentials_secret} (keys access-key, secret-key; default s3-credentials) on the cluster. An
+ * upload with {@code create_bucket: true} makes the bucket first if it does not exist (on this
+ * machine; on the cluster the bucket must exist).
  */
 public record S3Transfer(
     String endpoint,
@@ -17,7 +19,8 @@ public record S3Transfer(
     String prefix,
     String to,
     String from,
-    String credentialsSecret) {
+    String credentialsSecret,
+    Boolean createBucket) {
   public S3Transfer {
     if (bucket == null) {
       throw new SpecFieldException("bucket", "name the S3 bucket, e.g. bucket: my-data");
@@ -25,6 +28,7 @@ public record S3Transfer(
     region = region == null ? "us-east-1" : region;
     prefix = prefix == null ? "" : prefix;
     credentialsSecret = credentialsSecret == null ? "s3-credentials" : credentialsSecret;
+    createBucket = createBucket != null && createBucket;
   }
 
   /** This transfer with every field passed through {@code f} (e.g. parameter substitution). */
@@ -37,6 +41,7 @@ public record S3Transfer(
         f.apply("prefix", prefix),
         f.apply("to", to),
         f.apply("from", from),
-        f.apply("credentials_secret", credentialsSecret));
+        f.apply("credentials_secret", credentialsSecret),
+        createBucket);
   }
 }

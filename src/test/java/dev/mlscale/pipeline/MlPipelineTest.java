@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -35,21 +34,20 @@ class MlPipelineTest {
         new CliHarness(home)
             .with("AWS_ACCESS_KEY_ID", server.accessKey())
             .with("AWS_SECRET_ACCESS_KEY", server.secretKey());
-    // the data: scikit-learn's digits as a CSV, made by a job in the digits example's environment
-    Path csv = work.resolve("digits.csv");
-    Files.writeString(
-        work.resolve("requirements.txt"),
-        Files.readString(CliHarness.repo().resolve("examples/digits/requirements.txt")));
-    Files.writeString(
-        work.resolve("make.yaml"),
-        """
-        name: make-data
-        setup: {requirements: requirements.txt}
-        command: [python, -c, "import sys, numpy as np; from sklearn.datasets import load_digits; x, y = load_digits(return_X_y=True); np.savetxt(sys.argv[1], np.column_stack([x, y]), delimiter=',', fmt='%%g')", "%s"]
-        """
-            .formatted(csv));
-    assertThat(cli.run("run", work.resolve("make.yaml").toString(), "-q").exit()).isZero();
+    // the data, as the README says: prepare.yaml makes digits.csv and uploads it to a new bucket
     String bucket = "ml-" + Long.toString(System.nanoTime(), 36);
+    CliHarness.Result prepared =
+        cli.run(
+            "pipeline",
+            "run",
+            CliHarness.repo().resolve("examples/ml-pipeline/prepare.yaml").toString(),
+            "--set",
+            "params.endpoint=" + server.endpoint(),
+            "--set",
+            "params.bucket=" + bucket,
+            "-q");
+    assertThat(prepared.exit()).as(prepared.all()).isZero();
+    assertThat(prepared.err()).contains("uploaded 1 file(s) to s3://" + bucket + "/");
     try (S3Client s3 =
         S3Client.builder()
             .endpointOverride(server.endpoint())
@@ -60,8 +58,9 @@ class MlPipelineTest {
                 StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(server.accessKey(), server.secretKey())))
             .build()) {
-      s3.createBucket(b -> b.bucket(bucket));
-      s3.putObject(b -> b.bucket(bucket).key("digits.csv"), RequestBody.fromFile(csv));
+      assertThat(s3.listObjectsV2(b -> b.bucket(bucket)).contents())
+          .extracting(S3Object::key)
+          .containsExactly("digits.csv");
 
       try (SlackReceiver receiver = new SlackReceiver(work)) {
         cli.with("SLACK_WEBHOOK_URL", receiver.url());

@@ -365,7 +365,7 @@ final class PipelineCommand implements Runnable {
 
     @Option(
         names = {"-w", "--watch"},
-        description = "On the cluster: print each task's changes until the pipeline ends.")
+        description = "Print each task's changes until the pipeline ends, then the status.")
     boolean watch;
 
     @Option(
@@ -394,13 +394,7 @@ final class PipelineCommand implements Runnable {
           }
         }
       } else {
-        if (watch) {
-          throw new UserError(
-              "--watch follows pipelines on the cluster (--target k8s); a local pipeline is"
-                  + " followed by the terminal that runs it, and 'mlscale pipeline logs' shows"
-                  + " its output");
-        }
-        v = localView(ctx, id);
+        v = watch ? watchLocalRun(ctx, localView(ctx, id)) : localView(ctx, id);
       }
       if (picture != null) {
         writePicture(picture, dev.mlscale.pipeline.GraphPicture.svg(v));
@@ -410,6 +404,51 @@ final class PipelineCommand implements Runnable {
         describe(ctx, v, ctx.out());
       }
       return 0;
+    }
+  }
+
+  /**
+   * Follows a local run until it ends, printing each task's changes: the run database's directory
+   * tells us when it is written (inotify); the timeout only notices a runner that died.
+   */
+  private static PipelineView watchLocalRun(Context ctx, PipelineView first)
+      throws InterruptedException {
+    Map<String, String> seen = new LinkedHashMap<>();
+    PipelineView v = first;
+    Path dir = ctx.home().database().getParent();
+    try (var watcher = dir.getFileSystem().newWatchService()) {
+      dir.register(
+          watcher,
+          java.nio.file.StandardWatchEventKinds.ENTRY_CREATE,
+          java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+      while (true) {
+        for (PipelineView.Task t : v.tasks()) {
+          if (!t.phase().equals(seen.put(t.name(), t.phase())) && !t.phase().equals("Pending")) {
+            ctx.err()
+                .println(
+                    mark(t.phase(), ctx.style())
+                        + " "
+                        + t.name()
+                        + " "
+                        + t.phase()
+                        + (t.message().isEmpty() || t.phase().equals("Running")
+                            ? ""
+                            : ": " + t.message()));
+          }
+        }
+        if (v.done() || v.phase().equals("Lost")) {
+          return v;
+        }
+        var key = watcher.poll(2, java.util.concurrent.TimeUnit.SECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
+        v = localView(ctx, v.id());
+      }
+    } catch (java.io.IOException e) {
+      throw new dev.mlscale.error.EnvironmentError(
+          "cannot watch " + dir + " for changes: " + e.getMessage());
     }
   }
 

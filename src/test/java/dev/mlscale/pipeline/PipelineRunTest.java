@@ -223,6 +223,10 @@ class PipelineRunTest {
       Thread.sleep(200);
     }
     assertThat(id).as("task a never started").isNotNull();
+    String run = id;
+    var watching =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> new CliHarness(home).run("pipeline", "status", run, "--watch"));
     long t0 = System.nanoTime();
     CliHarness.Result cancel = other.run("pipeline", "cancel", id);
     assertThat(cancel.out()).contains("cancelled " + id + " (1 running task(s) stopped)");
@@ -239,6 +243,14 @@ class PipelineRunTest {
         .contains("State:     ⊘ Cancelled")
         .contains("[a ✘ | c ⊘] → [b ⊘] → [tell ✔]");
     assertThat(other.run("pipeline", "cancel", id).out()).contains("has already ended");
+    // a third terminal followed it live until it ended
+    CliHarness.Result watched = watching.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(watched.exit()).as(watched.all()).isZero();
+    assertThat(watched.err())
+        .contains("● a Running")
+        .contains("⊘ b Skipped: not run: the pipeline was cancelled")
+        .contains("✔ tell Succeeded");
+    assertThat(watched.out()).contains("State:     ⊘ Cancelled");
   }
 
   @Test

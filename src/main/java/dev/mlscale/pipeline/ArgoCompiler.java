@@ -298,7 +298,8 @@ public final class ArgoCompiler {
           "task '"
               + n.name()
               + "' has no image; on Kubernetes every task runs in"
-              + " a container: add image: (e.g. python:3.11-slim)");
+              + " a container: add image: (e.g. python:3.11-slim) to the task, or once at the"
+              + " top of the pipeline for all its tasks");
     }
     RenderInput input;
     if (job.rows().isEmpty()) {

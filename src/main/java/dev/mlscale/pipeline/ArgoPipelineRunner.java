@@ -154,21 +154,10 @@ public final class ArgoPipelineRunner {
     return p == null ? "Pending" : p.toString();
   }
 
-  /** The pod nodes of a Workflow by display name (the task's name), with their phase. */
-  @SuppressWarnings("unchecked")
+  /** The pod nodes of a Workflow by the names the user knows (train-3, the exit task's). */
   static Map<String, String> nodes(GenericKubernetesResource wf) {
     Map<String, String> out = new LinkedHashMap<>();
-    Object nodes = status(wf).get("nodes");
-    if (nodes instanceof Map<?, ?> m) {
-      for (Object v : m.values()) {
-        Map<String, Object> node = (Map<String, Object>) v;
-        if ("Pod".equals(node.get("type"))) {
-          out.put(
-              ArgoCompiler.nodeName(String.valueOf(node.get("displayName"))),
-              String.valueOf(node.get("phase")));
-        }
-      }
-    }
+    ArgoPipelines.view(wf).tasks().forEach(t -> out.put(t.name(), t.phase()));
     return out;
   }
 }

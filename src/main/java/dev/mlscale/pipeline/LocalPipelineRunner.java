@@ -410,7 +410,7 @@ public final class LocalPipelineRunner {
     }
     return new JobSpec(
         node.name(),
-        t.image(),
+        t.image() != null ? t.image() : spec.image(),
         ".",
         t.command(),
         t.args(),

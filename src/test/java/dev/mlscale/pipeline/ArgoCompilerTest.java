@@ -48,10 +48,19 @@ class ArgoCompilerTest {
   }
 
   @Test
-  void aTaskWithoutAnImageCannotRunOnTheCluster() {
-    assertThatThrownBy(() -> compile(Path.of("examples/diamond/pipeline.yaml")))
+  void aTaskWithoutAnImageCannotRunOnTheCluster(@TempDir Path dir) throws Exception {
+    Path p =
+        Files.writeString(
+            dir.resolve("p.yaml"), "name: x\ndag:\n  - {name: a, command: [python3, a.py]}\n");
+    assertThatThrownBy(() -> compile(p))
         .isInstanceOf(UserError.class)
-        .hasMessageContaining("task 'a' has no image");
+        .hasMessageContaining("task 'a' has no image")
+        .hasMessageContaining("or once at the top of the pipeline");
+    // the pipeline's image serves every task that names none
+    Path withImage =
+        Files.writeString(dir.resolve("q.yaml"), "image: python:3.12\n" + Files.readString(p));
+    assertThat(Manifests.yaml(List.of(compile(withImage).workflow())))
+        .contains("image: \"python:3.12\"");
   }
 
   @Test

@@ -52,6 +52,18 @@ class ArgoPipelineTest {
                 "--server-dry-run");
     assertThat(ml.exit()).as(ml.err()).isZero();
     assertThat(ml.out()).contains("amazon/aws-cli").contains("onExit");
+    for (String example : java.util.List.of("hello-steps", "diamond")) {
+      CliHarness.Result rendered =
+          cli()
+              .run(
+                  "pipeline",
+                  "render",
+                  "examples/" + example + "/pipeline.yaml",
+                  "-n",
+                  ns.name(),
+                  "--server-dry-run");
+      assertThat(rendered.exit()).as(example + ": " + rendered.err()).isZero();
+    }
   }
 
   @Test
@@ -298,5 +310,29 @@ class ArgoPipelineTest {
         .contains("[big (try 1)] simulated pod output")
         .contains("[big (try 3)] simulated pod output")
         .doesNotContain("[after]");
+  }
+
+  @Test
+  void theHelloStepsExampleRunsUnchangedOnArgo(TestNamespace ns) {
+    ArgoTestEnv.controller();
+    CliHarness.Result r =
+        cli()
+            .run(
+                "pipeline",
+                "run",
+                "examples/hello-steps/pipeline.yaml",
+                "--target",
+                "k8s",
+                "-n",
+                ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains("● hello Succeeded")
+        .contains("● hello-a Succeeded")
+        .contains("● hello-b Succeeded")
+        .contains("● exit-handler Succeeded")
+        .contains("[hello ✔] → [hello-a ✔ | hello-b ✔] → [exit-handler ✔]");
+    assertThat(r.err().indexOf("● hello-a Running"))
+        .isGreaterThan(r.err().indexOf("● hello Succeeded"));
   }
 }

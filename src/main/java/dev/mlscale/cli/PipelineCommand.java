@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
       PipelineCommand.Status.class,
       PipelineCommand.Ls.class,
       PipelineCommand.Logs.class,
-      PipelineCommand.Cancel.class
+      PipelineCommand.Cancel.class,
+      PipelineCommand.Delete.class
     })
 final class PipelineCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -250,6 +251,21 @@ final class PipelineCommand implements Runnable {
         var compiled =
             ArgoCompiler.compileFile(file, overrides, null, connection.get().namespace());
         String id = compiled.workflow().getMetadata().getName();
+        String ns = connection.get().namespace();
+        // Ctrl-C stops following, not the pipeline: say how to get back to it
+        Thread note =
+            new Thread(
+                () ->
+                    ctx.err()
+                        .println(
+                            "\npipeline "
+                                + id
+                                + " goes on on the cluster: 'mlscale pipeline status "
+                                + id
+                                + " --target k8s -n "
+                                + ns
+                                + " -w' follows it, 'mlscale pipeline cancel ...' stops it"));
+        Runtime.getRuntime().addShutdownHook(note);
         ctx.err()
             .println(
                 ctx.style().bold("▶ pipeline " + id)
@@ -257,9 +273,18 @@ final class PipelineCommand implements Runnable {
                     + connection.get().namespace()
                     + "/"
                     + id);
-        var o =
-            new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
-                .run(compiled, (node, phase) -> ctx.err().println("● " + node + " " + phase));
+        dev.mlscale.pipeline.ArgoPipelineRunner.Outcome o;
+        try {
+          o =
+              new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
+                  .run(compiled, (node, phase) -> ctx.err().println("● " + node + " " + phase));
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(note);
+          } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting (Ctrl-C): the note is printed
+          }
+        }
         describe(ctx, new ArgoPipelines(connection.get()).get(id), ctx.err());
         boolean cancelled = o.message().startsWith("Stopped with strategy");
         ctx.err()
@@ -644,6 +669,47 @@ final class PipelineCommand implements Runnable {
         store.finish(v.id(), "Cancelled", "cancelled by the user", ctx.clock().instant());
       }
       ctx.out().println("cancelled " + v.id() + " (" + stopped + " running task(s) stopped)");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description =
+          "Delete pipeline runs from the cluster: the Workflow, its pods and ConfigMaps"
+              + " (--target k8s).")
+  static final class Delete implements Callable<Integer> {
+    private final Context ctx;
+
+    @Parameters(arity = "1..*", paramLabel = "PIPELINE_RUN", description = "Pipeline run ids.")
+    List<String> ids;
+
+    @Option(
+        names = "--wait",
+        defaultValue = "true",
+        negatable = true,
+        description = "Wait until everything is gone. Default: ${DEFAULT-VALUE}.")
+    boolean await;
+
+    @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+    Delete(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+      if (!cluster.onCluster()) {
+        throw new UserError("pipeline delete removes runs from a cluster: add --target k8s");
+      }
+      try (var connection = new AutoClose(cluster.connect(ctx))) {
+        var pipelines = new ArgoPipelines(connection.get());
+        for (String id : ids) {
+          pipelines.delete(id, await);
+          ctx.out().println("deleted " + id);
+        }
+      }
       return 0;
     }
   }

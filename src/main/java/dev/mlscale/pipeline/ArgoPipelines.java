@@ -140,6 +140,35 @@ public final class ArgoPipelines {
             || !List.of("Succeeded", "Failed").contains(p.getStatus().getPhase()));
   }
 
+  /**
+   * Deletes a pipeline's Workflow and, through their owner references, its pods and ConfigMaps
+   * (foreground: the Workflow goes last). With {@code await}, returns when all are gone.
+   */
+  public void delete(String id, boolean await) throws InterruptedException {
+    workflow(id); // a clear error if there is none
+    try {
+      workflows()
+          .withName(id)
+          .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
+          .delete();
+      if (await) {
+        workflows()
+            .withName(id)
+            .informOnCondition(List::isEmpty)
+            .get(5, java.util.concurrent.TimeUnit.MINUTES);
+      }
+    } catch (KubernetesClientException e) {
+      throw cluster.explain(e, "delete Workflow " + id);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new EnvironmentError(
+          "Workflow "
+              + id
+              + " is being deleted but is still there after 5 minutes; 'kubectl get workflow "
+              + id
+              + " -o yaml' shows what holds it (finalizers)");
+    }
+  }
+
   /** Writes each task's output (container main), each line prefixed with [task]. */
   public void logs(String id, String task, OutputStream out) {
     GenericKubernetesResource wf = workflow(id);

@@ -185,6 +185,26 @@ class ArgoPipelineTest {
     assertThat(other.run("pipeline", "ls", "--target", "k8s", "-n", ns.name()).out())
         .contains(id)
         .contains("5/5 succeeded");
+    // delete: the Workflow, and with it its pods and ConfigMaps
+    CliHarness.Result deleted =
+        other.run("pipeline", "delete", id, "--target", "k8s", "-n", ns.name());
+    assertThat(deleted.exit()).as(deleted.all()).isZero();
+    assertThat(deleted.out()).contains("deleted " + id);
+    assertThat(other.run("pipeline", "ls", "--target", "k8s", "-n", ns.name()).out())
+        .doesNotContain(id);
+    assertThat(
+            TestCluster.get()
+                .client()
+                .configMaps()
+                .inNamespace(ns.name())
+                .withLabel("mlscale.dev/run", id)
+                .list()
+                .getItems())
+        .isEmpty();
+    CliHarness.Result again =
+        other.run("pipeline", "delete", id, "--target", "k8s", "-n", ns.name());
+    assertThat(again.exit()).isEqualTo(2);
+    assertThat(again.err()).contains("pipeline run '" + id + "' not found");
   }
 
   @Test

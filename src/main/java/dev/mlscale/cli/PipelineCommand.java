@@ -129,6 +129,12 @@ final class PipelineCommand implements Runnable {
         description = "Also draw the graph with each task's final state as SVG.")
     Path picture;
 
+    @Option(
+        names = {"-d", "--detach"},
+        description =
+            "On the cluster: submit the pipeline and return; 'pipeline status ID -w' follows it.")
+    boolean detach;
+
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
     Run(Context ctx) {
@@ -139,6 +145,12 @@ final class PipelineCommand implements Runnable {
     public Integer call() throws InterruptedException {
       if (cluster.onCluster()) {
         return onCluster();
+      }
+      if (detach) {
+        throw new UserError(
+            "--detach submits to the cluster (--target k8s); on this machine a pipeline runs in"
+                + " the terminal that starts it (run it in the background, e.g. with nohup,"
+                + " and follow it with 'mlscale pipeline status ID -w')");
       }
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
       Dag dag = Dag.of(file.toString(), spec.tasks());
@@ -273,6 +285,22 @@ final class PipelineCommand implements Runnable {
                     + connection.get().namespace()
                     + "/"
                     + id);
+        if (detach) {
+          try {
+            new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get()).submit(compiled);
+          } finally {
+            Runtime.getRuntime().removeShutdownHook(note);
+          }
+          ctx.out().println(id);
+          ctx.err()
+              .println(
+                  "submitted; 'mlscale pipeline status "
+                      + id
+                      + " --target k8s -n "
+                      + ns
+                      + " -w' follows it");
+          return 0;
+        }
         dev.mlscale.pipeline.ArgoPipelineRunner.Outcome o;
         try {
           o =

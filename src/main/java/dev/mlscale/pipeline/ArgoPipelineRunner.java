@@ -35,6 +35,14 @@ public final class ArgoPipelineRunner {
 
   public Outcome run(ArgoCompiler.Compiled compiled, BiConsumer<String, String> nodeChanged)
       throws InterruptedException {
+    return follow(submit(compiled), nodeChanged);
+  }
+
+  /**
+   * Creates the ConfigMaps and the Workflow (the ConfigMaps then owned by it, so they go with it);
+   * returns the Workflow's name.
+   */
+  public String submit(ArgoCompiler.Compiled compiled) {
     var client = cluster.client();
     String ns = cluster.namespace();
     var workflows =
@@ -72,7 +80,7 @@ public final class ArgoPipelineRunner {
                 return c;
               });
     }
-    return follow(wf.getMetadata().getName(), nodeChanged);
+    return wf.getMetadata().getName();
   }
 
   /**

@@ -354,5 +354,26 @@ class ArgoPipelineTest {
         .contains("[hello ✔] → [hello-a ✔ | hello-b ✔] → [exit-handler ✔]");
     assertThat(r.err().indexOf("● hello-a Running"))
         .isGreaterThan(r.err().indexOf("● hello Succeeded"));
+    // submitted and left: another terminal follows it to its end
+    CliHarness.Result detached =
+        cli()
+            .run(
+                "pipeline",
+                "run",
+                "examples/hello-steps/pipeline.yaml",
+                "--target",
+                "k8s",
+                "-n",
+                ns.name(),
+                "--detach");
+    assertThat(detached.exit()).as(detached.err()).isZero();
+    String id = detached.out().trim();
+    assertThat(detached.err()).contains("submitted; 'mlscale pipeline status " + id);
+    CliHarness.Result watched =
+        cli().run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "-w");
+    assertThat(watched.exit()).as(watched.err()).isZero();
+    assertThat(watched.out())
+        .contains("State:     ✔ Succeeded")
+        .contains("[hello ✔] → [hello-a ✔ | hello-b ✔] → [exit-handler ✔]");
   }
 }

@@ -575,6 +575,13 @@ final class PipelineCommand implements Runnable {
         description = "Only this task (train shows train-0, train-1, ...).")
     String task;
 
+    @Option(
+        names = {"-f", "--follow"},
+        description =
+            "Keep printing until the pipeline ends: as the tasks write (locally), or each"
+                + " task's output as it ends (on the cluster).")
+    boolean follow;
+
     @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
     Logs(Context ctx) {
@@ -582,17 +589,45 @@ final class PipelineCommand implements Runnable {
     }
 
     @Override
-    public Integer call() throws java.io.IOException {
+    public Integer call() throws InterruptedException {
       if (cluster.onCluster()) {
         try (var connection = new AutoClose(cluster.connect(ctx))) {
-          new ArgoPipelines(connection.get()).logs(id, task, ctx.out());
+          var pipelines = new ArgoPipelines(connection.get());
+          if (!follow) {
+            pipelines.logs(id, task, ctx.out());
+            return 0;
+          }
+          // each task's output as it ends (a pod's log is whole then)
+          PipelineView first = pipelines.get(id);
+          java.util.Set<String> printed = new java.util.HashSet<>();
+          // under one lock: the informer's thread prints as tasks end, this one at the end
+          java.util.function.Consumer<PipelineView.Task> once =
+              t -> {
+                synchronized (printed) {
+                  if ((task == null || t.of(task))
+                      && !List.of("Pending", "Running").contains(t.phase())
+                      && printed.add(t.name())) {
+                    pipelines.logs(id, t.name(), ctx.out());
+                  }
+                }
+              };
+          first.tasks().forEach(once);
+          if (!first.done()) {
+            new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
+                .follow(
+                    id,
+                    (node, phase) ->
+                        pipelines.get(id).tasks().stream()
+                            .filter(t -> t.name().equals(node))
+                            .forEach(once));
+            // what ended with the Workflow itself
+            pipelines.get(id).tasks().forEach(once);
+          }
         }
         return 0;
       }
       PipelineView v = localView(ctx, id);
-      List<PipelineView.Task> tasks =
-          v.tasks().stream().filter(t -> task == null || t.of(task)).toList();
-      if (tasks.isEmpty()) {
+      if (task != null && v.tasks().stream().noneMatch(t -> t.of(task))) {
         throw new dev.mlscale.error.NotFoundError(
             "task",
             task,
@@ -601,23 +636,11 @@ final class PipelineCommand implements Runnable {
                 + " has tasks "
                 + String.join(", ", v.tasks().stream().map(PipelineView.Task::name).toList()));
       }
-      for (PipelineView.Task t : tasks) {
-        if (t.ref() == null) {
-          if (!t.message().isEmpty()) {
-            ctx.out().println("[" + t.name() + "] " + t.message());
-          }
-          continue;
-        }
-        RunRecord r = ctx.runs().find(t.ref()).orElse(null);
-        if (r == null) {
-          continue; // started, but its run is not recorded yet
-        }
-        Path log = Path.of(r.runDir()).resolve("attempt-" + Math.max(1, r.attempts()) + ".log");
-        if (java.nio.file.Files.exists(log)) {
-          try (var lines = java.nio.file.Files.lines(log)) {
-            lines.forEach(line -> ctx.out().println("[" + t.name() + "] " + line));
-          }
-        }
+      PipelineLogs logs = new PipelineLogs(ctx, t -> task == null || t.of(task));
+      if (follow) {
+        logs.follow(v.id());
+      } else {
+        logs.print(v);
       }
       return 0;
     }

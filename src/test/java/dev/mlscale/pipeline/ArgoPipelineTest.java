@@ -369,6 +369,15 @@ class ArgoPipelineTest {
     assertThat(detached.exit()).as(detached.err()).isZero();
     String id = detached.out().trim();
     assertThat(detached.err()).contains("submitted; 'mlscale pipeline status " + id);
+    CliHarness.Result followed =
+        cli().run("pipeline", "logs", id, "--target", "k8s", "-n", ns.name(), "-f");
+    assertThat(followed.exit()).as(followed.err()).isZero();
+    assertThat(followed.out())
+        .contains("[hello] simulated pod output")
+        .contains("[hello-b] simulated pod output")
+        .contains("[exit-handler] simulated pod output");
+    assertThat(followed.out().indexOf("[hello-a]"))
+        .isGreaterThan(followed.out().indexOf("[hello]"));
     CliHarness.Result watched =
         cli().run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "-w");
     assertThat(watched.exit()).as(watched.err()).isZero();

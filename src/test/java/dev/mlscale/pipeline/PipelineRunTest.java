@@ -227,6 +227,9 @@ class PipelineRunTest {
     var watching =
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> new CliHarness(home).run("pipeline", "status", run, "--watch"));
+    var following =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> new CliHarness(home).run("pipeline", "logs", run, "-f"));
     long t0 = System.nanoTime();
     CliHarness.Result cancel = other.run("pipeline", "cancel", id);
     assertThat(cancel.out()).contains("cancelled " + id + " (1 running task(s) stopped)");
@@ -251,6 +254,13 @@ class PipelineRunTest {
         .contains("⊘ b Skipped: not run: the pipeline was cancelled")
         .contains("✔ tell Succeeded");
     assertThat(watched.out()).contains("State:     ⊘ Cancelled");
+    // and a fourth printed the output as it came, to the end
+    CliHarness.Result followed = following.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(followed.exit()).as(followed.all()).isZero();
+    assertThat(followed.out())
+        .contains("[a] a starts")
+        .contains("[b] not run: the pipeline was cancelled")
+        .contains("[tell] exit sees Cancelled");
   }
 
   @Test

@@ -102,6 +102,7 @@ final class LsCommand implements Callable<Integer> {
     m.put("model", r.model());
     m.put("specFile", r.specFile());
     m.put("runDir", r.runDir());
+    m.put("pid", r.pid()); // the process group of the running attempt
     return m;
   }
 }

@@ -210,9 +210,27 @@ final class PipelineCommand implements Runnable {
           };
       LocalPipelineRunner.Outcome o;
       try (var backend = ctx.localBackend()) {
-        o =
-            new LocalPipelineRunner(backend, ctx.pipelines(), ctx.models(), ctx.clock(), ctx.env())
-                .run(id, spec, file, workspace, listener, output);
+        // Ctrl-C: stop the tasks' process groups and record the run as ended, not left Running
+        var pipelines = ctx.pipelines();
+        Thread hook =
+            new Thread(
+                () -> {
+                  backend.cancelAll();
+                  pipelines.abandon(id, "Cancelled", "stopped by Ctrl-C", ctx.clock().instant());
+                },
+                "mlscale-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+          o =
+              new LocalPipelineRunner(backend, pipelines, ctx.models(), ctx.clock(), ctx.env())
+                  .run(id, spec, file, workspace, listener, output);
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException shuttingDown) {
+            // the hook runs
+          }
+        }
       }
       if (picture != null) {
         Map<String, DagExecutor.State> states = new LinkedHashMap<>();
@@ -264,7 +282,27 @@ final class PipelineCommand implements Runnable {
             ArgoCompiler.compileFile(file, overrides, null, connection.get().namespace());
         String id = compiled.workflow().getMetadata().getName();
         String ns = connection.get().namespace();
-        // Ctrl-C stops following, not the pipeline: say how to get back to it
+        ctx.err()
+            .println(
+                ctx.style().bold("▶ pipeline " + id)
+                    + "  Argo Workflow "
+                    + connection.get().namespace()
+                    + "/"
+                    + id);
+        var runner = new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get());
+        runner.submit(compiled);
+        if (detach) {
+          ctx.out().println(id);
+          ctx.err()
+              .println(
+                  "submitted; 'mlscale pipeline status "
+                      + id
+                      + " --target k8s -n "
+                      + ns
+                      + " -w' follows it");
+          return 0;
+        }
+        // from here Ctrl-C stops following, not the pipeline: say how to get back to it
         Thread note =
             new Thread(
                 () ->
@@ -278,34 +316,9 @@ final class PipelineCommand implements Runnable {
                                 + ns
                                 + " -w' follows it, 'mlscale pipeline cancel ...' stops it"));
         Runtime.getRuntime().addShutdownHook(note);
-        ctx.err()
-            .println(
-                ctx.style().bold("▶ pipeline " + id)
-                    + "  Argo Workflow "
-                    + connection.get().namespace()
-                    + "/"
-                    + id);
-        if (detach) {
-          try {
-            new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get()).submit(compiled);
-          } finally {
-            Runtime.getRuntime().removeShutdownHook(note);
-          }
-          ctx.out().println(id);
-          ctx.err()
-              .println(
-                  "submitted; 'mlscale pipeline status "
-                      + id
-                      + " --target k8s -n "
-                      + ns
-                      + " -w' follows it");
-          return 0;
-        }
         dev.mlscale.pipeline.ArgoPipelineRunner.Outcome o;
         try {
-          o =
-              new dev.mlscale.pipeline.ArgoPipelineRunner(connection.get())
-                  .run(compiled, (node, phase) -> ctx.err().println("● " + node + " " + phase));
+          o = runner.follow(id, (node, phase) -> ctx.err().println("● " + node + " " + phase));
         } finally {
           try {
             Runtime.getRuntime().removeShutdownHook(note);
@@ -697,12 +710,14 @@ final class PipelineCommand implements Runnable {
         return 0;
       }
       var store = ctx.pipelines();
-      PipelineView v = localView(ctx, id);
-      if (v.done()) {
-        ctx.out().println(v.id() + " has already ended (" + v.phase() + ")");
+      PipelineView before = localView(ctx, id);
+      if (before.done()) {
+        ctx.out().println(before.id() + " has already ended (" + before.phase() + ")");
         return 0;
       }
-      store.requestCancel(v.id());
+      // first the flag (no task starts after it), then what runs now
+      store.requestCancel(before.id());
+      PipelineView v = localView(ctx, before.id());
       int stopped = 0;
       for (PipelineView.Task t : v.tasks()) {
         if (t.ref() != null && (t.phase().equals("Running") || t.phase().equals("Lost"))) {
@@ -717,7 +732,7 @@ final class PipelineCommand implements Runnable {
         }
       }
       if (v.phase().equals("Lost")) {
-        store.finish(v.id(), "Cancelled", "cancelled by the user", ctx.clock().instant());
+        store.abandon(v.id(), "Cancelled", "cancelled by the user", ctx.clock().instant());
       }
       ctx.out().println("cancelled " + v.id() + " (" + stopped + " running task(s) stopped)");
       return 0;

@@ -33,11 +33,6 @@ public final class ArgoPipelineRunner {
     }
   }
 
-  public Outcome run(ArgoCompiler.Compiled compiled, BiConsumer<String, String> nodeChanged)
-      throws InterruptedException {
-    return follow(submit(compiled), nodeChanged);
-  }
-
   /**
    * Creates the ConfigMaps and the Workflow (the ConfigMaps then owned by it, so they go with it);
    * returns the Workflow's name.

@@ -152,14 +152,29 @@ public final class ArgoPipelines {
           .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
           .delete();
       if (await) {
-        workflows()
-            .withName(id)
-            .informOnCondition(List::isEmpty)
-            .get(5, java.util.concurrent.TimeUnit.MINUTES);
+        var gone = workflows().withName(id).informOnCondition(List::isEmpty);
+        // the ConfigMaps follow their owner a moment later (the garbage collector's work)
+        var configMapsGone =
+            cluster
+                .client()
+                .configMaps()
+                .inNamespace(cluster.namespace())
+                .withLabel(Labels.RUN, id)
+                .informOnCondition(List::isEmpty);
+        try {
+          gone.get(5, java.util.concurrent.TimeUnit.MINUTES);
+          configMapsGone.get(5, java.util.concurrent.TimeUnit.MINUTES);
+        } finally {
+          gone.cancel(true);
+          configMapsGone.cancel(true);
+        }
       }
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "delete Workflow " + id);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new EnvironmentError(
+          "Workflow " + id + " is being deleted, but watching it failed: " + e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
       throw new EnvironmentError(
           "Workflow "
               + id

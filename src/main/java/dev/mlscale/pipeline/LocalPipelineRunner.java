@@ -84,6 +84,12 @@ public final class LocalPipelineRunner {
       files.put(n.name(), fileOf(n, file));
       transfers.put(n.name(), transferOf(n, spec, file));
     }
+    // the exit task's job too, so that a mistake in it shows before anything runs
+    Dag.Node exitNode =
+        spec.onExit() == null
+            ? null
+            : new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
+    JobSpec exitJob = exitNode == null ? null : jobOf(exitNode, spec, file);
     try {
       Files.createDirectories(workspace);
     } catch (IOException e) {
@@ -141,6 +147,7 @@ public final class LocalPipelineRunner {
           }
         };
     S3Tasks s3 = new S3Tasks(clock, environment);
+    String failure = "mlscale stopped before the pipeline ended";
     boolean finished = false;
     try {
       DagExecutor.TaskRunner runner =
@@ -179,7 +186,7 @@ public final class LocalPipelineRunner {
       String status = ok ? "Succeeded" : store.cancelRequested(id) ? "Cancelled" : "Failed";
       DagExecutor.Result exit = null;
       if (spec.onExit() != null) {
-        Dag.Node node = new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
+        Dag.Node node = exitNode;
         recording.started(node);
         exit =
             spec.onExit().slack() != null
@@ -188,7 +195,7 @@ public final class LocalPipelineRunner {
                 : job(
                     id,
                     node.name(),
-                    jobOf(node, spec, file),
+                    exitJob,
                     fileOf(node, file),
                     workspace,
                     Map.of("MLSCALE_PIPELINE_STATUS", status),
@@ -199,10 +206,13 @@ public final class LocalPipelineRunner {
       store.finish(id, status, summary(results), clock.instant());
       finished = true;
       return new Outcome(id, status, results, exit, took);
+    } catch (RuntimeException e) {
+      failure = e.getMessage() == null ? e.toString() : e.getMessage();
+      throw e;
     } finally {
       if (!finished) {
-        // an error of mlscale's own, or an interrupt: leave no task Running or Pending forever
-        store.abandon(id, clock.instant());
+        // an error, or an interrupt: leave no task Running or Pending forever
+        store.abandon(id, "Failed", failure, clock.instant());
       }
     }
   }
@@ -444,6 +454,10 @@ public final class LocalPipelineRunner {
     RunPlan plan = Planner.plan(id + "-" + node, withEnv, jobFile);
     backend.preflight(plan);
     backend.create(plan);
+    if (!extraEnv.containsKey("MLSCALE_PIPELINE_STATUS") && store.cancelRequested(id)) {
+      // cancelled while this task was being started: its run is recorded, now it is stopped
+      backend.cancel(plan.runId());
+    }
     Instant start = clock.instant();
     RunOutcome o = backend.run(plan, output);
     DagExecutor.State state =

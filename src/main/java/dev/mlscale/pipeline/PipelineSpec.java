@@ -44,6 +44,10 @@ public record PipelineSpec(
       throw new SpecFieldException("steps", "a step group is empty; list at least one task");
     }
     parallelism = parallelism == null ? 16 : parallelism;
+    if (parallelism < 1) {
+      throw new SpecFieldException(
+          "parallelism", "parallelism is how many tasks may run at once: 1 or more");
+    }
   }
 
   /** The tasks as a DAG: steps become tasks that depend on every task of the group before. */

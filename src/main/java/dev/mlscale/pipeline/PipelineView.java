@@ -39,7 +39,9 @@ public record PipelineView(
       String task) {
     /** Whether this is {@code task} or one of its items or tries. */
     public boolean of(String taskOrName) {
-      return name.equals(taskOrName) || taskOrName.equals(task);
+      return name.equals(taskOrName)
+          || taskOrName.equals(task)
+          || name.startsWith(taskOrName + " (try ");
     }
 
     public Duration duration(Instant now) {

@@ -123,6 +123,29 @@ final class S3Tasks {
     return n;
   }
 
+  /** Makes the bucket unless it exists (another task may make it at the same moment). */
+  private static void createIfMissing(S3Client s3, S3Transfer t, String bucket) {
+    try {
+      s3.headBucket(b -> b.bucket(bucket));
+      return;
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw e;
+      }
+    }
+    try {
+      s3.createBucket(
+          b -> {
+            b.bucket(bucket);
+            if (!t.region().equals("us-east-1")) {
+              b.createBucketConfiguration(c -> c.locationConstraint(t.region()));
+            }
+          });
+    } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException e) {
+      // made meanwhile by another task of ours
+    }
+  }
+
   private static int upload(S3Client s3, S3Transfer t, String bucket, Path workspace)
       throws IOException {
     Path from = workspace.resolve(t.from() == null ? "." : t.from()).normalize();
@@ -135,16 +158,7 @@ final class S3Tasks {
       files = walk.filter(Files::isRegularFile).sorted().toList();
     }
     if (t.createBucket()) {
-      try {
-        s3.headBucket(b -> b.bucket(bucket));
-      } catch (NoSuchBucketException e) {
-        s3.createBucket(b -> b.bucket(bucket));
-      } catch (S3Exception e) {
-        if (e.statusCode() != 404) {
-          throw e;
-        }
-        s3.createBucket(b -> b.bucket(bucket));
-      }
+      createIfMissing(s3, t, bucket);
     }
     Path base = Files.isDirectory(from) ? from : from.getParent();
     for (Path f : files) {

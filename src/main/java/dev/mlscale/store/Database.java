@@ -95,10 +95,25 @@ public final class Database implements AutoCloseable {
         for (String ddl : SCHEMA) {
           s.execute(ddl);
         }
+        migrate(s);
       }
       return new Database(c);
     } catch (SQLException e) {
       throw new EnvironmentError("cannot open the run database " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Brings a database made by an earlier mlscale up to this schema. */
+  private static void migrate(Statement s) throws SQLException {
+    boolean hasBase = false;
+    try (var rs = s.executeQuery("PRAGMA table_info(pipeline_tasks)")) {
+      while (rs.next()) {
+        hasBase |= "base".equals(rs.getString("name"));
+      }
+    }
+    if (!hasBase) {
+      s.execute("ALTER TABLE pipeline_tasks ADD COLUMN base TEXT NOT NULL DEFAULT ''");
+      s.execute("UPDATE pipeline_tasks SET base = task");
     }
   }
 

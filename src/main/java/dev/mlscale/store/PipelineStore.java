@@ -114,28 +114,33 @@ public final class PipelineStore {
   }
 
   /**
-   * Ends a run that stopped without finishing (an error in mlscale, an interrupt): it is Failed,
-   * its running tasks Failed and its pending ones Skipped.
+   * Ends a run that stopped without finishing (an error, Ctrl-C, a cancel of a run whose process is
+   * gone): the run and its running tasks get {@code state}, its pending tasks are Skipped.
    */
-  public void abandon(String id, Instant at) {
+  public void abandon(String id, String state, String message, Instant at) {
     db.transaction(
         c -> {
           RunStore.exec(
               c,
-              "UPDATE pipeline_tasks SET state = 'Failed', message = 'mlscale stopped while it"
-                  + " ran', ended_at = ? WHERE pipeline_id = ? AND state = 'Running'",
+              "UPDATE pipeline_tasks SET state = ?, message = ?, ended_at = ?"
+                  + " WHERE pipeline_id = ? AND state = 'Running'",
+              state,
+              message,
               at,
               id);
           RunStore.exec(
               c,
-              "UPDATE pipeline_tasks SET state = 'Skipped', message = 'not run: mlscale"
-                  + " stopped', ended_at = ? WHERE pipeline_id = ? AND state = 'Pending'",
+              "UPDATE pipeline_tasks SET state = 'Skipped', message = ?, ended_at = ?"
+                  + " WHERE pipeline_id = ? AND state = 'Pending'",
+              "not run: " + message,
               at,
               id);
           RunStore.exec(
               c,
-              "UPDATE pipelines SET state = 'Failed', message = 'mlscale stopped before the"
-                  + " pipeline ended', ended_at = ? WHERE id = ? AND state = 'Running'",
+              "UPDATE pipelines SET state = ?, message = ?, ended_at = ?"
+                  + " WHERE id = ? AND state = 'Running'",
+              state,
+              message,
               at,
               id);
           return null;

@@ -288,4 +288,87 @@ class PipelineRunTest {
             "Pipeline scored \\(scored-\\w+\\) failed in .+: 4 tasks: 3 succeeded, 1 failed"
                 + " \\(broken\\); best score=0\\.9000? \\(fit-1\\)");
   }
+
+  @Test
+  void mistakesInTheExitTaskOrParallelismShowBeforeAnythingRuns() throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+        name: early
+        dag:
+          - {name: a, command: [python3, -c, "open('ran', 'w').write('a')"]}
+        on_exit: {name: tell, job: missing-job.yaml}
+        """);
+    CliHarness.Result r = cli.run("pipeline", "run", p.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("task 'tell' names job 'missing-job.yaml', which does not exist");
+    assertThat(work.resolve("ran")).doesNotExist();
+    Path zero =
+        Files.writeString(
+            work.resolve("zero.yaml"),
+            "name: zero\nparallelism: 0\ndag:\n  - {name: a, command: [python3, -V]}\n");
+    CliHarness.Result z = cli.run("pipeline", "run", zero.toString());
+    assertThat(z.exit()).isEqualTo(2);
+    assertThat(z.err()).contains("zero.yaml:2:").contains("parallelism is how many tasks");
+  }
+
+  @Test
+  void ctrlCStopsTheTasksAndRecordsTheRunAsCancelled() throws Exception {
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+        name: interrupted
+        dag:
+          - {name: a, command: [python3, -c, "import time; print('a starts', flush=True); time.sleep(300)"]}
+          - {name: b, depends: [a], command: [python3, -c, "print('b')"]}
+        """);
+    // mlscale as its own process, as a terminal runs it
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.mlscale.cli.Main",
+                "pipeline",
+                "run",
+                p.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(work.resolve("terminal.txt").toFile());
+    pb.environment().putAll(cli.env);
+    Process mlscale = pb.start();
+    CliHarness other = new CliHarness(home);
+    String id = null;
+    String runOfA = null;
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && runOfA == null) {
+      JsonNode runs = JSON.readTree(other.run("pipeline", "ls", "-o", "json").out());
+      if (runs.size() == 1) {
+        id = runs.get(0).get("id").asText();
+        if (!other.run("logs", id + "-a").out().isEmpty()) {
+          runOfA = id + "-a";
+        }
+      }
+      Thread.sleep(200);
+    }
+    assertThat(runOfA).as("task a never started").isNotNull();
+    long pidOfA =
+        JSON.readTree(other.run("status", runOfA, "-o", "json").out()).get("pid").asLong();
+    assertThat(ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive)).contains(true);
+
+    new ProcessBuilder("kill", "-INT", Long.toString(mlscale.pid())).start().waitFor();
+    assertThat(mlscale.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    long gone = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive).orElse(false)
+        && System.nanoTime() < gone) {
+      Thread.sleep(100);
+    }
+    assertThat(ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive).orElse(false))
+        .as("task a's process is stopped with mlscale")
+        .isFalse();
+    JsonNode view = JSON.readTree(other.run("pipeline", "status", id, "-o", "json").out());
+    assertThat(view.get("phase").asText()).isEqualTo("Cancelled");
+    assertThat(view.get("tasks").get(1).get("phase").asText()).isEqualTo("Skipped");
+  }
 }

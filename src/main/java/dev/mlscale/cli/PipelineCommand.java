@@ -343,8 +343,11 @@ final class PipelineCommand implements Runnable {
 
   /** A local pipeline run as the views show it; a run whose mlscale process died is Lost. */
   static PipelineView localView(Context ctx, String idOrPrefix) {
+    return localView(ctx, ctx.pipelines().get(idOrPrefix));
+  }
+
+  static PipelineView localView(Context ctx, dev.mlscale.store.PipelineStore.PipelineRecord p) {
     var store = ctx.pipelines();
-    var p = store.get(idOrPrefix);
     boolean lost =
         p.state().equals("Running")
             && p.ownerPid() != null
@@ -473,49 +476,30 @@ final class PipelineCommand implements Runnable {
     }
   }
 
-  /**
-   * Follows a local run until it ends, printing each task's changes: the run database's directory
-   * tells us when it is written (inotify); the timeout only notices a runner that died.
-   */
+  /** Follows a local run until it ends, printing each task's changes. */
   private static PipelineView watchLocalRun(Context ctx, PipelineView first)
       throws InterruptedException {
     Map<String, String> seen = new LinkedHashMap<>();
-    PipelineView v = first;
-    Path dir = ctx.home().database().getParent();
-    try (var watcher = dir.getFileSystem().newWatchService()) {
-      dir.register(
-          watcher,
-          java.nio.file.StandardWatchEventKinds.ENTRY_CREATE,
-          java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
-      while (true) {
-        for (PipelineView.Task t : v.tasks()) {
-          if (!t.phase().equals(seen.put(t.name(), t.phase())) && !t.phase().equals("Pending")) {
-            ctx.err()
-                .println(
-                    mark(t.phase(), ctx.style())
-                        + " "
-                        + t.name()
-                        + " "
-                        + t.phase()
-                        + (t.message().isEmpty() || t.phase().equals("Running")
-                            ? ""
-                            : ": " + t.message()));
+    return LocalRunWatch.follow(
+        ctx,
+        first.id(),
+        v -> {
+          for (PipelineView.Task t : v.tasks()) {
+            if (!t.phase().equals(seen.put(t.name(), t.phase())) && !t.phase().equals("Pending")) {
+              ctx.err()
+                  .println(
+                      mark(t.phase(), ctx.style())
+                          + " "
+                          + t.name()
+                          + " "
+                          + t.phase()
+                          + (t.message().isEmpty() || t.phase().equals("Running")
+                              ? ""
+                              : ": " + t.message()));
+            }
           }
-        }
-        if (v.done() || v.phase().equals("Lost")) {
-          return v;
-        }
-        var key = watcher.poll(2, java.util.concurrent.TimeUnit.SECONDS);
-        if (key != null) {
-          key.pollEvents();
-          key.reset();
-        }
-        v = localView(ctx, v.id());
-      }
-    } catch (java.io.IOException e) {
-      throw new dev.mlscale.error.EnvironmentError(
-          "cannot watch " + dir + " for changes: " + e.getMessage());
-    }
+          return List.of();
+        });
   }
 
   @Command(
@@ -545,7 +529,7 @@ final class PipelineCommand implements Runnable {
           views = new ArgoPipelines(connection.get()).list();
         }
       } else {
-        views = ctx.pipelines().list(200).stream().map(p -> localView(ctx, p.id())).toList();
+        views = ctx.pipelines().list(200).stream().map(p -> localView(ctx, p)).toList();
       }
       if (output.print(ctx.out(), views)) {
         return 0;

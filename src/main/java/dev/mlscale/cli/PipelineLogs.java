@@ -8,20 +8,17 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchService;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
  * The output of a local pipeline run's tasks, each line prefixed with [task]: printed once, or
- * followed (-f) as the tasks write it until the run ends. The file system says when a log or the
- * run database changes (inotify); the timeout only notices a runner that died.
+ * followed (-f) as the tasks write it until the run ends ({@link LocalRunWatch}).
  */
 final class PipelineLogs {
   private final Context ctx;
@@ -46,44 +43,23 @@ final class PipelineLogs {
 
   /** Prints as the tasks write, until the run ends (or its runner is gone). */
   void follow(String id) throws InterruptedException {
-    Path db = ctx.home().database().getParent();
-    Set<Path> watched = new HashSet<>();
-    try (WatchService watcher = db.getFileSystem().newWatchService()) {
-      register(watcher, db, watched);
-      while (true) {
-        PipelineView v = PipelineCommand.localView(ctx, id);
-        boolean over = v.done() || v.phase().equals("Lost");
-        for (PipelineView.Task t : v.tasks()) {
-          if (!wanted.test(t)) {
-            continue;
+    LocalRunWatch.follow(
+        ctx,
+        id,
+        v -> {
+          boolean over = v.done() || v.phase().equals("Lost");
+          List<Path> dirs = new ArrayList<>();
+          for (PipelineView.Task t : v.tasks()) {
+            if (wanted.test(t)) {
+              Path dir = runDir(t);
+              if (dir != null) {
+                dirs.add(dir);
+              }
+              printNew(t, over);
+            }
           }
-          Path dir = runDir(t);
-          if (dir != null) {
-            register(watcher, dir, watched);
-          }
-          printNew(t, over);
-        }
-        if (over) {
-          return;
-        }
-        var key = watcher.poll(2, TimeUnit.SECONDS);
-        while (key != null) {
-          key.pollEvents();
-          key.reset();
-          key = watcher.poll();
-        }
-      }
-    } catch (IOException e) {
-      throw new EnvironmentError("cannot watch the run's logs: " + e.getMessage());
-    }
-  }
-
-  private static void register(WatchService watcher, Path dir, Set<Path> watched)
-      throws IOException {
-    if (watched.add(dir) && Files.isDirectory(dir)) {
-      dir.register(
-          watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-    }
+          return dirs;
+        });
   }
 
   private Path runDir(PipelineView.Task t) {

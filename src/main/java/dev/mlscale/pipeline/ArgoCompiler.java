@@ -266,28 +266,15 @@ public final class ArgoCompiler {
         env.put("MLSCALE_SLACK_BEST_METRIC", slack.bestMetric());
         env.put("MLSCALE_SLACK_GOAL", slack.goal());
       }
-      ContainerBuilder cb =
-          new ContainerBuilder()
-              .withName("main")
-              .withImage("python:3.11-slim")
-              .withCommand("python3", "-m", "mlscale", "slack");
-      env.forEach((k, v) -> cb.addNewEnv().withName(k).withValue(v).endEnv());
       Container c =
-          cb.addNewEnv()
+          helperContainer("slack", env)
+              .addNewEnv()
               .withName("MLSCALE_SLACK_URL")
               .withNewValueFrom()
               .withNewSecretKeyRef(
                   slack.webhookSecret().key(), slack.webhookSecret().secret(), false)
               .endValueFrom()
               .endEnv()
-              .addNewVolumeMount()
-              .withName("lib")
-              .withMountPath("/etc/mlscale/lib")
-              .endVolumeMount()
-              .addNewVolumeMount()
-              .withName("workspace")
-              .withMountPath(WORKSPACE)
-              .endVolumeMount()
               .build();
       t.put("container", map(c));
       t.put("volumes", List.of(ordered("name", "lib", "configMap", ordered("name", lib))));
@@ -494,6 +481,28 @@ public final class ArgoCompiler {
   static final String MODELS_ROOT = "/mlscale/models";
 
   /**
+   * The container of a built-in task run by the Python helper ({@code python3 -m mlscale
+   * SUBCOMMAND}): {@code env} in order, the helper (ConfigMap "lib") and the run's workspace
+   * mounted.
+   */
+  private static ContainerBuilder helperContainer(String subcommand, Map<String, String> env) {
+    ContainerBuilder cb =
+        new ContainerBuilder()
+            .withName("main")
+            .withImage("python:3.11-slim")
+            .withCommand("python3", "-m", "mlscale", subcommand);
+    env.forEach((k, v) -> cb.addNewEnv().withName(k).withValue(v).endEnv());
+    return cb.addNewVolumeMount()
+        .withName("lib")
+        .withMountPath("/etc/mlscale/lib")
+        .endVolumeMount()
+        .addNewVolumeMount()
+        .withName("workspace")
+        .withMountPath(WORKSPACE)
+        .endVolumeMount();
+  }
+
+  /**
    * A register_model task: the helper picks the best run by the metrics the runs left in the
    * workspace and copies its model (from the model storage, where each run's job saved it) to
    * models/NAME/RUN there.
@@ -557,18 +566,16 @@ public final class ArgoCompiler {
       env.put("MLSCALE_MODEL_TO", r.to());
     }
     String lib = libConfigMap(id, namespace, helper, configMaps);
-    ContainerBuilder cb =
-        new ContainerBuilder()
-            .withName("main")
-            .withImage("python:3.11-slim")
-            .withCommand("python3", "-m", "mlscale", "register-model");
-    env.forEach((k, v) -> cb.addNewEnv().withName(k).withValue(v).endEnv());
-    cb.addNewVolumeMount().withName("lib").withMountPath("/etc/mlscale/lib").endVolumeMount();
-    cb.addNewVolumeMount().withName("workspace").withMountPath(WORKSPACE).endVolumeMount();
-    cb.addNewVolumeMount().withName("model-storage").withMountPath(MODELS_ROOT).endVolumeMount();
+    Container c =
+        helperContainer("register-model", env)
+            .addNewVolumeMount()
+            .withName("model-storage")
+            .withMountPath(MODELS_ROOT)
+            .endVolumeMount()
+            .build();
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("name", n.name());
-    t.put("container", map(cb.build()));
+    t.put("container", map(c));
     t.put(
         "volumes",
         List.of(

@@ -360,6 +360,14 @@ public final class LocalPipelineRunner {
             + ")";
   }
 
+  /** A node's parameters: the pipeline's, then its task's, then its fan-out row's. */
+  private static Map<String, Object> paramsOf(Dag.Node node, PipelineSpec spec) {
+    Map<String, Object> params = new LinkedHashMap<>(spec.params());
+    params.putAll(node.task().params());
+    params.putAll(node.row());
+    return params;
+  }
+
   /** The file a node's job paths are relative to: its job spec's, or the pipeline's. */
   static Path fileOf(Dag.Node node, Path file) {
     return node.task().job() == null
@@ -377,9 +385,7 @@ public final class LocalPipelineRunner {
     if (s == null) {
       return null;
     }
-    Map<String, Object> params = new LinkedHashMap<>(spec.params());
-    params.putAll(t.params());
-    params.putAll(node.row());
+    Map<String, Object> params = paramsOf(node, spec);
     String kind = t.s3Download() != null ? "s3_download" : "s3_upload";
     return s.map(
         (field, value) ->
@@ -396,9 +402,7 @@ public final class LocalPipelineRunner {
         || t.registerModel() != null) {
       return null;
     }
-    Map<String, Object> params = new LinkedHashMap<>(spec.params());
-    params.putAll(t.params());
-    params.putAll(node.row());
+    Map<String, Object> params = paramsOf(node, spec);
     if (t.job() != null) {
       Path jobFile = file.toAbsolutePath().getParent().resolve(t.job()).normalize();
       if (!Files.isRegularFile(jobFile)) {

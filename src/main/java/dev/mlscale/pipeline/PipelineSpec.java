@@ -62,26 +62,7 @@ public record PipelineSpec(
       for (TaskSpec t : group) {
         List<String> deps = new ArrayList<>(previous);
         deps.addAll(t.depends());
-        out.add(
-            new TaskSpec(
-                t.name(),
-                deps,
-                t.job(),
-                t.image(),
-                t.command(),
-                t.args(),
-                t.env(),
-                t.params(),
-                t.resources(),
-                t.retries(),
-                t.onOom(),
-                t.timeout(),
-                t.kubernetes(),
-                t.forEach().isEmpty() ? null : t.forEach(),
-                t.slack(),
-                t.s3Download(),
-                t.s3Upload(),
-                t.registerModel()));
+        out.add(t.withDepends(deps));
         names.add(t.name());
       }
       previous = names;

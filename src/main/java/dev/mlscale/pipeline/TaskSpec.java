@@ -76,6 +76,29 @@ public record TaskSpec(
     forEach = forEach == null ? List.of() : List.copyOf(forEach);
   }
 
+  /** This task with other dependencies (steps become a DAG this way). */
+  public TaskSpec withDepends(List<String> newDepends) {
+    return new TaskSpec(
+        name,
+        newDepends,
+        job,
+        image,
+        command,
+        args,
+        env,
+        params,
+        resources,
+        retries,
+        onOom,
+        timeout,
+        kubernetes,
+        forEach.isEmpty() ? null : forEach,
+        slack,
+        s3Download,
+        s3Upload,
+        registerModel);
+  }
+
   /**
    * Puts a model into the model store: the model of the run of {@code best_of} (a task this one
    * depends on, usually a fan-out) with the best {@code metric}, or the files at {@code from} in

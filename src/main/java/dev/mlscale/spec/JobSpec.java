@@ -74,48 +74,14 @@ public record JobSpec(
   public JobSpec forRow(Map<String, Object> row) {
     Map<String, Object> merged = new LinkedHashMap<>(params);
     merged.putAll(row);
-    return new JobSpec(
-        name,
-        image,
-        workdir,
-        command,
-        args,
-        setup,
-        env,
-        merged,
-        resources,
-        retries,
-        onOom,
-        timeout,
-        outputs,
-        kubernetes,
-        null,
-        null,
-        secrets);
+    return copy(args, env, merged, null, null);
   }
 
   /** This spec with more environment variables (they win over the spec's own). */
   public JobSpec withEnv(Map<String, String> extra) {
     Map<String, String> merged = new LinkedHashMap<>(env);
     merged.putAll(extra);
-    return new JobSpec(
-        name,
-        image,
-        workdir,
-        command,
-        args,
-        setup,
-        merged,
-        params,
-        resources,
-        retries,
-        onOom,
-        timeout,
-        outputs,
-        kubernetes,
-        rows,
-        parallelism,
-        secrets);
+    return copy(args, merged, params, rows, parallelism);
   }
 
   /** This spec with {@code more} arguments after its own. */
@@ -125,37 +91,30 @@ public record JobSpec(
     }
     List<String> all = new java.util.ArrayList<>(args);
     all.addAll(more);
-    return new JobSpec(
-        name,
-        image,
-        workdir,
-        command,
-        all,
-        setup,
-        env,
-        params,
-        resources,
-        retries,
-        onOom,
-        timeout,
-        outputs,
-        kubernetes,
-        rows,
-        parallelism,
-        secrets);
+    return copy(all, env, params, rows, parallelism);
   }
 
   /** This spec with other rows (from --param-grid). */
   public JobSpec withRows(List<Map<String, Object>> newRows) {
+    return copy(args, env, params, newRows, parallelism);
+  }
+
+  /** A copy with the fields the withers above change; every other field as it is. */
+  private JobSpec copy(
+      List<String> newArgs,
+      Map<String, String> newEnv,
+      Map<String, Object> newParams,
+      List<Map<String, Object>> newRows,
+      Integer newParallelism) {
     return new JobSpec(
         name,
         image,
         workdir,
         command,
-        args,
+        newArgs,
         setup,
-        env,
-        params,
+        newEnv,
+        newParams,
         resources,
         retries,
         onOom,
@@ -163,7 +122,7 @@ public record JobSpec(
         outputs,
         kubernetes,
         newRows,
-        parallelism,
+        newParallelism,
         secrets);
   }
 

@@ -40,8 +40,7 @@ public final class ArgoPipelineRunner {
   public String submit(ArgoCompiler.Compiled compiled) {
     var client = cluster.client();
     String ns = cluster.namespace();
-    var workflows =
-        client.genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow").inNamespace(ns);
+    var workflows = ArgoPipelines.workflows(cluster);
     GenericKubernetesResource wf;
     try {
       for (ConfigMap cm : compiled.configMaps()) {
@@ -84,11 +83,7 @@ public final class ArgoPipelineRunner {
    */
   public Outcome follow(String name, BiConsumer<String, String> nodeChanged)
       throws InterruptedException {
-    var workflows =
-        cluster
-            .client()
-            .genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow")
-            .inNamespace(cluster.namespace());
+    var workflows = ArgoPipelines.workflows(cluster);
     Map<String, String> seen = new ConcurrentHashMap<>();
     var informer =
         workflows

@@ -265,6 +265,15 @@ public final class ArgoPipelines {
           io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
           io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
       workflows() {
+    return workflows(cluster);
+  }
+
+  /** The Argo Workflows of a connection's namespace. */
+  static io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          GenericKubernetesResource,
+          io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+          io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
+      workflows(ClusterConnection cluster) {
     return cluster
         .client()
         .genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow")

@@ -85,16 +85,7 @@ public final class ClusterTrials implements TrialBackend {
 
   @Override
   public List<Trial> load() {
-    return cluster
-        .client()
-        .batch()
-        .v1()
-        .jobs()
-        .inNamespace(cluster.namespace())
-        .withLabel(SWEEP, sweepId)
-        .list()
-        .getItems()
-        .stream()
+    return cluster.jobs().withLabel(SWEEP, sweepId).list().getItems().stream()
         .map(ClusterTrials::trial)
         .sorted(Comparator.comparingInt(Trial::number))
         .toList();
@@ -160,11 +151,7 @@ public final class ClusterTrials implements TrialBackend {
     }
     try {
       cluster
-          .client()
-          .batch()
-          .v1()
           .jobs()
-          .inNamespace(cluster.namespace())
           .withName(t.runId())
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),

@@ -71,6 +71,16 @@ public record ClusterConnection(KubernetesClient client, String namespace, Strin
   }
 
   /** Turns a client failure into an error that says what to do. */
+  /** The Jobs of this connection's namespace. */
+  public io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          io.fabric8.kubernetes.api.model.batch.v1.Job,
+          io.fabric8.kubernetes.api.model.batch.v1.JobList,
+          io.fabric8.kubernetes.client.dsl.ScalableResource<
+              io.fabric8.kubernetes.api.model.batch.v1.Job>>
+      jobs() {
+    return client.batch().v1().jobs().inNamespace(namespace);
+  }
+
   public RuntimeException explain(KubernetesClientException e, String doing) {
     if (e.getCode() == 403) {
       return new UserError(

@@ -63,16 +63,7 @@ public final class ClusterRuns {
 
   public List<JobView> list() {
     try {
-      return cluster
-          .client()
-          .batch()
-          .v1()
-          .jobs()
-          .inNamespace(cluster.namespace())
-          .withLabel(Labels.MANAGED_BY, Labels.MLSCALE)
-          .list()
-          .getItems()
-          .stream()
+      return cluster.jobs().withLabel(Labels.MANAGED_BY, Labels.MLSCALE).list().getItems().stream()
           .sorted(
               Comparator.comparing((Job j) -> j.getMetadata().getCreationTimestamp()).reversed())
           .map(j -> view(j, List.of()))
@@ -164,11 +155,7 @@ public final class ClusterRuns {
     Job job = find(id);
     try {
       cluster
-          .client()
-          .batch()
-          .v1()
           .jobs()
-          .inNamespace(cluster.namespace())
           .withName(job.getMetadata().getName())
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
@@ -185,14 +172,7 @@ public final class ClusterRuns {
   public void delete(String id, boolean wait) {
     Job job = find(id);
     try {
-      var resource =
-          cluster
-              .client()
-              .batch()
-              .v1()
-              .jobs()
-              .inNamespace(cluster.namespace())
-              .withName(job.getMetadata().getName());
+      var resource = cluster.jobs().withName(job.getMetadata().getName());
       resource
           .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
           .delete();
@@ -208,15 +188,7 @@ public final class ClusterRuns {
     String jobName = id.replaceFirst("-r[0-9]+$", "");
     try {
       for (String name : List.of(id, jobName)) {
-        Job job =
-            cluster
-                .client()
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(cluster.namespace())
-                .withName(name)
-                .get();
+        Job job = cluster.jobs().withName(name).get();
         if (job != null
             && job.getMetadata().getLabels() != null
             && Labels.MLSCALE.equals(job.getMetadata().getLabels().get(Labels.MANAGED_BY))) {

@@ -294,12 +294,7 @@ public final class TestCluster {
     if (explicit != null && !explicit.isBlank()) {
       return Path.of(explicit);
     }
-    String home = System.getenv("MLSCALE_TESTENV_HOME");
-    Path root =
-        home != null && !home.isBlank()
-            ? Path.of(home)
-            : Path.of(System.getProperty("user.home"), ".cache", "mlscale", "testenv");
-    return root.resolve("kubeconfig");
+    return dev.mlscale.testenv.infra.Scripts.testenvHome().resolve("kubeconfig");
   }
 
   private static TestCluster connectOrStart() {

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the testenv/s3 and testenv/argo scripts and reads the env files they write. */
-final class Scripts {
+public final class Scripts {
 
   private Scripts() {}
 
@@ -26,12 +26,22 @@ final class Scripts {
     throw new IllegalStateException("testenv/up.sh not found in " + dir + " or any parent");
   }
 
-  /** ~/.cache/mlscale/testenv, or MLSCALE_TESTENV_HOME. */
-  static Path testenvHome() {
-    String home = System.getenv("MLSCALE_TESTENV_HOME");
-    return home != null && !home.isBlank()
-        ? Path.of(home)
-        : Path.of(System.getProperty("user.home"), ".cache", "mlscale", "testenv");
+  /**
+   * MLSCALE_TESTENV_HOME, or $HOME/.cache/mlscale/testenv: the rule of testenv/versions.sh. The
+   * scripts read $HOME, so this does too (Java's user.home comes from the user database and differs
+   * when HOME is set to another folder).
+   */
+  public static Path testenvHome() {
+    String explicit = System.getenv("MLSCALE_TESTENV_HOME");
+    if (explicit != null && !explicit.isBlank()) {
+      return Path.of(explicit);
+    }
+    String home = System.getenv("HOME");
+    return Path.of(
+        home != null && !home.isBlank() ? home : System.getProperty("user.home"),
+        ".cache",
+        "mlscale",
+        "testenv");
   }
 
   /**

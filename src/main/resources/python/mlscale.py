@@ -296,7 +296,162 @@ def _register_model():
     print("registered %s (models/%s/%s)%s" % (name, name, pipeline_run, picked), flush=True)
 
 
+def _setup_failed(message, code=3):
+    """Ends the setup container with a one-line reason that mlscale shows as it is."""
+    print("mlscale setup: " + message, file=sys.stderr, flush=True)
+    try:
+        with open("/dev/termination-log", "w", encoding="utf-8") as f:
+            f.write(message[:4000])
+    except OSError:
+        pass
+    sys.exit(code)
+
+
+def _pip_error(lines):
+    """pip's own reason for a failed install: its last 'ERROR:' line, else its last line."""
+    errors = [l[len("ERROR:"):].strip() for l in lines if l.startswith("ERROR:")]
+    if errors:
+        return errors[-1]
+    tail = [l.strip() for l in lines if l.strip()]
+    return tail[-1] if tail else "no output"
+
+
+def _setup_step(argv, env, what):
+    import subprocess
+
+    print("$ " + " ".join(argv), flush=True)
+    try:
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors="replace")
+    except OSError as e:
+        _setup_failed("setup failed: %s: %s" % (what, e))
+    lines = []
+    for line in p.stdout:
+        sys.stdout.write(line)
+        lines.append(line.rstrip("\n"))
+        del lines[:-200]
+    sys.stdout.flush()
+    if p.wait() != 0:
+        _setup_failed("setup failed: %s" % _pip_error(lines) if what == "pip install"
+                      else "setup failed: %s exited with code %d: %s"
+                      % (what, p.returncode, _pip_error(lines)))
+
+
+def _setup():
+    """Builds the job's environment once per key in a shared cache (mlscale setup ...).
+
+    Two pods that start together never both build it: the builder holds an exclusive lock on
+    KEY.lock; the environment counts as ready only when KEY/.mlscale-ready exists, written last,
+    so a half-built one (a pod killed mid-install) is removed and built again, never used.
+    """
+    import argparse
+    import fcntl
+    import shlex
+    import shutil
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    p = argparse.ArgumentParser(prog="mlscale setup")
+    p.add_argument("--key", required=True)
+    p.add_argument("--cache", required=True)
+    p.add_argument("--image", default="the job's image")
+    p.add_argument("--requirements")
+    p.add_argument("--command", action="append", default=[])
+    p.add_argument("--index-url")
+    p.add_argument("--extra-index-url", action="append", default=[])
+    p.add_argument("--wheelhouse")
+    a = p.parse_args(sys.argv[2:])
+    env_dir = os.path.join(a.cache, a.key)
+    ready = os.path.join(env_dir, ".mlscale-ready")
+    t0 = time.time()
+    if os.path.exists(ready):
+        print("mlscale setup: environment %s is ready in the cache; nothing to install" % a.key,
+              flush=True)
+        return
+    try:
+        import ensurepip  # noqa: F401  (a venv without pip cannot install anything)
+        import venv  # noqa: F401
+    except ImportError:
+        _setup_failed("setup failed: the image %s has %s but not its venv module (ensurepip);"
+                      " use an image with a full Python, e.g. python:3.11-slim, or install"
+                      " python3-venv in it" % (a.image, sys.executable))
+    os.makedirs(a.cache, exist_ok=True)
+    with open(os.path.join(a.cache, a.key + ".lock"), "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print("mlscale setup: another pod is building environment %s; waiting for it"
+                  % a.key, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(ready):
+            print("mlscale setup: environment %s was built by another pod while this one waited;"
+                  " nothing to install" % a.key, flush=True)
+            return
+        if os.path.lexists(env_dir):
+            print("mlscale setup: removing an unfinished environment %s" % a.key, flush=True)
+            shutil.rmtree(env_dir, ignore_errors=True)
+        print("mlscale setup: building environment %s" % a.key, flush=True)
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        env["VIRTUAL_ENV"] = env_dir
+        env["PATH"] = os.path.join(env_dir, "bin") + os.pathsep + env.get("PATH", "")
+        env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        env["PIP_NO_INPUT"] = "1"
+        _setup_step([sys.executable, "-m", "venv", env_dir], env, "python -m venv")
+        if a.requirements:
+            user = os.environ.get("MLSCALE_INDEX_USERNAME")
+            secret = os.environ.get("MLSCALE_INDEX_PASSWORD")
+
+            def with_credentials(url):
+                if not user:
+                    return url
+                parts = urlsplit(url)
+                netloc = "%s:%s@%s" % (quote(user, safe=""), quote(secret or "", safe=""),
+                                       parts.netloc)
+                return urlunsplit(parts._replace(netloc=netloc))
+
+            pip = [os.path.join(env_dir, "bin", "python"), "-m", "pip", "install",
+                   "--progress-bar", "off", "-r", a.requirements]
+            if a.index_url:
+                pip += ["--index-url", with_credentials(a.index_url)]
+            for url in a.extra_index_url:
+                pip += ["--extra-index-url", with_credentials(url)]
+            if a.wheelhouse:
+                pip += ["--find-links", a.wheelhouse]
+                if not a.index_url:
+                    pip += ["--no-index"]
+            shown = [w if not user or "://" not in w else "<index with credentials>" for w in pip]
+            print("$ " + " ".join(shown), flush=True)
+            _setup_step_quiet(pip, env)
+        for command in a.command:
+            words = shlex.split(command)
+            if words:
+                _setup_step(words, env, "setup command '%s'" % command)
+        with open(ready, "w", encoding="utf-8") as f:
+            f.write(a.key + "\n")
+        print("mlscale setup: environment %s built in %.1fs" % (a.key, time.time() - t0),
+              flush=True)
+
+
+def _setup_step_quiet(argv, env):
+    """pip install, without echoing the command line (it may carry index credentials)."""
+    import subprocess
+
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace")
+    lines = []
+    for line in p.stdout:
+        sys.stdout.write(line)
+        lines.append(line.rstrip("\n"))
+        del lines[:-200]
+    sys.stdout.flush()
+    if p.wait() != 0:
+        _setup_failed("setup failed: %s" % _pip_error(lines))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["setup"]:
+        _setup()
+        sys.exit(0)
     if sys.argv[1:2] == ["row"]:
         _run_row()
     if sys.argv[1:2] == ["register-model"]:

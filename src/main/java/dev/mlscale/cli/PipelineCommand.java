@@ -279,7 +279,8 @@ final class PipelineCommand implements Runnable {
     private int onCluster() throws InterruptedException {
       try (var connection = new AutoClose(cluster.connect(ctx))) {
         var compiled =
-            ArgoCompiler.compileFile(file, overrides, null, connection.get().namespace());
+            ArgoCompiler.compileFile(
+                file, overrides, null, connection.get().namespace(), connection.get().pip());
         String id = compiled.workflow().getMetadata().getName();
         String ns = connection.get().namespace();
         ctx.err()
@@ -807,7 +808,9 @@ final class PipelineCommand implements Runnable {
     @Override
     public Integer call() {
       String ns = cluster.namespace == null ? "default" : cluster.namespace;
-      var compiled = ArgoCompiler.compileFile(file, overrides, runId, ns);
+      var compiled =
+          ArgoCompiler.compileFile(
+              file, overrides, runId, ns, dev.mlscale.plan.PipSources.fromUser(ctx.env()));
       if (picture != null) {
         PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
         writePicture(

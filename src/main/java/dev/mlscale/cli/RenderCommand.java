@@ -78,10 +78,11 @@ final class RenderCommand implements Callable<Integer> {
     var rendered =
         JobRenderer.render(
             RenderInput.of(
-                submission,
-                ns,
-                CodeArchive.of(submission.runs().get(0).workdir()),
-                PythonHelper.source()));
+                    submission,
+                    ns,
+                    CodeArchive.of(submission.runs().get(0).workdir()),
+                    PythonHelper.source())
+                .withPip(dev.mlscale.plan.PipSources.fromUser(ctx.env())));
     if (serverDryRun) {
       var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
       try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {

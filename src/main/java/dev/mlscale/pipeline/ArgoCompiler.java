@@ -56,6 +56,19 @@ public final class ArgoCompiler {
   /** Compiles a pipeline file: reads it and its job files, packs each workdir once. */
   public static Compiled compileFile(
       Path file, List<String> overrides, String id, String namespace) {
+    return compileFile(file, overrides, id, namespace, dev.mlscale.plan.PipSources.NONE);
+  }
+
+  /**
+   * As above; {@code pip} names the package indexes that job tasks' {@code setup} uses when their
+   * spec names none (the user's pip configuration).
+   */
+  public static Compiled compileFile(
+      Path file,
+      List<String> overrides,
+      String id,
+      String namespace,
+      dev.mlscale.plan.PipSources pip) {
     PipelineSpec spec =
         new dev.mlscale.spec.SpecLoader().load(file, PipelineSpec.class, overrides).spec();
     Map<Path, CodeArchive> cache = new LinkedHashMap<>();
@@ -65,7 +78,8 @@ public final class ArgoCompiler {
         spec,
         file,
         dev.mlscale.backend.local.PythonHelper.source(),
-        dir -> cache.computeIfAbsent(dir, CodeArchive::of));
+        dir -> cache.computeIfAbsent(dir, CodeArchive::of),
+        pip);
   }
 
   /**
@@ -83,6 +97,18 @@ public final class ArgoCompiler {
       Path file,
       byte[] helper,
       Function<Path, CodeArchive> archives) {
+    return compile(id, namespace, spec, file, helper, archives, dev.mlscale.plan.PipSources.NONE);
+  }
+
+  /** As above, with the package indexes for job tasks' {@code setup} (see {@link #compileFile}). */
+  public static Compiled compile(
+      String id,
+      String namespace,
+      PipelineSpec spec,
+      Path file,
+      byte[] helper,
+      Function<Path, CodeArchive> archives,
+      dev.mlscale.plan.PipSources pip) {
     Dag dag = Dag.of(file.toString(), spec.tasks());
     List<ConfigMap> configMaps = new ArrayList<>();
     List<Map<String, Object>> templates = new ArrayList<>();
@@ -124,6 +150,7 @@ public final class ArgoCompiler {
                 jobFile,
                 helper,
                 archives,
+                pip,
                 configMaps,
                 null,
                 false,
@@ -140,6 +167,7 @@ public final class ArgoCompiler {
                 jobFile,
                 helper,
                 archives,
+                pip,
                 configMaps,
                 LocalPipelineRunner.transferOf(n, spec, file),
                 false,
@@ -163,6 +191,7 @@ public final class ArgoCompiler {
               LocalPipelineRunner.fileOf(exit, file),
               helper,
               archives,
+              pip,
               configMaps,
               null,
               true,
@@ -230,6 +259,7 @@ public final class ArgoCompiler {
       Path file,
       byte[] helper,
       Function<Path, CodeArchive> archives,
+      dev.mlscale.plan.PipSources pip,
       List<ConfigMap> configMaps,
       S3Transfer transfer,
       boolean exitTask,
@@ -291,7 +321,7 @@ public final class ArgoCompiler {
     RenderInput input;
     if (job.rows().isEmpty()) {
       RunPlan plan = Planner.plan(id + "-" + n.name(), withWorkspace(job, id), file);
-      input = new RenderInput(plan, namespace, archives.apply(plan.workdir()), helper);
+      input = new RenderInput(plan, namespace, archives.apply(plan.workdir()), helper).withPip(pip);
     } else {
       // one run per row, named as the local runner names them: ID-train-0, ID-train-1, ...
       String group = id + "-" + n.name();
@@ -300,7 +330,9 @@ public final class ArgoCompiler {
         runs.add(Planner.plan(group + "-" + i, job.forRow(job.rows().get(i)), file));
       }
       var submission = new dev.mlscale.plan.Submission(group, job, runs, true, runs.size());
-      input = RenderInput.of(submission, namespace, archives.apply(runs.get(0).workdir()), helper);
+      input =
+          RenderInput.of(submission, namespace, archives.apply(runs.get(0).workdir()), helper)
+              .withPip(pip);
     }
     var rendered = JobRenderer.render(input);
     configMaps.add((ConfigMap) rendered.objects().get(0));

@@ -62,7 +62,8 @@ public final class JobRenderer {
             .withParallelism(in.rowsOpt().map(r -> r.parallelism()).orElse(null))
             .withTtlSecondsAfterFinished((int) plan.spec().kubernetes().ttl().seconds())
             .withActiveDeadlineSeconds(plan.spec().timeoutOpt().map(t -> t.seconds()).orElse(null));
-    List<PodFailurePolicyRule> rules = failureRules(retries, in.rowsOpt().isPresent());
+    List<PodFailurePolicyRule> rules =
+        failureRules(retries, in.rowsOpt().isPresent(), plan.spec().setupOpt().isPresent());
     if (!rules.isEmpty()) {
       spec = spec.withNewPodFailurePolicy().withRules(rules).endPodFailurePolicy();
     }
@@ -94,12 +95,25 @@ public final class JobRenderer {
   }
 
   /**
-   * Exit codes in {@code fail_fast_exit_codes} fail the Job at once; disruptions (eviction,
-   * preemption, a lost node) are retried without counting against {@code backoffLimit} when the
-   * spec retries them.
+   * A setup that cannot be built and exit codes in {@code fail_fast_exit_codes} fail the Job at
+   * once; disruptions (eviction, preemption, a lost node) are retried without counting against
+   * {@code backoffLimit} when the spec retries them.
    */
-  static List<PodFailurePolicyRule> failureRules(Retries retries, boolean indexed) {
+  static List<PodFailurePolicyRule> failureRules(Retries retries, boolean indexed, boolean setup) {
     List<PodFailurePolicyRule> rules = new ArrayList<>();
+    if (setup) {
+      // An environment that cannot be built (a requirement pip cannot find) fails the same way on
+      // every try: fail at once, with pip's message, instead of retrying.
+      rules.add(
+          new PodFailurePolicyRuleBuilder()
+              .withAction(indexed ? "FailIndex" : "FailJob")
+              .withNewOnExitCodes()
+              .withContainerName(PodSteps.SETUP)
+              .withOperator("In")
+              .withValues(PodSteps.SETUP_FAILED_EXIT)
+              .endOnExitCodes()
+              .build());
+    }
     if (!retries.failFastExitCodes().isEmpty()) {
       rules.add(
           new PodFailurePolicyRuleBuilder()

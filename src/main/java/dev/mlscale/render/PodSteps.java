@@ -27,6 +27,15 @@ final class PodSteps {
   static final String FILES = "/etc/mlscale/files";
   static final String LIB = "/etc/mlscale/lib";
   static final String OUTPUT = "/mlscale/output";
+  static final String ENVS = "/mlscale/envs";
+  static final String SETUP = "setup-env";
+
+  /** The setup container's exit code when the environment cannot be built (pip failed, ...). */
+  static final int SETUP_FAILED_EXIT = 3;
+
+  /** PATH in the job's containers when it has a setup: the environment first, then the usual. */
+  static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
   static final String GPU = "nvidia.com/gpu";
   static final String GPU_PRODUCT = "nvidia.com/gpu.product";
 
@@ -47,6 +56,7 @@ final class PodSteps {
     return List.of(
         PodSteps::command,
         PodSteps::files,
+        PodSteps::setup,
         PodSteps::resources,
         PodSteps::gpus,
         PodSteps::placement,
@@ -165,6 +175,114 @@ final class PodSteps {
                     .addNewVolumeMount()
                     .withName("workspace")
                     .withMountPath(WORKSPACE)
+                    .endVolumeMount()
+                    .build());
+  }
+
+  /**
+   * The job's {@code setup} on the cluster: an init container builds the Python environment once
+   * per environment key into a shared cache on an RWX claim ({@code mlscale-envs/KEY} on {@code
+   * kubernetes.env_storage}, by default the model storage), under a file lock, marking it ready
+   * only when complete; every later pod with that key finds it ready and installs nothing. The main
+   * container runs with the environment first on {@code PATH}.
+   */
+  static PodParts setup(PodParts parts, RenderInput in) {
+    RunPlan plan = in.plan();
+    if (plan.spec().setupOpt().isEmpty()) {
+      return parts;
+    }
+    dev.mlscale.spec.Setup setup = plan.spec().setup();
+    String key = dev.mlscale.plan.EnvKey.of(setup, plan.workdir());
+    String envDir = ENVS + "/" + key;
+    List<String> args = new ArrayList<>(List.of(setup.python(), LIB + "/mlscale.py", "setup"));
+    args.addAll(List.of("--key", key, "--cache", ENVS, "--image", plan.spec().image()));
+    if (setup.requirements() != null) {
+      args.addAll(List.of("--requirements", setup.requirements()));
+    }
+    for (String command : setup.commands()) {
+      args.addAll(List.of("--command", command));
+    }
+    dev.mlscale.plan.PipSources pip = in.pip().effective(setup);
+    if (pip.indexUrl() != null) {
+      args.addAll(List.of("--index-url", pip.indexUrl()));
+    }
+    for (String url : pip.extraIndexUrls()) {
+      args.addAll(List.of("--extra-index-url", url));
+    }
+    if (setup.wheelhouse() != null) {
+      args.addAll(List.of("--wheelhouse", ENVS + "/" + setup.wheelhouse()));
+    }
+    Resources r = plan.resources();
+    ContainerBuilder init =
+        new ContainerBuilder()
+            .withName(SETUP)
+            .withImage(plan.spec().image())
+            .withCommand(args)
+            .withWorkingDir(WORKSPACE)
+            .addNewEnv()
+            .withName("PYTHONUNBUFFERED")
+            .withValue("1")
+            .endEnv()
+            .withTerminationMessagePolicy("FallbackToLogsOnError");
+    if (setup.indexCredentials() != null) {
+      for (String k : List.of("username", "password")) {
+        init =
+            init.addNewEnv()
+                .withName("MLSCALE_INDEX_" + k.toUpperCase(java.util.Locale.ROOT))
+                .withNewValueFrom()
+                .withNewSecretKeyRef(k, setup.indexCredentials(), false)
+                .endValueFrom()
+                .endEnv();
+      }
+    }
+    var res = init.editOrNewResources().addToRequests("cpu", new Quantity(r.cpu().toQuantity()));
+    if (r.memory() != null) {
+      Quantity mem = new Quantity(r.memory().toQuantity());
+      res = res.addToRequests("memory", mem).addToLimits("memory", mem);
+    }
+    Container c =
+        res.endResources()
+            .addNewVolumeMount()
+            .withName("files")
+            .withMountPath(LIB + "/mlscale.py")
+            .withSubPath("mlscale.py")
+            .withReadOnly(true)
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("workspace")
+            .withMountPath(WORKSPACE)
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("envs")
+            .withMountPath(ENVS)
+            .withSubPath("mlscale-envs")
+            .endVolumeMount()
+            .build();
+    return parts
+        .plusVolume(
+            new VolumeBuilder()
+                .withName("envs")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(plan.spec().kubernetes().envStorage())
+                .endPersistentVolumeClaim()
+                .build())
+        .plusInit(c)
+        .withMain(
+            m ->
+                new ContainerBuilder(m)
+                    .addNewEnv()
+                    .withName("VIRTUAL_ENV")
+                    .withValue(envDir)
+                    .endEnv()
+                    .addNewEnv()
+                    .withName("PATH")
+                    .withValue(envDir + "/bin:" + DEFAULT_PATH)
+                    .endEnv()
+                    .addNewVolumeMount()
+                    .withName("envs")
+                    .withMountPath(ENVS)
+                    .withSubPath("mlscale-envs")
+                    .withReadOnly(true)
                     .endVolumeMount()
                     .build());
   }

@@ -1,5 +1,6 @@
 package dev.mlscale.render;
 
+import dev.mlscale.plan.PipSources;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.TreeMap;
  * @param plan the run to render; for rows, the first row, whose image, resources and environment
  *     all rows share
  * @param rows the submission when it has parameter rows: then ONE Indexed Job runs them all
+ * @param pip the package indexes for {@code setup} when the spec names none
  * @param attempt 1 for the first try; later tries (after OOMKilled with on_oom) are Jobs of their
  *     own named RUN-aN
  */
@@ -23,14 +25,16 @@ public record RenderInput(
     int attempt,
     Submission rows,
     Map<String, String> extraLabels,
-    Map<String, String> extraAnnotations) {
+    Map<String, String> extraAnnotations,
+    PipSources pip) {
   public RenderInput {
+    pip = pip == null ? PipSources.NONE : pip;
     extraLabels = extraLabels == null ? Map.of() : new TreeMap<>(extraLabels);
     extraAnnotations = extraAnnotations == null ? Map.of() : new TreeMap<>(extraAnnotations);
   }
 
   public RenderInput(RunPlan plan, String namespace, CodeArchive code, byte[] helperSource) {
-    this(plan, namespace, code, helperSource, 1, null, null, null);
+    this(plan, namespace, code, helperSource, 1, null, null, null, null);
   }
 
   public RenderInput(
@@ -40,12 +44,22 @@ public record RenderInput(
       byte[] helperSource,
       int attempt,
       Submission rows) {
-    this(plan, namespace, code, helperSource, attempt, rows, null, null);
+    this(plan, namespace, code, helperSource, attempt, rows, null, null, null);
   }
 
   /** The same input, with more labels (Job and pods) and annotations (Job) on the objects. */
   public RenderInput withMetadata(Map<String, String> labels, Map<String, String> annotations) {
-    return new RenderInput(plan, namespace, code, helperSource, attempt, rows, labels, annotations);
+    return new RenderInput(
+        plan, namespace, code, helperSource, attempt, rows, labels, annotations, pip);
+  }
+
+  /**
+   * The same input, with the package indexes the cluster's environment builds use when the spec
+   * names none (the user's pip configuration).
+   */
+  public RenderInput withPip(PipSources sources) {
+    return new RenderInput(
+        plan, namespace, code, helperSource, attempt, rows, extraLabels, extraAnnotations, sources);
   }
 
   /** Renders a whole submission: a single Job, or an Indexed Job for its rows. */

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param modelStorage the RWX claim that holds models (default {@code model-storage})
  * @param ttl how long a finished Job is kept before Kubernetes deletes it (default 1 day)
  * @param podAnnotations annotations on the job's pods (sidecar injection, cost tags, ...)
+ * @param envStorage the RWX claim whose {@code mlscale-envs/} directory caches the Python
+ *     environments of {@code setup} (default: the model storage claim)
  */
 public record KubernetesOptions(
     String namespace,
@@ -21,9 +23,10 @@ public record KubernetesOptions(
     String modelStorage,
     String serviceAccount,
     DurationValue ttl,
-    Map<String, String> podAnnotations) {
+    Map<String, String> podAnnotations,
+    String envStorage) {
   public static final KubernetesOptions DEFAULT =
-      new KubernetesOptions(null, null, null, null, null, null, null, null, null);
+      new KubernetesOptions(null, null, null, null, null, null, null, null, null, null);
 
   public KubernetesOptions {
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
@@ -31,6 +34,7 @@ public record KubernetesOptions(
     modelStorage = modelStorage == null ? "model-storage" : modelStorage;
     ttl = ttl == null ? DurationValue.ofSeconds(86_400) : ttl;
     podAnnotations = podAnnotations == null ? Map.of() : new java.util.TreeMap<>(podAnnotations);
+    envStorage = envStorage == null ? modelStorage : envStorage;
   }
 
   /** A Kubernetes toleration, as in a pod spec. */

@@ -80,7 +80,8 @@ public final class ClusterTrials implements TrialBackend {
             plan, cluster.namespace(), CodeArchive.of(plan.workdir()), PythonHelper.source())
         .withMetadata(
             Map.of(SWEEP, sweepId, TRIAL, Integer.toString(number)),
-            Map.of(TRIAL_PARAMS, paramsJson));
+            Map.of(TRIAL_PARAMS, paramsJson))
+        .withPip(cluster.pip());
   }
 
   @Override

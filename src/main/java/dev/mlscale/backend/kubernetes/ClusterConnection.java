@@ -2,6 +2,7 @@ package dev.mlscale.backend.kubernetes;
 
 import dev.mlscale.error.EnvironmentError;
 import dev.mlscale.error.UserError;
+import dev.mlscale.plan.PipSources;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -16,7 +17,12 @@ import java.util.Map;
  * Connects to a cluster the way kubectl does: {@code --kubeconfig} or {@code $KUBECONFIG} or {@code
  * ~/.kube/config}, {@code --context}, {@code -n}. Errors name the context and the fix.
  */
-public record ClusterConnection(KubernetesClient client, String namespace, String context) {
+public record ClusterConnection(
+    KubernetesClient client, String namespace, String context, PipSources pip) {
+
+  public ClusterConnection(KubernetesClient client, String namespace, String context) {
+    this(client, namespace, context, PipSources.NONE);
+  }
 
   public static ClusterConnection open(
       Map<String, String> env, String kubeconfig, String context, String namespace) {
@@ -67,7 +73,7 @@ public record ClusterConnection(KubernetesClient client, String namespace, Strin
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     String ctxName =
         config.getCurrentContext() == null ? "(none)" : config.getCurrentContext().getName();
-    return new ClusterConnection(client, ns, ctxName);
+    return new ClusterConnection(client, ns, ctxName, PipSources.fromUser(env));
   }
 
   /** Turns a client failure into an error that says what to do. */

@@ -82,20 +82,37 @@ public final class KubernetesBackend implements Backend {
                 + ") or pick another with -n");
       }
       if (submission.spec().outputsOpt().isPresent()) {
-        String claim = submission.spec().kubernetes().modelStorage();
-        if (client().persistentVolumeClaims().inNamespace(ns).withName(claim).get() == null) {
-          throw new UserError(
-              "the model storage claim '"
-                  + claim
-                  + "' does not exist in namespace "
-                  + ns
-                  + "; create an RWX PersistentVolumeClaim named "
-                  + claim
-                  + " (storageClassName: nfs-storage) or set kubernetes.model_storage");
-        }
+        requireClaim(
+            ns,
+            submission.spec().kubernetes().modelStorage(),
+            "model storage claim",
+            "kubernetes.model_storage");
+      }
+      if (submission.spec().setupOpt().isPresent()) {
+        requireClaim(
+            ns,
+            submission.spec().kubernetes().envStorage(),
+            "claim that caches Python environments (setup)",
+            "kubernetes.env_storage");
       }
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "read namespace " + ns);
+    }
+  }
+
+  private void requireClaim(String ns, String claim, String what, String field) {
+    if (client().persistentVolumeClaims().inNamespace(ns).withName(claim).get() == null) {
+      throw new UserError(
+          "the "
+              + what
+              + " '"
+              + claim
+              + "' does not exist in namespace "
+              + ns
+              + "; create an RWX PersistentVolumeClaim named "
+              + claim
+              + " (storageClassName: nfs-storage) or set "
+              + field);
     }
   }
 
@@ -103,10 +120,11 @@ public final class KubernetesBackend implements Backend {
   public JobRenderer.Rendered render(Submission submission) {
     return JobRenderer.render(
         RenderInput.of(
-            submission,
-            cluster.namespace(),
-            CodeArchive.of(submission.runs().get(0).workdir()),
-            PythonHelper.source()));
+                submission,
+                cluster.namespace(),
+                CodeArchive.of(submission.runs().get(0).workdir()),
+                PythonHelper.source())
+            .withPip(cluster.pip()));
   }
 
   /** Asks the API server to validate the objects without persisting them. */
@@ -160,7 +178,9 @@ public final class KubernetesBackend implements Backend {
     Instant started = clock.instant();
     CodeArchive code = CodeArchive.of(submission.runs().get(0).workdir());
     if (submission.rows()) {
-      RenderInput in = RenderInput.of(submission, cluster.namespace(), code, PythonHelper.source());
+      RenderInput in =
+          RenderInput.of(submission, cluster.namespace(), code, PythonHelper.source())
+              .withPip(cluster.pip());
       List<Row> rows = runAttempt(in, submission.runs(), listener, true);
       List<RunOutcome> out = new ArrayList<>();
       for (int i = 0; i < rows.size(); i++) {
@@ -175,7 +195,8 @@ public final class KubernetesBackend implements Backend {
       RunPlan attemptPlan = attempt == 1 ? plan : withResources(plan, resources);
       RenderInput in =
           new RenderInput(
-              attemptPlan, cluster.namespace(), code, PythonHelper.source(), attempt, null);
+                  attemptPlan, cluster.namespace(), code, PythonHelper.source(), attempt, null)
+              .withPip(cluster.pip());
       Row row = runAttempt(in, List.of(attemptPlan), listener, true).get(0);
       if ("OOMKilled".equals(row.reason)
           && plan.spec().onOom() != null
@@ -601,6 +622,10 @@ public final class KubernetesBackend implements Backend {
       Optional<ContainerStateTerminated> term,
       boolean indexed) {
     Integer exit = term.map(ContainerStateTerminated::getExitCode).orElse(null);
+    Optional<String> setupFailed = last.flatMap(PodExplainer::setupFailure);
+    if (term.isEmpty() && setupFailed.isPresent()) {
+      return new Row(RunState.FAILED, "SetupFailed", setupFailed.get(), null);
+    }
     if (term.isPresent() && "OOMKilled".equals(term.get().getReason())) {
       return new Row(
           RunState.FAILED,

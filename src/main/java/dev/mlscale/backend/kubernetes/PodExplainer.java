@@ -40,6 +40,13 @@ final class PodExplainer {
       }
     }
     String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    Optional<String> setupFailed = setupFailure(pod);
+    if (setupFailed.isPresent()) {
+      return "Failed on node " + node + ": " + setupFailed.get();
+    }
+    if ("Pending".equals(phase) && settingUp(pod)) {
+      return "Preparing: building the Python environment (setup) on node " + node;
+    }
     return switch (phase == null ? "Pending" : phase) {
       case "Running" -> "Running on node " + node;
       case "Succeeded" -> "Succeeded on node " + node;
@@ -82,5 +89,56 @@ final class PodExplainer {
       return List.of();
     }
     return pod.getStatus().getContainerStatuses();
+  }
+
+  private static List<ContainerStatus> initStatuses(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getInitContainerStatuses() == null) {
+      return List.of();
+    }
+    return pod.getStatus().getInitContainerStatuses();
+  }
+
+  private static Optional<ContainerStatus> setupStatus(Pod pod) {
+    return initStatuses(pod).stream().filter(s -> "setup-env".equals(s.getName())).findFirst();
+  }
+
+  /** Whether the pod is building the job's Python environment (its setup container runs). */
+  static boolean settingUp(Pod pod) {
+    return setupStatus(pod)
+        .map(s -> s.getState() != null && s.getState().getRunning() != null)
+        .orElse(false);
+  }
+
+  /**
+   * Why the job's setup failed, when it did: the setup container's own one-line reason (pip's
+   * message), or how it ended. A setup container that cannot even start (no such interpreter in the
+   * image) is said in words that name the image.
+   */
+  static Optional<String> setupFailure(Pod pod) {
+    Optional<ContainerStatus> s = setupStatus(pod);
+    if (s.isEmpty() || s.get().getState() == null) {
+      return Optional.empty();
+    }
+    ContainerStateTerminated t = s.get().getState().getTerminated();
+    if (t == null || t.getExitCode() == null || t.getExitCode() == 0) {
+      return Optional.empty();
+    }
+    String message = t.getMessage() == null ? "" : t.getMessage().strip();
+    if ("StartError".equals(t.getReason()) || "ContainerCannotRun".equals(t.getReason())) {
+      return Optional.of(
+          "setup failed: the image "
+              + s.get().getImage()
+              + " cannot run the setup's Python ("
+              + message
+              + "); setup needs an image with Python and its venv module, e.g."
+              + " python:3.11-slim, or set setup.python");
+    }
+    if (message.startsWith("setup failed:")) {
+      return Optional.of(message.lines().reduce((a, b) -> b).orElse(message));
+    }
+    return Optional.of(
+        "setup failed: the setup container ended with "
+            + reason(t)
+            + (message.isEmpty() ? "" : ": " + message.lines().reduce((a, b) -> b).orElse("")));
   }
 }

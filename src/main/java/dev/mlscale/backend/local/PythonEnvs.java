@@ -1,6 +1,5 @@
 package dev.mlscale.backend.local;
 
-import dev.mlscale.error.UserError;
 import dev.mlscale.spec.Setup;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,11 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,24 +51,7 @@ public final class PythonEnvs {
 
   /** The cache key of a setup in a workdir. */
   public String key(Setup setup, Path workdir) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      update(sha, "python=" + setup.python());
-      if (setup.requirements() != null) {
-        update(sha, "requirements=" + setup.requirements());
-        sha.update(readInput(workdir, setup.requirements(), "requirements"));
-      }
-      for (String command : setup.commands()) {
-        update(sha, "command=" + command);
-      }
-      for (String input : setup.inputs()) {
-        update(sha, "input=" + input);
-        sha.update(readInput(workdir, input, "inputs"));
-      }
-      return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.mlscale.plan.EnvKey.of(setup, workdir);
   }
 
   public Env prepare(Setup setup, Path workdir, Path log, Consumer<String> output)
@@ -117,20 +96,30 @@ public final class PythonEnvs {
     step(List.of(python.toString(), "-m", "venv", dir.toString()), workdir, dir, log, output);
     String pip = dir.resolve("bin/pip").toString();
     if (setup.requirements() != null) {
-      step(
-          List.of(
-              pip,
-              "install",
-              "--disable-pip-version-check",
-              "--no-input",
-              "--progress-bar",
-              "off",
-              "-r",
-              workdir.resolve(setup.requirements()).toString()),
-          workdir,
-          dir,
-          log,
-          output);
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  pip,
+                  "install",
+                  "--disable-pip-version-check",
+                  "--no-input",
+                  "--progress-bar",
+                  "off",
+                  "-r",
+                  workdir.resolve(setup.requirements()).toString()));
+      if (setup.indexUrl() != null) {
+        argv.addAll(List.of("--index-url", setup.indexUrl()));
+      }
+      for (String url : setup.extraIndexUrls()) {
+        argv.addAll(List.of("--extra-index-url", url));
+      }
+      if (setup.wheelhouse() != null) {
+        argv.addAll(List.of("--find-links", workdir.resolve(setup.wheelhouse()).toString()));
+        if (setup.indexUrl() == null) {
+          argv.add("--no-index");
+        }
+      }
+      step(argv, workdir, dir, log, output);
     }
     for (String command : setup.commands()) {
       List<String> words = Words.split(command);
@@ -178,6 +167,17 @@ public final class PythonEnvs {
       }
     }
     int code = p.waitFor();
+    if (code != 0 && argv.size() > 1 && argv.get(1).equals("install")) {
+      List<String> errors =
+          tail.stream()
+              .filter(l -> l.startsWith("ERROR:"))
+              .map(l -> l.substring("ERROR:".length()).strip())
+              .toList();
+      if (!errors.isEmpty()) {
+        throw new SetupFailed(
+            "setup failed: " + errors.get(errors.size() - 1) + " (full output: " + log + ")");
+      }
+    }
     if (code != 0) {
       throw new SetupFailed(
           "setup step '"
@@ -189,26 +189,6 @@ public final class PythonEnvs {
               + log
               + ")");
     }
-  }
-
-  private static byte[] readInput(Path workdir, String file, String field) {
-    Path p = workdir.resolve(file);
-    try {
-      return Files.readAllBytes(p);
-    } catch (IOException e) {
-      throw new UserError(
-          "setup."
-              + field
-              + " names '"
-              + file
-              + "', which does not exist in the workdir "
-              + workdir);
-    }
-  }
-
-  private static void update(MessageDigest sha, String text) {
-    sha.update(text.getBytes(StandardCharsets.UTF_8));
-    sha.update((byte) 0);
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Builds the real test node's parts from source (no prebuilt downloads) into
+#   ~/.cache/mlscale/testenv/node-<versions>/{bin,cni,images}
+# runc (CGO + seccomp), containerd and its runc shim, the CNI plugins, kubelet and kube-proxy
+# (from the control plane's wrapper module), a static C pause binary, and the images the tests
+# use: pause and python:3.11-slim, written as OCI image layouts from Debian's packages.
+# Does nothing when everything is there. See testenv/realnode/README.md.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=testenv/realnode/env.sh
+source "${here}/env.sh"
+
+all_built() {
+  local b
+  for b in "${NODE_BINARIES[@]}"; do [[ -x "${NODE_BIN}/${b}" ]] || return 1; done
+  [[ -f "${NODE_DIR}/.complete" ]]
+}
+if all_built; then
+  log "real node parts cached in ${NODE_DIR}"
+  exit 0
+fi
+mkdir -p "${NODE_DIR}" "${NODE_BIN}" "${NODE_CNI_BIN}" "${NODE_IMAGES}"
+exec 9>"${NODE_DIR}/.build.lock"
+flock 9
+all_built && exit 0
+
+GO="${TESTENV_GO}"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+work="${NODE_DIR}/work"
+mkdir -p "${work}"
+start_all=$(date +%s)
+
+# Debian packages, unpacked (never installed): libseccomp for runc's static link, and the
+# Python image's root file system.
+debs() {
+  local dest="$1"; shift
+  mkdir -p "${dest}/debs" "${dest}/root"
+  if ! (cd "${dest}/debs" && apt-get download "$@" >/dev/null 2>&1); then
+    apt-get update >/dev/null
+    (cd "${dest}/debs" && apt-get download "$@" >/dev/null)
+  fi
+  local d
+  for d in "${dest}"/debs/*.deb; do dpkg -x "${d}" "${dest}/root"; done
+}
+
+build_runc() {
+  local t0; t0=$(date +%s)
+  log "building runc ${RUNC_VERSION} (CGO, seccomp, static)"
+  rm -rf "${work}/seccomp"
+  debs "${work}/seccomp" libseccomp-dev libseccomp2
+  local pc; pc="$(dirname "$(find "${work}/seccomp/root" -name libseccomp.pc | head -1)")"
+  local libdir; libdir="$(dirname "$(find "${work}/seccomp/root" -name libseccomp.a | head -1)")"
+  sed -i "s|^prefix=.*|prefix=${work}/seccomp/root/usr|" "${pc}/libseccomp.pc"
+  # Link libseccomp statically: the .so is hidden so the linker takes the .a.
+  rm -f "${libdir}"/libseccomp.so*
+  PKG_CONFIG_PATH="${pc}" CGO_ENABLED=1 GOBIN="${work}/gobin" \
+    CGO_CFLAGS="-I${work}/seccomp/root/usr/include" CGO_LDFLAGS="-L${libdir}" \
+    "${GO}" install -trimpath -tags "seccomp urfave_cli_no_docs" \
+    -ldflags "-s -w -X main.version=${RUNC_VERSION#v} -extldflags -static" \
+    "github.com/opencontainers/runc@${RUNC_VERSION}"
+  mv "${work}/gobin/runc" "${NODE_BIN}/runc"
+  log "runc built in $(( $(date +%s) - t0 ))s"
+}
+
+build_containerd() {
+  local t0; t0=$(date +%s)
+  log "building containerd ${CONTAINERD_VERSION} (containerd, ctr, containerd-shim-runc-v2)"
+  local m="github.com/containerd/containerd/v2"
+  CGO_ENABLED=1 GOBIN="${work}/gobin" "${GO}" install -trimpath \
+    -tags "no_btrfs no_devmapper no_zfs urfave_cli_no_docs" \
+    -ldflags "-s -w -X ${m}/version.Version=${CONTAINERD_VERSION}" \
+    "${m}/cmd/containerd@${CONTAINERD_VERSION}" "${m}/cmd/ctr@${CONTAINERD_VERSION}" \
+    "${m}/cmd/containerd-shim-runc-v2@${CONTAINERD_VERSION}"
+  mv "${work}/gobin/containerd" "${work}/gobin/ctr" "${work}/gobin/containerd-shim-runc-v2" "${NODE_BIN}/"
+  log "containerd built in $(( $(date +%s) - t0 ))s"
+}
+
+build_cni() {
+  local t0; t0=$(date +%s)
+  log "building CNI plugins ${CNI_VERSION} (bridge, host-local, loopback, portmap)"
+  local m="github.com/containernetworking/plugins"
+  CGO_ENABLED=0 GOBIN="${NODE_CNI_BIN}" "${GO}" install -trimpath -ldflags "-s -w" \
+    "${m}/plugins/main/bridge@${CNI_VERSION}" "${m}/plugins/ipam/host-local@${CNI_VERSION}" \
+    "${m}/plugins/main/loopback@${CNI_VERSION}" "${m}/plugins/meta/portmap@${CNI_VERSION}"
+  log "CNI plugins built in $(( $(date +%s) - t0 ))s"
+}
+
+build_node_kubernetes() {
+  local t0 dir; t0=$(date +%s)
+  # kubelet and kube-proxy come from the control plane's wrapper module (and share its Go cache).
+  "${here}/../build.sh"
+  log "building kubelet and kube-proxy ${K8S_VERSION} in the control plane's wrapper module"
+  # The control plane's wrapper module is copied, so the cached control plane stays as it was.
+  dir="${work}/kubernetes"
+  rm -rf "${dir}" && mkdir -p "${dir}"
+  cp "${TESTENV_DIR}/src/kubernetes/go.mod" "${dir}/go.mod"
+  cp "${TESTENV_DIR}/src/kubernetes/go.sum" "${dir}/go.sum" 2>/dev/null || true
+  local major minor ldflags
+  major="${K8S_VERSION#v}"; major="${major%%.*}"
+  minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
+  ldflags="-s -w -X k8s.io/component-base/version.gitVersion=${K8S_VERSION}"
+  ldflags+=" -X k8s.io/component-base/version.gitMajor=${major}"
+  ldflags+=" -X k8s.io/component-base/version.gitMinor=${minor}"
+  ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+  (
+    cd "${dir}"
+    CGO_ENABLED=0 "${GO}" get "k8s.io/kubernetes/cmd/kubelet@${K8S_VERSION}" \
+      "k8s.io/kubernetes/cmd/kube-proxy@${K8S_VERSION}"
+    local cmd
+    for cmd in kubelet kube-proxy; do
+      local c0; c0=$(date +%s)
+      CGO_ENABLED=0 "${GO}" build -trimpath -ldflags "${ldflags}" -o "${NODE_BIN}/${cmd}.tmp" \
+        "k8s.io/kubernetes/cmd/${cmd}"
+      mv "${NODE_BIN}/${cmd}.tmp" "${NODE_BIN}/${cmd}"
+      log "  ${cmd} built in $(( $(date +%s) - c0 ))s"
+    done
+  )
+  log "kubelet and kube-proxy built in $(( $(date +%s) - t0 ))s"
+}
+
+build_pause() {
+  log "building pause (static C)"
+  gcc -Os -static -o "${NODE_BIN}/pause" "${here}/pause.c"
+  strip "${NODE_BIN}/pause"
+}
+
+build_images() {
+  local t0; t0=$(date +%s)
+  log "building images: ${PAUSE_IMAGE_REF}, ${PYTHON_IMAGE_REF} (from Debian's python3.11)"
+  local p="${work}/pause-root"
+  rm -rf "${p}" && mkdir -p "${p}"
+  cp "${NODE_BIN}/pause" "${p}/pause"
+  python3 "${here}/oci_image.py" --root "${p}" --ref "${PAUSE_IMAGE_REF}" \
+    --entrypoint /pause --out "${NODE_IMAGES}/pause.tar"
+  local r="${work}/python"
+  rm -rf "${r}"
+  # python3.11 with venv and pip (ensurepip's wheels), CA certificates for HTTPS indexes.
+  debs "${r}" $(cat "${here}/python-image.packages")
+  python3 "${here}/oci_image.py" --root "${r}/root" --ref "${PYTHON_IMAGE_REF}" \
+    --debian-python --entrypoint python3 --out "${NODE_IMAGES}/python.tar"
+  log "images built in $(( $(date +%s) - t0 ))s"
+}
+
+[[ -x "${NODE_BIN}/runc" ]] || build_runc
+[[ -x "${NODE_BIN}/containerd" && -x "${NODE_BIN}/containerd-shim-runc-v2" && -x "${NODE_BIN}/ctr" ]] || build_containerd
+[[ -x "${NODE_CNI_BIN}/bridge" && -x "${NODE_CNI_BIN}/host-local" ]] || build_cni
+[[ -x "${NODE_BIN}/pause" ]] || build_pause
+[[ -x "${NODE_BIN}/kubelet" && -x "${NODE_BIN}/kube-proxy" ]] || build_node_kubernetes
+[[ -f "${NODE_IMAGES}/pause.tar" && -f "${NODE_IMAGES}/python.tar" ]] || build_images
+"${NODE_BIN}/runc" --version >&2
+"${NODE_BIN}/containerd" --version >&2
+"${NODE_BIN}/kubelet" --version >&2
+rm -rf "${work}/gobin" "${work}/seccomp"
+touch "${NODE_DIR}/.complete"
+log "real node parts built in $(( $(date +%s) - start_all ))s into ${NODE_DIR}"

@@ -24,7 +24,7 @@ flock 8
 config="${TESTENV_ROOT}/kwok-config.yaml"
 mkdir -p "${TESTENV_ROOT}"
 {
-  cat "${here}/kwok.yaml"
+  sed "s|@PKI@|${KWOK_WORKDIR}/clusters/${TESTENV_CLUSTER}/pki|g" "${here}/kwok.yaml"
   printf '%s\n' '---' 'apiVersion: kwok.x-k8s.io/v1alpha1' 'kind: ClusterLogs' \
     'metadata: {name: simulated-output}' 'spec:' '  logs:' \
     "  - logsFile: ${here}/sim/pod.log"

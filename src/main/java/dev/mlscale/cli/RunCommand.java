@@ -129,7 +129,8 @@ final class RunCommand implements Callable<Integer> {
     if (!cluster.onCluster()) {
       return ctx.localBackend();
     }
-    return new KubernetesBackend(cluster.connect(ctx), ctx.runs(), ctx.clock());
+    return new KubernetesBackend(cluster.connect(ctx), ctx.runs(), ctx.clock())
+        .registeringModels(ctx.models());
   }
 
   static int exitCode(List<RunOutcome> outcomes) {

@@ -88,6 +88,45 @@ public final class ModelStore {
         });
   }
 
+  /**
+   * Records the next version of {@code name} whose files stay where a cluster run wrote them:
+   * {@code location} is {@code pvc://NAMESPACE/CLAIM/SUB/PATH} on the cluster's model storage.
+   */
+  public ModelRecord registerRemote(
+      String name,
+      String runId,
+      String location,
+      Map<String, Object> params,
+      Map<String, Double> metrics,
+      Instant at) {
+    return db.transaction(
+        c -> {
+          int version;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              version = rs.getInt(1);
+            }
+          }
+          RunStore.exec(
+              c,
+              "INSERT INTO models (name, version, run_id, path, created_at, params, metrics,"
+                  + " size_bytes) VALUES (?,?,?,?,?,?,?,?)",
+              name,
+              version,
+              runId,
+              location,
+              at,
+              Json.write(params),
+              Json.write(metrics),
+              0L);
+          return new ModelRecord(name, version, runId, location, at, params, metrics, 0L);
+        });
+  }
+
   /** All versions, newest first; only those of {@code name} when it is given. */
   public List<ModelRecord> list(String name) {
     return db.with(

@@ -41,7 +41,7 @@ class JobRendererTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"basic", "gpu", "rows"})
+  @ValueSource(strings = {"basic", "gpu", "rows", "setup"})
   void rendersExactlyTheGoldenObjects(String name) throws IOException {
     String actual = Manifests.yaml(render(name).objects());
     Path golden = RESOURCES.resolve("golden").resolve(name + ".yaml");

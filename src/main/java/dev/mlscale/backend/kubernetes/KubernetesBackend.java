@@ -55,6 +55,7 @@ public final class KubernetesBackend implements Backend {
   private final ClusterConnection cluster;
   private final RunStore runs;
   private final Clock clock;
+  private dev.mlscale.store.ModelStore models;
 
   public KubernetesBackend(ClusterConnection cluster, RunStore runs, Clock clock) {
     this.cluster = cluster;
@@ -64,6 +65,15 @@ public final class KubernetesBackend implements Backend {
 
   private KubernetesClient client() {
     return cluster.client();
+  }
+
+  /**
+   * Records the models of successful runs in {@code store}: each version points at the files the
+   * run wrote on the cluster's model storage ({@code pvc://NS/CLAIM/models/NAME/JOB}).
+   */
+  public KubernetesBackend registeringModels(dev.mlscale.store.ModelStore store) {
+    this.models = store;
+    return this;
   }
 
   /** Checks before creating anything: the namespace and the model-storage claim exist. */
@@ -220,6 +230,27 @@ public final class KubernetesBackend implements Backend {
   private RunOutcome finish(
       RunPlan plan, Row row, int attempts, Instant started, RunListener listener) {
     runs.finish(plan.runId(), row.state, row.reason, row.message, row.exitCode, clock.instant());
+    dev.mlscale.store.ModelRecord model = null;
+    if (row.state == RunState.SUCCEEDED && models != null && plan.spec().outputsOpt().isPresent()) {
+      String name = plan.spec().outputs().model();
+      String job = attempts == 1 ? plan.runId() : plan.runId() + "-a" + attempts;
+      model =
+          models.registerRemote(
+              name,
+              plan.runId(),
+              "pvc://"
+                  + cluster.namespace()
+                  + "/"
+                  + plan.spec().kubernetes().modelStorage()
+                  + "/models/"
+                  + name
+                  + "/"
+                  + job,
+              plan.spec().params(),
+              runs.finalMetrics(plan.runId()),
+              clock.instant());
+      runs.setModel(plan.runId(), model.ref());
+    }
     listener.stateChanged(
         plan.runId(),
         plan.name(),
@@ -235,7 +266,7 @@ public final class KubernetesBackend implements Backend {
         attempts,
         Duration.between(started, clock.instant()),
         runs.finalMetrics(plan.runId()),
-        null);
+        model);
   }
 
   /**

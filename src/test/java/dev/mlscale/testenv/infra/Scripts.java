@@ -16,7 +16,7 @@ public final class Scripts {
   private Scripts() {}
 
   /** The repository root (the directory holding testenv/). */
-  static Path repoRoot() {
+  public static Path repoRoot() {
     Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
     for (Path p = dir; p != null; p = p.getParent()) {
       if (Files.isExecutable(p.resolve("testenv").resolve("up.sh"))) {
@@ -48,7 +48,7 @@ public final class Scripts {
    * Runs {@code testenv/<script>} from the repository root, stderr appended to {@code
    * target/testenv/<log>}, and returns the last non-blank line of its stdout.
    */
-  static String run(String script, String log, Duration timeout) {
+  public static String run(String script, String log, Duration timeout) {
     Path root = repoRoot();
     Path logFile = root.resolve("target").resolve("testenv").resolve(log);
     Path out = logFile.resolveSibling(log + ".out");

@@ -63,7 +63,9 @@ public final class SpecLoader {
   public <T> Loaded<T> load(Path file, Class<T> type, List<String> overrides) {
     String text;
     try {
-      text = Files.readString(file);
+      byte[] content = Files.readAllBytes(file);
+      YamlChecks.checkBytes(content, file.toString());
+      text = new String(content, java.nio.charset.StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new UserError("spec file " + file + " does not exist; check the path");
     } catch (IOException e) {
@@ -75,6 +77,7 @@ public final class SpecLoader {
 
   /** Parses spec text; {@code fileName} is only used in messages. */
   public <T> T parse(String text, String fileName, Class<T> type, List<String> overrides) {
+    YamlChecks.check(text, fileName);
     Locations locations = Locations.index(text, fileName);
     JsonNode tree;
     try {

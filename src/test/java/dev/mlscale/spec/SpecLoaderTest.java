@@ -213,4 +213,73 @@ class SpecLoaderTest {
     assertThat(error("- a\n- b\n").getMessage())
         .startsWith("job.yaml:1:1: a spec is a mapping of fields");
   }
+
+  @Test
+  void aKeyGivenTwiceIsRefusedWithBothPositions() {
+    UserError e =
+        error(
+            """
+            name: twice
+            command: [python, train.py]
+            resources: {cpu: 2}
+            resources:
+              memory: 1Gi
+            """);
+    assertThat(e.getMessage())
+        .contains("job.yaml:4:1")
+        .contains("'resources' is given twice")
+        .contains("first at 3:1");
+  }
+
+  @Test
+  void nestedDuplicatesAreFoundButTheSameKeyInTwoMappingsIsFine() {
+    assertThat(
+            error(
+                    """
+                name: nested
+                command: [python, train.py]
+                params: {lr: 0.1, depth: 3, lr: 0.2}
+                """)
+                .getMessage())
+        .contains("job.yaml:3:29")
+        .contains("'lr' is given twice");
+    JobSpec ok =
+        parse(
+            """
+            name: rows
+            command: [python, train.py]
+            rows: [{lr: 0.1}, {lr: 0.2}]
+            params: {lr: 0.3}
+            """);
+    assertThat(ok.rows()).hasSize(2);
+  }
+
+  @Test
+  void anAliasIsRefusedNotReadAsItsName() {
+    UserError e =
+        error(
+            """
+            name: alias
+            command: [python, train.py]
+            params:
+              base: &lr 0.01
+              lr: *lr
+            """);
+    assertThat(e.getMessage()).contains("job.yaml:5:7").contains("'*lr' is a YAML alias");
+  }
+
+  @Test
+  void aBinaryOrOversizedFileIsRefusedBeforeParsing(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+    var binary = java.nio.file.Files.write(dir.resolve("model.yaml"), new byte[] {'n', 0, 1, 2});
+    assertThatThrownBy(() -> loader.loadJob(binary, List.of()))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining("not a text file");
+    var big =
+        java.nio.file.Files.writeString(
+            dir.resolve("big.yaml"), "name: big\n" + "#".repeat(2 << 20));
+    assertThatThrownBy(() -> loader.loadJob(big, List.of()))
+        .isInstanceOf(UserError.class)
+        .hasMessageContaining("more than the 1048576 a spec may have");
+  }
 }

@@ -48,10 +48,20 @@ sleep 0.3
 if [[ -x "${NODE_BIN}/kube-proxy" ]] && command -v iptables >/dev/null 2>&1; then
   "${NODE_BIN}/kube-proxy" --cleanup >/dev/null 2>&1 || true
 fi
+# ... and the kubelet's (KUBE-FIREWALL, canaries): every table back to what up.sh saved.
+for v in "" 6; do
+  before="${NODE_STATE}/ip${v}tables.before"
+  [[ -f "${before}" ]] && command -v "ip${v}tables" >/dev/null 2>&1 || continue
+  for t in filter nat mangle; do
+    "ip${v}tables" -t "${t}" -F 2>/dev/null || true
+    "ip${v}tables" -t "${t}" -X 2>/dev/null || true
+  done
+  "ip${v}tables-restore" <"${before}" 2>/dev/null || true
+done
 # Mounts under the node's state and the host paths containerd and the kubelet use, deepest first.
 for _ in 1 2 3; do
-  awk '{print $2}' /proc/self/mounts | grep -E "^(${NODE_STATE}|/run/containerd|/run/netns)" \
-    | sort -r | while read -r m; do umount -l "${m}" 2>/dev/null || true; done
+  mounts="$(awk '{print $2}' /proc/self/mounts | grep -E "^(${NODE_STATE}|/run/containerd|/run/netns)" | sort -r || true)"
+  for m in ${mounts}; do umount -l "${m}" 2>/dev/null || true; done
 done
 for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "${ns}" 2>/dev/null || true; done
 ip link del "${NODE_BRIDGE}" 2>/dev/null || true

@@ -47,6 +47,9 @@ if ! command -v iptables-restore >/dev/null 2>&1; then
   apt-get install -y -qq iptables >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iptables >/dev/null; }
 fi
 
+# Firewall rules as they are now: the kubelet and kube-proxy add chains; down.sh puts these back.
+iptables-save >"${NODE_STATE}/iptables.before"
+ip6tables-save >"${NODE_STATE}/ip6tables.before" 2>/dev/null || true
 # Host settings the kubelet changes, recorded so that down.sh restores them.
 : >"${NODE_STATE}/sysctls"
 for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
@@ -183,6 +186,11 @@ setsid "${NODE_BIN}/kubelet" --config "${k}/config.yaml" --kubeconfig "${kubecon
   --node-labels "role=real,mlscale.dev/real-node=true,type=real" \
   >"${NODE_STATE}/kubelet.log" 2>&1 < /dev/null 7>&- &
 echo $! >"${NODE_STATE}/kubelet.pid"
+
+# The test cluster's volumes are hostPath directories: a real kubelet needs them to exist.
+for d in $(kubectl get pv -o jsonpath='{range .items[*]}{.spec.hostPath.path}{"\n"}{end}'); do
+  mkdir -p "${d}"
+done
 
 # ---------------------------------------------------------------- kube-proxy
 setsid "${NODE_BIN}/kube-proxy" --kubeconfig "${kubeconfig}" --hostname-override "${NODE_NAME}" \

@@ -415,6 +415,11 @@ def _setup():
                 pip += ["--index-url", with_credentials(a.index_url)]
             for url in a.extra_index_url:
                 pip += ["--extra-index-url", with_credentials(url)]
+            # An index the user named with http:// is one they trust (on-prem mirrors often are
+            # plain http); pip ignores such an index unless told so.
+            for url in ([a.index_url] if a.index_url else []) + a.extra_index_url:
+                if urlsplit(url).scheme == "http":
+                    pip += ["--trusted-host", urlsplit(url).netloc.rsplit("@", 1)[-1]]
             if a.wheelhouse:
                 pip += ["--find-links", a.wheelhouse]
                 if not a.index_url:

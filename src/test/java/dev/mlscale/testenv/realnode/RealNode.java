@@ -67,6 +67,21 @@ public final class RealNode {
             c -> c != null && c.getStatus() != null && "Bound".equals(c.getStatus().getPhase()),
             60,
             TimeUnit.SECONDS);
+    // The test volumes are recycled between tests (a KWOK stage makes released ones Available):
+    // a new claim starts empty, as a freshly provisioned NFS volume would.
+    java.nio.file.Path dir = hostPath(client, name);
+    try {
+      if (java.nio.file.Files.exists(dir)) {
+        try (var walk = java.nio.file.Files.walk(dir)) {
+          walk.sorted(java.util.Comparator.reverseOrder())
+              .filter(p -> !p.equals(dir))
+              .forEach(p -> p.toFile().delete());
+        }
+      }
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The directory on this machine behind a bound claim (the test volumes are hostPath). */

@@ -205,4 +205,125 @@ class RealNodeJobsTest {
     assertThat(grown.err()).contains("OOMKilled at 200Mi; on_oom: a new Job with 400Mi");
     assertThat(grown.out()).contains("held 300 MB");
   }
+
+  @Test
+  void workshopMultiAsOneIndexedJobOnlyTheLeakyRowIsOomKilled(TestNamespace ns) throws IOException {
+    RealNode.createClaim(ns.client(), "model-storage");
+    Path multi = CliHarness.repo().resolve("examples/multi/job.yaml");
+    try (PackageIndex index =
+        PackageIndex.serve(RealNode.HOST, DIGITS.resolveSibling("requirements.txt"))) {
+      CliHarness cli = cli().with("PIP_INDEX_URL", index.url());
+      CliHarness.Result r = cli.run(args(ns, "run", multi.toString(), "--set", "params.epochs=3"));
+      assertThat(r.exit()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).contains("4/4 done, 3 succeeded, 1 failed");
+      JsonNode runs = JSON.readTree(cli.run("ls", "-o", "json").out());
+      assertThat(runs).hasSize(4);
+      for (JsonNode run : runs) {
+        boolean leaky = run.get("params").get("waste_mb").asInt() > 0;
+        assertThat(run.get("state").asText())
+            .as(run.toString())
+            .isEqualTo(leaky ? "Failed" : "Succeeded");
+        assertThat(run.get("reason").asText()).isEqualTo(leaky ? "OOMKilled" : "Completed");
+        if (leaky) {
+          assertThat(run.get("message").asText()).contains("memory limit of 700Mi");
+        } else {
+          assertThat(run.get("metrics").get("accuracy").asDouble()).isGreaterThan(0.5);
+        }
+      }
+      assertThat(ns.client().batch().v1().jobs().list().getItems())
+          .singleElement()
+          .satisfies(j -> assertThat(j.getSpec().getCompletionMode()).isEqualTo("Indexed"));
+    }
+  }
+
+  @Test
+  void logsFollowCancelTimeoutAndFailFastActOnRealContainers(TestNamespace ns) throws Exception {
+    Files.writeString(
+        work.resolve("tick.py"),
+        """
+        import sys, time
+        for i in range(600):
+            print("tick %d" % i, flush=True)
+            time.sleep(0.2)
+        sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+        """);
+    Files.writeString(work.resolve("usage.py"), "import sys; print('bad usage'); sys.exit(2)\n");
+    Path ticker =
+        Files.writeString(
+            work.resolve("tick.yaml"),
+            """
+            name: tick
+            image: python:3.11-slim
+            command: [python3, tick.py]
+            resources: {cpu: 200m, memory: 64Mi}
+            """);
+    CliHarness cli = cli();
+    // run it, follow its real output from another terminal, then cancel it from a third
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    var running = pool.submit(() -> cli.run(args(ns, "run", ticker.toString())));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(120))
+        .until(
+            () ->
+                ns.client().pods().list().getItems().stream()
+                    .anyMatch(p -> "Running".equals(p.getStatus().getPhase())));
+    String run =
+        ns.client()
+            .pods()
+            .list()
+            .getItems()
+            .get(0)
+            .getMetadata()
+            .getLabels()
+            .get("mlscale.dev/run");
+    var follow = pool.submit(() -> cli.run("logs", run, "-f", "--target", "k8s", "-n", ns.name()));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(
+            () ->
+                ns.client()
+                    .pods()
+                    .withName(onlyPod(ns, run).getMetadata().getName())
+                    .getLog()
+                    .contains("tick 10"));
+    CliHarness.Result cancel = cli.run("cancel", run, "--target", "k8s", "-n", ns.name());
+    assertThat(cancel.exit()).as(cancel.err()).isZero();
+    CliHarness.Result ended = running.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    CliHarness.Result followed = follow.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    pool.shutdown();
+    assertThat(ended.exit()).as(ended.err()).isEqualTo(130);
+    assertThat(status(cli, run).get("state").asText()).isEqualTo("Cancelled");
+    assertThat(followed.out()).contains("tick 0").contains("tick 10");
+    // the container is gone: no pod of the run is left running
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(
+            () ->
+                ns.client().pods().withLabel("mlscale.dev/run", run).list().getItems().stream()
+                    .noneMatch(p -> "Running".equals(p.getStatus().getPhase())));
+
+    // a timeout ends a running container as DeadlineExceeded
+    CliHarness.Result timedOut = cli.run(args(ns, "run", ticker.toString(), "--set", "timeout=5s"));
+    assertThat(timedOut.exit()).isEqualTo(1);
+    assertThat(status(cli, runId(timedOut)).get("reason").asText()).isEqualTo("DeadlineExceeded");
+
+    // an exit code in fail_fast_exit_codes fails at once, one pod only
+    Path usage =
+        Files.writeString(
+            work.resolve("usage.yaml"),
+            """
+            name: usage
+            image: python:3.11-slim
+            command: [python3, usage.py]
+            resources: {cpu: 200m, memory: 64Mi}
+            retries: {limit: 3, fail_fast_exit_codes: [2]}
+            """);
+    CliHarness.Result failed = cli.run(args(ns, "run", usage.toString()));
+    assertThat(failed.exit()).isEqualTo(1);
+    JsonNode s = status(cli, runId(failed));
+    assertThat(s.get("reason").asText()).isEqualTo("PodFailurePolicy");
+    assertThat(s.get("exitCode").asInt()).isEqualTo(2);
+    assertThat(ns.client().pods().withLabel("mlscale.dev/run", runId(failed)).list().getItems())
+        .hasSize(1);
+  }
 }

@@ -87,7 +87,12 @@ public final class Database implements AutoCloseable {
               + " writable directory");
     }
     try {
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      // Transactions take the write lock when they begin (waiting up to the busy timeout): a
+      // deferred one that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when
+      // another mlscale process wrote in between (two runs started together did).
+      java.util.Properties props = new java.util.Properties();
+      props.setProperty("transaction_mode", "IMMEDIATE");
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, props);
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 10000");
         s.execute("PRAGMA journal_mode = WAL");

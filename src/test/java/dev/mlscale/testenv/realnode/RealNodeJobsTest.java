@@ -131,7 +131,9 @@ class RealNodeJobsTest {
         assertThat(r.exit()).as(r.err()).isZero();
         logs.add(setupLog(ns, onlyPod(ns, runId(r))));
       }
-      assertThat(logs).filteredOn(l -> l.contains("building environment")).hasSize(1);
+      assertThat(logs)
+          .filteredOn(l -> l.contains("mlscale setup: building environment"))
+          .hasSize(1);
       assertThat(logs)
           .filteredOn(l -> l.contains("built by another pod") || l.contains("ready in the cache"))
           .hasSize(1);

@@ -119,6 +119,26 @@ build_node_kubernetes() {
   log "kubelet and kube-proxy built in $(( $(date +%s) - t0 ))s"
 }
 
+build_argoexec() {
+  # Argo's executor, from the same module (and wrapper go.mod) as the test controller.
+  "${here}/../argo/build.sh"
+  local t0 dir; t0=$(date +%s)
+  log "building argoexec ${ARGO_VERSION} from the controller's wrapper module"
+  dir="${work}/argo"
+  rm -rf "${dir}" && mkdir -p "${dir}"
+  cp "${ARGO_DIR}/src/go.mod" "${dir}/go.mod"
+  cp "${ARGO_DIR}/src/go.sum" "${dir}/go.sum" 2>/dev/null || true
+  (
+    cd "${dir}"
+    CGO_ENABLED=0 "${GO}" get "${ARGO_MODULE}/cmd/argoexec@${ARGO_VERSION}"
+    CGO_ENABLED=0 "${GO}" build -trimpath \
+      -ldflags "-s -w -X ${ARGO_MODULE}.version=${ARGO_VERSION}" \
+      -o "${NODE_BIN}/argoexec.tmp" "${ARGO_MODULE}/cmd/argoexec"
+  )
+  mv "${NODE_BIN}/argoexec.tmp" "${NODE_BIN}/argoexec"
+  log "argoexec built in $(( $(date +%s) - t0 ))s"
+}
+
 build_pause() {
   log "building pause (static C)"
   gcc -Os -static -o "${NODE_BIN}/pause" "${here}/pause.c"
@@ -139,6 +159,13 @@ build_images() {
   debs "${r}" $(cat "${here}/python-image.packages")
   python3 "${here}/oci_image.py" --root "${r}/root" --ref "${PYTHON_IMAGE_REF}" \
     --debian-python --entrypoint python3 --out "${NODE_IMAGES}/python.tar"
+  local x="${work}/argoexec-root"
+  rm -rf "${x}" && mkdir -p "${x}/bin" "${x}/tmp" "${x}/etc"
+  cp "${NODE_BIN}/argoexec" "${x}/bin/argoexec"
+  chmod 1777 "${x}/tmp"
+  printf 'root:x:0:0:root:/root:/bin/argoexec\n' >"${x}/etc/passwd"
+  python3 "${here}/oci_image.py" --root "${x}" --ref "${ARGOEXEC_IMAGE_REF}" \
+    --entrypoint argoexec --out "${NODE_IMAGES}/argoexec.tar"
   log "images built in $(( $(date +%s) - t0 ))s"
 }
 
@@ -147,7 +174,8 @@ build_images() {
 [[ -x "${NODE_CNI_BIN}/bridge" && -x "${NODE_CNI_BIN}/host-local" ]] || build_cni
 [[ -x "${NODE_BIN}/pause" ]] || build_pause
 [[ -x "${NODE_BIN}/kubelet" && -x "${NODE_BIN}/kube-proxy" ]] || build_node_kubernetes
-[[ -f "${NODE_IMAGES}/pause.tar" && -f "${NODE_IMAGES}/python.tar" ]] || build_images
+[[ -x "${NODE_BIN}/argoexec" ]] || build_argoexec
+[[ -f "${NODE_IMAGES}/pause.tar" && -f "${NODE_IMAGES}/python.tar" && -f "${NODE_IMAGES}/argoexec.tar" ]] || build_images
 "${NODE_BIN}/runc" --version >&2
 "${NODE_BIN}/containerd" --version >&2
 "${NODE_BIN}/kubelet" --version >&2

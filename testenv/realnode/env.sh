@@ -4,17 +4,19 @@
 here_env="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=testenv/versions.sh
 source "${here_env}/../versions.sh"
+# shellcheck source=testenv/argo/env.sh
+source "${here_env}/../argo/env.sh"
 
 RUNC_VERSION="${MLSCALE_RUNC_VERSION:-v1.3.7}"
 CONTAINERD_VERSION="${MLSCALE_CONTAINERD_VERSION:-v2.2.9}"
 CNI_VERSION="${MLSCALE_CNI_VERSION:-v1.7.1}"
 NODE_RECIPE=1
-NODE_KEY="node-k8s-${K8S_VERSION}_runc-${RUNC_VERSION}_containerd-${CONTAINERD_VERSION}_cni-${CNI_VERSION}_${TESTENV_GO_VERSION}_r${NODE_RECIPE}"
+NODE_KEY="node-k8s-${K8S_VERSION}_runc-${RUNC_VERSION}_containerd-${CONTAINERD_VERSION}_cni-${CNI_VERSION}_argo-${ARGO_VERSION}_${TESTENV_GO_VERSION}_r${NODE_RECIPE}"
 NODE_DIR="${TESTENV_ROOT}/${NODE_KEY}"
 NODE_BIN="${NODE_DIR}/bin"
 NODE_CNI_BIN="${NODE_DIR}/cni"
 NODE_IMAGES="${NODE_DIR}/images"
-NODE_BINARIES=(runc containerd containerd-shim-runc-v2 ctr kubelet kube-proxy pause)
+NODE_BINARIES=(runc containerd containerd-shim-runc-v2 ctr kubelet kube-proxy pause argoexec)
 
 # Where the running node keeps its state (removed by down.sh).
 NODE_NAME="${MLSCALE_REAL_NODE:-real-0}"
@@ -26,4 +28,5 @@ SERVICE_CIDR=10.96.0.0/12
 # The Python image the examples name, built here from Debian packages.
 PYTHON_IMAGE_REF="docker.io/library/python:3.11-slim"
 PAUSE_IMAGE_REF="registry.k8s.io/pause:3.10"
-ARGOEXEC_IMAGE_REF="quay.io/argoproj/argoexec:mlscale-test"
+# Argo's executor image, under the name the test controller is told to use (testenv/argo/up.sh).
+ARGOEXEC_IMAGE_REF="quay.io/argoproj/argoexec:${ARGO_VERSION}"

@@ -144,7 +144,7 @@ echo $! >"${NODE_STATE}/containerd.pid"
 for _ in $(seq 1 100); do [[ -S "${c}/containerd.sock" ]] && break; sleep 0.1; done
 ctr() { "${NODE_BIN}/ctr" --address "${c}/containerd.sock" -n k8s.io "$@"; }
 for _ in $(seq 1 50); do ctr version >/dev/null 2>&1 && break; sleep 0.2; done
-for img in pause python; do
+for img in pause python argoexec; do
   ctr images import --no-unpack=false "${NODE_IMAGES}/${img}.tar" >/dev/null
 done
 log "containerd up; images: $(ctr images ls -q | grep -v '^sha256:' | tr '\n' ' ')"

@@ -203,6 +203,34 @@ public final class ArgoCompiler {
       workflowSpec.put("onExit", spec.onExit().name());
     }
     workflowSpec.put("parallelism", spec.parallelism());
+    if (spec.kubernetes() != null) {
+      PipelinePlacement where = spec.kubernetes();
+      if (!where.selector().isEmpty()) {
+        workflowSpec.put("nodeSelector", where.selector());
+      }
+      if (!where.tolerations().isEmpty()) {
+        workflowSpec.put(
+            "tolerations",
+            where.tolerations().stream()
+                .map(
+                    t -> {
+                      Map<String, Object> m = new LinkedHashMap<>();
+                      m.put("key", t.key());
+                      m.put("operator", t.operator());
+                      if (t.value() != null) {
+                        m.put("value", t.value());
+                      }
+                      if (t.effect() != null) {
+                        m.put("effect", t.effect());
+                      }
+                      return m;
+                    })
+                .toList());
+      }
+      if (where.serviceAccount() != null) {
+        workflowSpec.put("serviceAccountName", where.serviceAccount());
+      }
+    }
     workflowSpec.put(
         "podMetadata",
         ordered("labels", ordered(Labels.MANAGED_BY, Labels.MLSCALE, Labels.RUN, id)));

@@ -10,7 +10,8 @@ import java.util.Map;
  * A pipeline as the user wrote it: a {@code dag} of tasks with {@code depends}, or {@code steps}, a
  * list of groups that run one after the other (the members of a group in parallel, as Argo's steps
  * do); parameters with defaults; and an {@code on_exit} task that always runs. {@code image} is the
- * container image of the inline command tasks that name none (used on Kubernetes only).
+ * container image of the inline command tasks that name none, and {@code kubernetes} where its pods
+ * run (both used on Kubernetes only).
  */
 public record PipelineSpec(
     String name,
@@ -19,7 +20,8 @@ public record PipelineSpec(
     List<List<TaskSpec>> steps,
     TaskSpec onExit,
     Integer parallelism,
-    String image) {
+    String image,
+    PipelinePlacement kubernetes) {
   public PipelineSpec {
     if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?")) {
       throw new SpecFieldException(

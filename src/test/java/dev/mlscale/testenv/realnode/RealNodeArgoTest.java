@@ -1,0 +1,162 @@
+package dev.mlscale.testenv.realnode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mlscale.cli.CliHarness;
+import dev.mlscale.testenv.TestCluster;
+import dev.mlscale.testenv.TestNamespace;
+import dev.mlscale.testenv.infra.ArgoTestEnv;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Pipelines on the real Argo controller with Argo's real executor (argoexec, built from the same
+ * module) in real containers on the real node: the workshop's hello-steps and diamond examples,
+ * unchanged but for where their pods run, and on_oom through podSpecPatch on a real OOM kill.
+ */
+@RealNodeTest
+class RealNodeArgoTest {
+  private static final String PLACE_PIPELINE =
+      "kubernetes={node_pool: real, tolerations: [{key: mlscale.dev/real-node, operator: Exists}]}";
+  @TempDir Path home;
+  @TempDir Path work;
+
+  @BeforeAll
+  static void node() {
+    RealNode.ensureUp();
+    ArgoTestEnv.controller();
+  }
+
+  private CliHarness cli() {
+    return new CliHarness(home).with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
+  }
+
+  /** What Argo's executor needs in a namespace: its WorkflowTaskResults (Argo's executor role). */
+  static void executorRole(TestNamespace ns) {
+    ns.client()
+        .rbac()
+        .roles()
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("argo-executor")
+                .endMetadata()
+                .withRules(
+                    new PolicyRuleBuilder()
+                        .withApiGroups("argoproj.io")
+                        .withResources("workflowtaskresults")
+                        .withVerbs("create", "patch")
+                        .build())
+                .build())
+        .create();
+    ns.client()
+        .rbac()
+        .roleBindings()
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("argo-executor")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "argo-executor")
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("default")
+                .withNamespace(ns.name())
+                .endSubject()
+                .build())
+        .create();
+  }
+
+  @Test
+  void helloStepsAndTheDiamondRunInRealContainers(TestNamespace ns) {
+    executorRole(ns);
+    CliHarness.Result r =
+        cli()
+            .run(
+                "pipeline",
+                "run",
+                "examples/hello-steps/pipeline.yaml",
+                "--target",
+                "k8s",
+                "-n",
+                ns.name(),
+                "--set",
+                PLACE_PIPELINE);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err()).contains("[hello ✔] → [hello-a ✔ | hello-b ✔] → [exit-handler ✔]");
+    String id = r.err().replaceAll("(?s).*▶ pipeline (\\S+).*", "$1");
+    CliHarness.Result logs = cli().run("pipeline", "logs", id, "--target", "k8s", "-n", ns.name());
+    // the programs' real output, not KWOK's simulated line
+    assertThat(logs.out())
+        .contains("[hello] step 1 says: hello world")
+        .contains("[hello-b] step 2b, in parallel")
+        .contains("[exit-handler] pipeline Succeeded")
+        .doesNotContain("simulated pod output");
+    assertThat(
+            ns.client().pods().list().getItems().stream()
+                .map(p -> p.getSpec().getNodeName())
+                .distinct())
+        .containsExactly(RealNode.NAME);
+
+    CliHarness.Result diamond =
+        cli()
+            .run(
+                "pipeline",
+                "run",
+                "examples/diamond/pipeline.yaml",
+                "--target",
+                "k8s",
+                "-n",
+                ns.name(),
+                "--set",
+                PLACE_PIPELINE);
+    assertThat(diamond.exit()).as(diamond.err()).isZero();
+    assertThat(diamond.err()).contains("[a ✔] → [b ✔ | c ✔] → [d ✔]");
+    String did = diamond.err().replaceAll("(?s).*▶ pipeline (\\S+).*", "$1");
+    // files passed through the shared workspace claim, read by real programs
+    assertThat(cli().run("pipeline", "logs", did, "--target", "k8s", "-n", ns.name()).out())
+        .contains("[b] B read: hi from A")
+        .contains("[d] D joins B C");
+  }
+
+  @Test
+  void aRealOomKillIsRetriedWithMoreMemoryThroughPodSpecPatch(TestNamespace ns) throws IOException {
+    executorRole(ns);
+    Path file =
+        Files.writeString(
+            work.resolve("oom.yaml"),
+            """
+            name: oom
+            kubernetes: {node_pool: real, tolerations: [{key: mlscale.dev/real-node, operator: Exists}]}
+            dag:
+              - name: big
+                image: python:3.11-slim
+                command: [python3, -c, "b = bytearray(150 * 1024 * 1024); print('held 150 MB')"]
+                resources: {memory: 64Mi}
+                on_oom: {increase: 2x, max: 1Gi}
+              - {name: after, depends: [big], image: python:3.11-slim, command: [python3, -c, "print('after')"]}
+            """);
+    CliHarness.Result r =
+        cli().run("pipeline", "run", file.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains("● big (try 1) Failed")
+        .contains("● big (try 2) Failed")
+        .contains("● big (try 3) Succeeded")
+        .contains("● after Succeeded");
+    String id = r.err().replaceAll("(?s).*▶ pipeline (\\S+).*", "$1");
+    CliHarness.Result status =
+        cli().run("pipeline", "status", id, "--target", "k8s", "-n", ns.name());
+    assertThat(status.out()).contains("OOMKilled");
+    CliHarness.Result logs =
+        cli().run("pipeline", "logs", id, "big", "--target", "k8s", "-n", ns.name());
+    assertThat(logs.out()).contains("[big (try 3)] held 150 MB");
+  }
+}

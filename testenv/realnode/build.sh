@@ -128,6 +128,16 @@ build_argoexec() {
   rm -rf "${dir}" && mkdir -p "${dir}"
   cp "${ARGO_DIR}/src/go.mod" "${dir}/go.mod"
   cp "${ARGO_DIR}/src/go.sum" "${dir}/go.sum" 2>/dev/null || true
+  # Argo's repository has workflow/executor/osspecific/signal_linux.go as a symlink to
+  # signal_darwin.go; module zips drop symlinks, so the published module does not build for
+  # Linux. A local copy of the module with that one file restored replaces it.
+  local moddir
+  moddir="$("${GO}" mod download -json "${ARGO_MODULE}@${ARGO_VERSION}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+  cp -r "${moddir}" "${dir}/argo-module"
+  chmod -R u+w "${dir}/argo-module"
+  cp "${dir}/argo-module/workflow/executor/osspecific/signal_darwin.go" \
+    "${dir}/argo-module/workflow/executor/osspecific/signal_linux.go"
+  echo "replace ${ARGO_MODULE} => ./argo-module" >>"${dir}/go.mod"
   (
     cd "${dir}"
     CGO_ENABLED=0 "${GO}" get "${ARGO_MODULE}/cmd/argoexec@${ARGO_VERSION}"

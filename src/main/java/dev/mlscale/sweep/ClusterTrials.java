@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
 public final class ClusterTrials implements TrialBackend {
   public static final String SWEEP = "mlscale.dev/sweep";
   public static final String TRIAL = "mlscale.dev/trial";
-  static final String TRIAL_PARAMS = "mlscale.dev/trial-params";
+  public static final String TRIAL_PARAMS = "mlscale.dev/trial-params";
   static final String TRIAL_STATE = "mlscale.dev/trial-state";
   static final String TRIAL_OBJECTIVE = "mlscale.dev/trial-objective";
   static final String TRIAL_REASON = "mlscale.dev/trial-reason";

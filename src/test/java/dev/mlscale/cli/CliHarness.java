@@ -46,6 +46,26 @@ public final class CliHarness {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** Runs the CLI and returns {@link System#nanoTime()} when it first wrote to stdout (or -1). */
+  public long firstOutput(String... args) {
+    long[] first = {-1};
+    java.io.OutputStream sink =
+        new java.io.OutputStream() {
+          @Override
+          public void write(int b) {
+            if (first[0] < 0) {
+              first[0] = System.nanoTime();
+            }
+          }
+        };
+    try (PrintStream o = new PrintStream(sink, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Context ctx = new Context(env, o, e, Clock.systemUTC())) {
+      Main.execute(ctx, args);
+    }
+    return first[0];
+  }
+
   /** Writes a file under {@code dir} and returns its path. */
   static Path write(Path dir, String name, String content) {
     try {

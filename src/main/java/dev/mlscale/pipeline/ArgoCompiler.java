@@ -39,6 +39,14 @@ public final class ArgoCompiler {
   /** What Argo accepts for one Workflow object (its node status is capped at 1 MiB too). */
   public static final long MAX_BYTES = 1 << 20;
 
+  /**
+   * The volume (a claim per run, from volumeClaimTemplates) shared by all the run's tasks. Not
+   * "workspace": a job's pod already has an emptyDir of that name for its code, and a template's
+   * volume of the same name hides the Workflow's claim, so each task saw an empty directory of its
+   * own (found on the real node; simulated pods never read a file).
+   */
+  static final String RUN_WORKSPACE = "run-workspace";
+
   static final String WORKSPACE = "/mlscale/workspace";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -238,7 +246,7 @@ public final class ArgoCompiler {
         "volumeClaimTemplates",
         List.of(
             ordered(
-                "metadata", ordered("name", "workspace"),
+                "metadata", ordered("name", RUN_WORKSPACE),
                 "spec",
                     ordered(
                         "accessModes",
@@ -368,7 +376,7 @@ public final class ArgoCompiler {
     ContainerBuilder mainBuilder =
         new ContainerBuilder(pod.getContainers().get(0))
             .addNewVolumeMount()
-            .withName("workspace")
+            .withName(RUN_WORKSPACE)
             .withMountPath(WORKSPACE)
             .endVolumeMount();
     if (!job.rows().isEmpty()) {
@@ -378,6 +386,15 @@ public final class ArgoCompiler {
           .addNewEnv()
           .withName("JOB_COMPLETION_INDEX")
           .withValue("{{inputs.parameters.row}}")
+          .endEnv();
+    }
+    if (exitTask) {
+      // as locally: the exit task knows how the pipeline ended (found by a real container; the
+      // simulated pods never read their environment)
+      mainBuilder
+          .addNewEnv()
+          .withName("MLSCALE_PIPELINE_STATUS")
+          .withValue("{{workflow.status}}")
           .endEnv();
     }
     Container main = mainBuilder.build();
@@ -512,7 +529,7 @@ public final class ArgoCompiler {
         .endValueFrom()
         .endEnv()
         .addNewVolumeMount()
-        .withName("workspace")
+        .withName(RUN_WORKSPACE)
         .withMountPath(WORKSPACE)
         .endVolumeMount()
         .build();
@@ -557,7 +574,7 @@ public final class ArgoCompiler {
         .withMountPath("/etc/mlscale/lib")
         .endVolumeMount()
         .addNewVolumeMount()
-        .withName("workspace")
+        .withName(RUN_WORKSPACE)
         .withMountPath(WORKSPACE)
         .endVolumeMount();
   }

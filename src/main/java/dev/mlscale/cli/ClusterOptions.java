@@ -39,4 +39,17 @@ final class ClusterOptions {
   ClusterConnection connect(Context ctx) {
     return ClusterConnection.open(ctx.env(), kubeconfig, context, namespace);
   }
+
+  /** As above, in the namespace the jobs name (kubernetes.namespace) unless -n names one. */
+  ClusterConnection connect(Context ctx, java.util.List<dev.mlscale.spec.JobSpec> jobs) {
+    String ns = dev.mlscale.spec.FieldSupport.namespace(namespace, jobs);
+    return ClusterConnection.open(ctx.env(), kubeconfig, context, ns);
+  }
+
+  /** The target for {@link dev.mlscale.spec.FieldSupport}: local or Kubernetes. */
+  dev.mlscale.spec.FieldSupport.Target target() {
+    return onCluster()
+        ? dev.mlscale.spec.FieldSupport.Target.KUBERNETES
+        : dev.mlscale.spec.FieldSupport.Target.LOCAL;
+  }
 }

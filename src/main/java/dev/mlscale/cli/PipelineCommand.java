@@ -13,6 +13,7 @@ import dev.mlscale.pipeline.PipelineSpec;
 import dev.mlscale.pipeline.PipelineView;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.render.Manifests;
+import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunRecord;
 import dev.mlscale.store.RunState;
@@ -154,6 +155,8 @@ final class PipelineCommand implements Runnable {
       }
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
       Dag dag = Dag.of(file.toString(), spec.tasks());
+      FieldSupport.print(
+          ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.LOCAL, null));
       String id = Planner.newRunId(spec.name());
       Path workspace = ctx.home().runs().resolve(id).resolve("workspace");
       ctx.err()
@@ -283,6 +286,8 @@ final class PipelineCommand implements Runnable {
                 file, overrides, null, connection.get().namespace(), connection.get().pip());
         String id = compiled.workflow().getMetadata().getName();
         String ns = connection.get().namespace();
+        FieldSupport.print(
+            ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.ARGO, ns));
         ctx.err()
             .println(
                 ctx.style().bold("▶ pipeline " + id)
@@ -811,6 +816,8 @@ final class PipelineCommand implements Runnable {
       var compiled =
           ArgoCompiler.compileFile(
               file, overrides, runId, ns, dev.mlscale.plan.PipSources.fromUser(ctx.env()));
+      FieldSupport.print(
+          ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.ARGO, ns));
       if (picture != null) {
         PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
         writePicture(

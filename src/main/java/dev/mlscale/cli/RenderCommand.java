@@ -9,6 +9,7 @@ import dev.mlscale.render.CodeArchive;
 import dev.mlscale.render.JobRenderer;
 import dev.mlscale.render.Manifests;
 import dev.mlscale.render.RenderInput;
+import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Path;
@@ -66,15 +67,15 @@ final class RenderCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     JobSpec job = new SpecLoader().loadJob(spec, overrides);
+    FieldSupport.print(
+        ctx.err(), FieldSupport.checkJob(spec, overrides, FieldSupport.Target.KUBERNETES, null));
     if (!paramGrid.isEmpty()) {
       job = job.withRows(Planner.grid(paramGrid));
     }
     Submission submission =
         Planner.submission(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
-    String ns =
-        cluster.namespace != null
-            ? cluster.namespace
-            : job.kubernetes().namespace() != null ? job.kubernetes().namespace() : "default";
+    String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
+    ns = ns == null ? "default" : ns;
     var rendered =
         JobRenderer.render(
             RenderInput.of(

@@ -8,6 +8,7 @@ import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
+import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunState;
@@ -73,15 +74,18 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     SpecLoader loader = new SpecLoader();
     List<Submission> submissions = new ArrayList<>();
+    List<JobSpec> jobs = new ArrayList<>();
     for (Path file : specs) {
       JobSpec spec = loader.loadJob(file, overrides);
+      jobs.add(spec);
+      FieldSupport.print(ctx.err(), FieldSupport.checkJob(file, overrides, cluster.target(), null));
       if (!paramGrid.isEmpty()) {
         spec = spec.withRows(Planner.grid(paramGrid));
       }
       submissions.add(Planner.submission(Planner.newRunId(spec.name()), spec, file));
     }
     int runCount = submissions.stream().mapToInt(s -> s.runs().size()).sum();
-    try (Backend backend = backend()) {
+    try (Backend backend = backend(jobs)) {
       submissions.forEach(backend::preflight);
       submissions.forEach(backend::create);
       Printer printer = new Printer(ctx, runCount > 1, quiet, !cluster.onCluster(), runCount);
@@ -125,11 +129,11 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private Backend backend() {
+  private Backend backend(List<JobSpec> jobs) {
     if (!cluster.onCluster()) {
       return ctx.localBackend();
     }
-    return new KubernetesBackend(cluster.connect(ctx), ctx.runs(), ctx.clock())
+    return new KubernetesBackend(cluster.connect(ctx, jobs), ctx.runs(), ctx.clock())
         .registeringModels(ctx.models());
   }
 

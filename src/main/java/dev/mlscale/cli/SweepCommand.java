@@ -6,6 +6,7 @@ import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.render.CodeArchive;
 import dev.mlscale.report.SweepReport;
+import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunState;
@@ -72,13 +73,7 @@ final class SweepCommand implements Runnable {
     Printer printer = new Printer(ctx, spec, verbose);
     SweepRunner.Result result;
     if (cluster.onCluster()) {
-      if (spec.earlyStopping() != null) {
-        ctx.err()
-            .println(
-                "note: on Kubernetes, early stopping reads the trials' intermediate"
-                    + " metrics from their pods' logs; without logs it stops nothing");
-      }
-      try (var connection = new AutoClose(cluster.connect(ctx))) {
+      try (var connection = new AutoClose(cluster.connect(ctx, List.of(job)))) {
         var backend = new KubernetesBackend(connection.get(), ctx.runs(), ctx.clock());
         if (create) {
           backend.preflight(Planner.submission(id + "-t0", job, jobFile));
@@ -295,6 +290,8 @@ final class SweepCommand implements Runnable {
             file + ": job '" + spec.job() + "' does not exist (looked at " + jobFile + ")");
       }
       new SpecLoader().loadJob(jobFile, List.of()); // its mistakes first
+      FieldSupport.print(
+          ctx.err(), FieldSupport.checkSweep(file, overrides, jobFile, cluster.target()));
       String id = Planner.newRunId(spec.name());
       ctx.err()
           .println(

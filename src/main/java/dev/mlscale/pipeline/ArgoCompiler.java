@@ -405,6 +405,9 @@ public final class ArgoCompiler {
     t.put("container", map(main));
     t.put("initContainers", pod.getInitContainers().stream().map(ArgoCompiler::map).toList());
     t.put("volumes", pod.getVolumes().stream().map(ArgoCompiler::map).toList());
+    if (pod.getServiceAccountName() != null) {
+      t.put("serviceAccountName", pod.getServiceAccountName());
+    }
     if (pod.getNodeSelector() != null && !pod.getNodeSelector().isEmpty()) {
       t.put("nodeSelector", pod.getNodeSelector());
     }

@@ -419,8 +419,8 @@ public final class LocalPipelineRunner {
       JobSpec base = new SpecLoader().loadJob(jobFile, List.of());
       Map<String, Object> merged = new LinkedHashMap<>(base.params());
       merged.putAll(params);
-      // a job task's args come after the job's own
-      return base.forRow(merged).withMoreArgs(t.args());
+      // a job task's args come after the job's own; its env wins over the job's
+      return base.forRow(merged).withMoreArgs(t.args()).withEnv(t.env());
     }
     return new JobSpec(
         node.name(),

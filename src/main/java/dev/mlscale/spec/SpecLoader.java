@@ -75,6 +75,23 @@ public final class SpecLoader {
     return new Loaded<>(parse(text, file.toString(), type, overrides), abs, abs.getParent());
   }
 
+  /** A spec file's YAML tree, with --set overrides applied, and where each key and value is. */
+  record Tree(JsonNode root, Locations locations) {}
+
+  /** Reads a spec file as a tree (for {@link FieldSupport}); the file was loaded before. */
+  static Tree readTree(Path file, List<String> overrides) {
+    try {
+      String text = Files.readString(file);
+      ObjectNode root = (ObjectNode) MAPPER.readTree(text);
+      for (String override : overrides) {
+        applyOverride(root, override, new LinkedHashMap<>());
+      }
+      return new Tree(root, Locations.index(text, file.toString()));
+    } catch (IOException | ClassCastException e) {
+      throw new UserError("cannot read spec file " + file + ": " + e.getMessage());
+    }
+  }
+
   /** Parses spec text; {@code fileName} is only used in messages. */
   public <T> T parse(String text, String fileName, Class<T> type, List<String> overrides) {
     YamlChecks.check(text, fileName);

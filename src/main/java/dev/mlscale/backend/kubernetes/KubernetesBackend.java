@@ -653,6 +653,10 @@ public final class KubernetesBackend implements Backend {
       Optional<ContainerStateTerminated> term,
       boolean indexed) {
     Integer exit = term.map(ContainerStateTerminated::getExitCode).orElse(null);
+    Optional<String> noPython = last.flatMap(PodExplainer::imageCannotRunPython);
+    if (term.isEmpty() && noPython.isPresent()) {
+      return new Row(RunState.FAILED, "ImageWithoutPython", noPython.get(), null);
+    }
     Optional<String> setupFailed = last.flatMap(PodExplainer::setupFailure);
     if (term.isEmpty() && setupFailed.isPresent()) {
       return new Row(RunState.FAILED, "SetupFailed", setupFailed.get(), null);

@@ -40,7 +40,7 @@ final class PodExplainer {
       }
     }
     String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    Optional<String> setupFailed = setupFailure(pod);
+    Optional<String> setupFailed = imageCannotRunPython(pod).or(() -> setupFailure(pod));
     if (setupFailed.isPresent()) {
       return "Failed on node " + node + ": " + setupFailed.get();
     }
@@ -100,6 +100,31 @@ final class PodExplainer {
 
   private static Optional<ContainerStatus> setupStatus(Pod pod) {
     return initStatuses(pod).stream().filter(s -> "setup-env".equals(s.getName())).findFirst();
+  }
+
+  /**
+   * Why mlscale's own init containers could not run in the job's image, when that happened: they
+   * need {@code python3} (to unpack the code, to build the setup). Names the image.
+   */
+  static Optional<String> imageCannotRunPython(Pod pod) {
+    for (ContainerStatus s : initStatuses(pod)) {
+      if (s.getState() == null || s.getState().getTerminated() == null) {
+        continue;
+      }
+      ContainerStateTerminated t = s.getState().getTerminated();
+      if (("StartError".equals(t.getReason()) || "ContainerCannotRun".equals(t.getReason()))
+          && ("unpack-code".equals(s.getName()) || "setup-env".equals(s.getName()))) {
+        return Optional.of(
+            "the image "
+                + s.getImage()
+                + " cannot run Python ("
+                + (t.getMessage() == null ? "no message" : t.getMessage().strip())
+                + "); mlscale unpacks the job's code and builds its setup with the image's"
+                + " python3: use an image with Python 3 and its venv module, e.g."
+                + " python:3.11-slim");
+      }
+    }
+    return Optional.empty();
   }
 
   /** Whether the pod is building the job's Python environment (its setup container runs). */

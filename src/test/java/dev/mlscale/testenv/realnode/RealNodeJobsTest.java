@@ -328,4 +328,28 @@ class RealNodeJobsTest {
     assertThat(ns.client().pods().withLabel("mlscale.dev/run", runId(failed)).list().getItems())
         .hasSize(1);
   }
+
+  @Test
+  void anImageWithoutPythonIsNamedInTheError(TestNamespace ns) throws IOException {
+    RealNode.createClaim(ns.client(), "model-storage");
+    Files.writeString(work.resolve("requirements.txt"), "scikit-learn\n");
+    Files.writeString(work.resolve("train.py"), "print('never runs')\n");
+    Path spec =
+        Files.writeString(
+            work.resolve("job.yaml"),
+            """
+            name: nopython
+            image: registry.k8s.io/pause:3.10
+            setup: {requirements: requirements.txt}
+            command: [python, train.py]
+            """);
+    CliHarness cli = cli();
+    CliHarness.Result r = cli.run(args(ns, "run", spec.toString()));
+    assertThat(r.exit()).isEqualTo(1);
+    JsonNode s = status(cli, runId(r));
+    assertThat(s.get("reason").asText()).isEqualTo("ImageWithoutPython");
+    assertThat(s.get("message").asText())
+        .contains("the image registry.k8s.io/pause:3.10 cannot run Python")
+        .contains("python:3.11-slim");
+  }
 }

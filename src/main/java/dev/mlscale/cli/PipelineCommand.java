@@ -155,6 +155,11 @@ final class PipelineCommand implements Runnable {
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
       Dag dag = Dag.of(file.toString(), spec.tasks());
       String id = Planner.newRunId(spec.name());
+      try (var backend = ctx.localBackend()) {
+        // its mistakes before its id is shown or anything recorded
+        new LocalPipelineRunner(backend, ctx.pipelines(), ctx.models(), ctx.clock(), ctx.env())
+            .validate(id, spec, file);
+      }
       Path workspace = ctx.home().runs().resolve(id).resolve("workspace");
       ctx.err()
           .println(

@@ -99,9 +99,22 @@ class SweepOwnerTest {
     for (int i = 0; i < 10; i++) {
       resumes.add(mlscale(cli, work.resolve("resume-" + i + ".txt"), "sweep", "resume", id));
     }
-    waitUntil("nine resumes end", () -> resumes.stream().filter(p -> !p.isAlive()).count() >= 9);
+    try {
+      tenResumes(cli, resumes, id, ran, release);
+    } finally {
+      Files.writeString(release, ""); // the jobs end by themselves
+      resumes.forEach(Process::destroyForcibly);
+    }
+  }
+
+  private void tenResumes(CliHarness cli, List<Process> resumes, String id, Path ran, Path release)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (resumes.stream().filter(Process::isAlive).count() > 1 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
     List<Process> alive = resumes.stream().filter(Process::isAlive).toList();
-    assertThat(alive).as("exactly one resume goes on").hasSize(1);
+    assertThat(alive.size()).as("resumes that go on").isEqualTo(1);
     Process winner = alive.get(0);
     for (int i = 0; i < 10; i++) {
       Process p = resumes.get(i);

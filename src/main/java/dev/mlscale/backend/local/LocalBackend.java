@@ -184,10 +184,40 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       }
     }
     pool.checkFits(plan.name(), plan.resources());
+    plan.spec().setupOpt().ifPresent(setup -> checkSetupFiles(plan, setup));
     if (plan.spec().setupOpt().isEmpty()) {
       String program = plan.argv().get(0);
       if (ProcessGroup.resolve(program, plan.workdir(), pathOf(null)).isEmpty()) {
         throw new UserError(commandNotFound(plan, program));
+      }
+    }
+  }
+
+  /** The files that setup names exist, or the run would end before it starts. */
+  private static void checkSetupFiles(RunPlan plan, dev.mlscale.spec.Setup setup) {
+    List<String> named = new ArrayList<>();
+    List<String> pointers = new ArrayList<>();
+    if (setup.requirements() != null) {
+      named.add(setup.requirements());
+      pointers.add("/setup/requirements");
+    }
+    for (int i = 0; i < setup.inputs().size(); i++) {
+      named.add(setup.inputs().get(i));
+      pointers.add("/setup/inputs/" + i);
+    }
+    for (int i = 0; i < named.size(); i++) {
+      Path file = plan.workdir().resolve(named.get(i)).normalize();
+      if (!Files.isRegularFile(file)) {
+        String field = pointers.get(i).substring(1).replaceFirst("/\\d+$", "").replace('/', '.');
+        throw new UserError(
+            dev.mlscale.spec.SpecLoader.positionOf(plan.specFile(), pointers.get(i)),
+            field
+                + " names '"
+                + named.get(i)
+                + "', which does not exist (looked at "
+                + file
+                + "); the path is relative to the job's workdir "
+                + plan.workdir());
       }
     }
   }

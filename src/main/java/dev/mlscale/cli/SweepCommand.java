@@ -420,9 +420,6 @@ final class SweepCommand implements Runnable {
         ctx.err().println(ctx.style().bold("▶ resuming sweep " + id) + "  from the cluster");
         return runSweep(ctx, id, spec, stored.jobFile(), stored.jobFile(), verbose, cluster, false);
       }
-      if (id.isBlank()) {
-        throw new UserError("give the sweep's id; 'mlscale sweep ls' lists the sweeps");
-      }
       SweepStore store = new SweepStore(ctx.db());
       String sweepId = store.get(id).id();
       try (OwnerLock lock = own(ctx, sweepId)) {

@@ -158,6 +158,11 @@ final class PipelineCommand implements Runnable {
       FieldSupport.print(
           ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.LOCAL, null));
       String id = Planner.newRunId(spec.name());
+      try (var backend = ctx.localBackend()) {
+        // its mistakes before its id is shown or anything recorded
+        new LocalPipelineRunner(backend, ctx.pipelines(), ctx.models(), ctx.clock(), ctx.env())
+            .validate(id, spec, file);
+      }
       Path workspace = ctx.home().runs().resolve(id).resolve("workspace");
       ctx.err()
           .println(

@@ -4,6 +4,7 @@ import dev.mlscale.backend.Backend;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
 import dev.mlscale.backend.kubernetes.KubernetesBackend;
+import dev.mlscale.backend.local.LocalBackend;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
@@ -96,6 +97,11 @@ final class RunCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
       List<RunOutcome> outcomes = new ArrayList<>();
       ExecutorService pool = Executors.newFixedThreadPool(submissions.size());
+      // Ctrl-C and SIGTERM cancel the runs, which end recorded as Cancelled; then exit code 130
+      Interrupts interrupts =
+          backend instanceof LocalBackend local
+              ? Interrupts.cancelling(ctx.err(), what -> local.cancelAll("cancelled by " + what))
+              : null;
       try {
         List<Future<List<RunOutcome>>> futures = new ArrayList<>();
         for (Submission s : submissions) {
@@ -110,6 +116,9 @@ final class RunCommand implements Callable<Integer> {
         }
         throw new IllegalStateException(e.getCause());
       } finally {
+        if (interrupts != null) {
+          interrupts.close();
+        }
         pool.shutdownNow();
         try {
           Runtime.getRuntime().removeShutdownHook(hook);

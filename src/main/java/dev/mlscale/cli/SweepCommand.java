@@ -9,6 +9,7 @@ import dev.mlscale.report.SweepReport;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.store.OwnerLock;
 import dev.mlscale.store.RunState;
 import dev.mlscale.store.SweepStore;
 import dev.mlscale.sweep.ClusterSweeps;
@@ -56,6 +57,65 @@ final class SweepCommand implements Runnable {
     return spec;
   }
 
+  /**
+   * Makes this process the sweep's only owner until the lock is closed; refuses (exit 2) while
+   * another process owns it, naming that process.
+   */
+  static OwnerLock own(Context ctx, String id) {
+    Path file = lockFile(ctx, id);
+    Optional<OwnerLock> lock = OwnerLock.claim(file, ctx.clock().instant());
+    if (lock.isPresent()) {
+      return lock.get();
+    }
+    OwnerLock.Owner o = OwnerLock.read(file);
+    for (int i = 0; i < 20 && o.pid() < 0; i++) { // the owner is writing its name
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      o = OwnerLock.read(file);
+    }
+    throw new UserError(
+        "sweep "
+            + id
+            + " is already running in "
+            + o.describe()
+            + "; one process runs a sweep: stop that one first, or follow it with 'mlscale"
+            + " sweep show "
+            + id
+            + "'");
+  }
+
+  static Path lockFile(Context ctx, String id) {
+    return ctx.home().sweep(id).resolve("owner.lock");
+  }
+
+  /** A sweep's state and message as shown: a Running sweep whose owner is gone is Interrupted. */
+  record Shown(String state, String message) {}
+
+  static Shown shown(Context ctx, SweepStore.SweepRecord r) {
+    if (!"Running".equals(r.state())) {
+      return new Shown(r.state(), r.message());
+    }
+    Path file = lockFile(ctx, r.id());
+    String gone;
+    if (java.nio.file.Files.exists(file)) {
+      if (OwnerLock.holder(file).isPresent()) {
+        return new Shown(r.state(), r.message());
+      }
+      OwnerLock.Owner o = OwnerLock.read(file);
+      gone = "its mlscale process " + o.pid() + " on " + o.host() + " is gone";
+    } else if (r.ownerPid() != null
+        && !ProcessHandle.of(r.ownerPid()).map(ProcessHandle::isAlive).orElse(false)) {
+      gone = "its mlscale process " + r.ownerPid() + " is gone";
+    } else {
+      return new Shown(r.state(), r.message());
+    }
+    return new Shown("Interrupted", gone + "; 'mlscale sweep resume " + r.id() + "' continues it");
+  }
+
   static Path jobFile(Path sweepFile, SweepSpec spec) {
     return sweepFile.toAbsolutePath().getParent().resolve(spec.job()).normalize();
   }
@@ -98,11 +158,14 @@ final class SweepCommand implements Runnable {
       try (var backend = ctx.localBackend()) {
         Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
         Runtime.getRuntime().addShutdownHook(hook);
-        try {
-          LocalTrials trials =
-              new LocalTrials(
-                  id, job, jobFile, store, ctx.runs(), ctx.models(), backend, ctx.clock());
-          result = new SweepRunner(trials, printer).run(spec, job);
+        LocalTrials trials =
+            new LocalTrials(
+                id, job, jobFile, store, ctx.runs(), ctx.models(), backend, ctx.clock());
+        SweepRunner runner = new SweepRunner(trials, printer);
+        // Ctrl-C and SIGTERM stop the sweep: its trials are cancelled and recorded, exit 130
+        try (Interrupts interrupts =
+            Interrupts.cancelling(ctx.err(), what -> runner.stop("cancelled by " + what))) {
+          result = runner.run(spec, job);
         } finally {
           try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -133,6 +196,10 @@ final class SweepCommand implements Runnable {
       ctx.err().println("model: " + result.model().ref() + "  (" + result.model().path() + ")");
     }
     ctx.err().println("plots: mlscale sweep show " + id + " --plots DIR");
+    if ("Cancelled".equals(result.state())) {
+      ctx.err().println("'mlscale sweep resume " + id + "' continues it");
+      return 130;
+    }
     return "Succeeded".equals(result.state()) ? 0 : 1;
   }
 
@@ -308,7 +375,9 @@ final class SweepCommand implements Runnable {
                   + spec.budget().maxParallel()
                   + " at a time"
                   + (cluster.onCluster() ? ", on Kubernetes" : ""));
-      return runSweep(ctx, id, spec, file.toAbsolutePath(), jobFile, verbose, cluster, true);
+      try (OwnerLock lock = cluster.onCluster() ? null : own(ctx, id)) {
+        return runSweep(ctx, id, spec, file.toAbsolutePath(), jobFile, verbose, cluster, true);
+      }
     }
   }
 
@@ -349,7 +418,13 @@ final class SweepCommand implements Runnable {
         return runSweep(ctx, id, spec, stored.jobFile(), stored.jobFile(), verbose, cluster, false);
       }
       SweepStore store = new SweepStore(ctx.db());
-      SweepStore.SweepRecord r = store.get(id);
+      String sweepId = store.get(id).id();
+      try (OwnerLock lock = own(ctx, sweepId)) {
+        return resume(store, store.get(sweepId));
+      }
+    }
+
+    private int resume(SweepStore store, SweepStore.SweepRecord r) {
       if (r.ownerPid() != null
           && r.ownerPid() != ProcessHandle.current().pid()
           && ProcessHandle.of(r.ownerPid()).map(ProcessHandle::isAlive).orElse(false)
@@ -433,8 +508,9 @@ final class SweepCommand implements Runnable {
         SweepStore store = new SweepStore(ctx.db());
         SweepStore.SweepRecord r = store.get(id);
         sweepId = r.id();
-        state = r.state();
-        message = r.message();
+        Shown shown = shown(ctx, r);
+        state = shown.state();
+        message = shown.message();
         spec = new SpecLoader().parse(r.spec(), r.specFile(), SweepSpec.class, List.of());
         trials = store.trials(r.id());
       }
@@ -478,6 +554,12 @@ final class SweepCommand implements Runnable {
 
     @Mixin ClusterOptions cluster = new ClusterOptions();
 
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "table",
+        description = "table, json or yaml.")
+    OutputFormat output;
+
     Ls(Context ctx) {
       this.ctx = ctx;
     }
@@ -495,16 +577,30 @@ final class SweepCommand implements Runnable {
         return 0;
       }
       SweepStore store = new SweepStore(ctx.db());
+      List<Map<String, Object>> views = new ArrayList<>();
       for (SweepStore.SweepRecord r : store.list()) {
+        Shown shown = shown(ctx, r);
+        int trials = store.trials(r.id()).size();
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("sweep", r.id());
+        v.put("name", r.name());
+        v.put("state", shown.state());
+        v.put("trials", trials);
+        v.put("createdAt", r.createdAt());
+        v.put("endedAt", r.endedAt());
+        v.put("message", shown.message());
+        views.add(v);
         t.row(
             r.id(),
             r.name(),
-            r.state(),
-            store.trials(r.id()).size(),
+            shown.state(),
+            trials,
             Format.ago(r.createdAt(), ctx.clock().instant()),
-            r.message());
+            shown.message());
       }
-      t.print(ctx.out(), "");
+      if (!output.print(ctx.out(), views)) {
+        t.print(ctx.out(), "");
+      }
       return 0;
     }
   }

@@ -67,6 +67,54 @@ public final class LocalPipelineRunner {
     }
   }
 
+  /**
+   * Checks every task before anything is recorded or started, so that a mistake is exit code 2 with
+   * nothing left behind: its job file, its {@code ${params.x}}, and what the backend can check (a
+   * command not on PATH, a setup file that does not exist, resources that never fit).
+   */
+  public void validate(String id, PipelineSpec spec, Path file) {
+    Dag dag = Dag.of(file.toString(), spec.tasks());
+    for (Dag.Node n : dag.nodes()) {
+      check(id, n, spec, file);
+    }
+    if (spec.onExit() != null) {
+      check(id, new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of()), spec, file);
+    }
+  }
+
+  private void check(String id, Dag.Node node, PipelineSpec spec, Path file) {
+    Path jobFile = fileOf(node, file);
+    try {
+      JobSpec job = jobOf(node, spec, file);
+      transferOf(node, spec, file);
+      if (job != null) {
+        backend.preflight(Planner.plan(id + "-" + node.name(), job, jobFile));
+      }
+    } catch (UserError e) {
+      if (e.position().isPresent()) {
+        throw e;
+      }
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("uses (\\$\\{params\\.[^}]+})").matcher(e.detail());
+      if (!m.find()) {
+        throw e;
+      }
+      var where =
+          SpecLoader.positionOfText(file, m.group(1))
+              .or(() -> SpecLoader.positionOfText(jobFile, m.group(1)));
+      if (where.isEmpty()) {
+        throw e;
+      }
+      String detail = e.detail();
+      for (Path p : List.of(file, jobFile)) {
+        if (detail.startsWith(p + ": ")) {
+          detail = detail.substring(p.toString().length() + 2);
+        }
+      }
+      throw new UserError(where.get(), "task '" + node.name() + "': " + detail);
+    }
+  }
+
   public Outcome run(
       String id,
       PipelineSpec spec,

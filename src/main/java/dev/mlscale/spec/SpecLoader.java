@@ -56,6 +56,36 @@ public final class SpecLoader {
     return MAPPER;
   }
 
+  /**
+   * Where the field at {@code pointer} (e.g. {@code /setup/requirements}) is written in {@code
+   * file}, or its nearest written ancestor; {@code file:1:1} when the file cannot be read.
+   */
+  public static SourcePosition positionOf(Path file, String pointer) {
+    try {
+      String text = Files.readString(file);
+      return Locations.index(text, file.toString())
+          .find(com.fasterxml.jackson.core.JsonPointer.compile(pointer), false);
+    } catch (IOException | IllegalArgumentException e) {
+      return new SourcePosition(file.toString(), 1, 1);
+    }
+  }
+
+  /** Where {@code text} first occurs in {@code file}, if it does. */
+  public static java.util.Optional<SourcePosition> positionOfText(Path file, String text) {
+    try {
+      List<String> lines = Files.readAllLines(file);
+      for (int i = 0; i < lines.size(); i++) {
+        int col = lines.get(i).indexOf(text);
+        if (col >= 0) {
+          return java.util.Optional.of(new SourcePosition(file.toString(), i + 1, col + 1));
+        }
+      }
+    } catch (IOException e) {
+      // no position then
+    }
+    return java.util.Optional.empty();
+  }
+
   public JobSpec loadJob(Path file, List<String> overrides) {
     return load(file, JobSpec.class, overrides).spec();
   }

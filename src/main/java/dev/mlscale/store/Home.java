@@ -36,6 +36,11 @@ public record Home(Path root, Path cache) {
     return root.resolve("models");
   }
 
+  /** A sweep's directory: its owner's lock. */
+  public Path sweep(String id) {
+    return root.resolve("sweeps").resolve(id);
+  }
+
   public Path envs() {
     return cache.resolve("envs");
   }

@@ -184,6 +184,9 @@ public final class RunStore {
 
   /** Finds a run by its id or an unambiguous prefix of it. */
   public RunRecord get(String idOrPrefix) {
+    if (idOrPrefix.isBlank()) {
+      throw new UserError("give a run's id (or a prefix of it); 'mlscale ls' lists the runs");
+    }
     Optional<RunRecord> byId = find(idOrPrefix);
     if (byId.isPresent()) {
       return byId.get();

@@ -72,6 +72,10 @@ public final class SweepStore {
   }
 
   public SweepRecord get(String idOrPrefix) {
+    if (idOrPrefix.isBlank()) {
+      throw new dev.mlscale.error.UserError(
+          "give a sweep's id (or a prefix of it); 'mlscale sweep ls' lists the sweeps");
+    }
     List<SweepRecord> found =
         query(
             "SELECT * FROM sweeps WHERE id = ? OR id LIKE ? ORDER BY" + " created_at DESC",
@@ -145,12 +149,13 @@ public final class SweepStore {
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 double v = rs.getDouble("objective");
+                Double objective = rs.wasNull() ? null : v; // before reading other columns
                 out.add(
                     new Trial(
                         rs.getInt("number"),
                         Json.readObjectMap(rs.getString("params")),
                         Trial.TrialState.valueOf(rs.getString("state")),
-                        rs.wasNull() ? null : v,
+                        objective,
                         rs.getString("run_id"),
                         rs.getString("reason")));
               }

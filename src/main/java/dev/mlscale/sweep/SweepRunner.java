@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 public final class SweepRunner {
   private final TrialBackend trials;
   private final SweepListener listener;
+  private volatile String stopped;
 
   /** What the CLI shows while a sweep runs. */
   public interface SweepListener extends RunListener {
@@ -41,6 +42,15 @@ public final class SweepRunner {
   public SweepRunner(TrialBackend trials, SweepListener listener) {
     this.trials = trials;
     this.listener = listener;
+  }
+
+  /**
+   * Stops the sweep (Ctrl-C): its running trials are cancelled and stay to be run again by {@code
+   * mlscale sweep resume}; {@link #run} ends Cancelled with {@code why} as its message.
+   */
+  public void stop(String why) {
+    stopped = why;
+    trials.stopAll();
   }
 
   public Result run(SweepSpec spec, JobSpec job) {
@@ -104,6 +114,7 @@ public final class SweepRunner {
       while (true) {
         long failed = count(history, Trial.TrialState.FAILED);
         while (!exhausted
+            && stopped == null
             && next < spec.budget().maxTrials()
             && failed < spec.budget().maxFailed()
             && running < spec.budget().maxParallel()) {
@@ -123,11 +134,19 @@ public final class SweepRunner {
           running++;
           next++;
         }
+        if (stopped != null) {
+          trials.stopAll(); // also what started while it was asked to stop
+          drain(done, running);
+          return end("Cancelled", stopped, spec, job);
+        }
         if (running == 0) {
           break;
         }
         TrialBackend.TrialOutcome outcome = done.take().get();
         running--;
+        if (stopped != null) {
+          continue; // a stopped trial is run again on resume, not counted as failed
+        }
         Trial finished = finish(spec, outcome, history, pruned, stopper);
         history.replaceAll(t -> t.number() == finished.number() ? finished : t);
         listener.trialEnded(finished, List.copyOf(history), spec.budget().maxTrials());

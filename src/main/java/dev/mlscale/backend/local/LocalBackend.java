@@ -63,7 +63,16 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   private final Path helperDir;
   private final ScheduledExecutorService timers;
   private final Map<String, ProcessGroup> active = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> cancelled = new ConcurrentHashMap<>();
+
+  /** Runs of this process being cancelled, and what the user is told ("cancelled by ..."). */
+  private final Map<String, String> cancelled = new ConcurrentHashMap<>();
+
+  /** The thread that runs each run of this process, to wake it while it waits. */
+  private final Map<String, Thread> runners = new ConcurrentHashMap<>();
+
+  /** Runs this process created and has not yet ended. */
+  private final java.util.Set<String> owned = ConcurrentHashMap.newKeySet();
+
   private volatile boolean registerModels = true;
 
   public LocalBackend(
@@ -175,10 +184,40 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       }
     }
     pool.checkFits(plan.name(), plan.resources());
+    plan.spec().setupOpt().ifPresent(setup -> checkSetupFiles(plan, setup));
     if (plan.spec().setupOpt().isEmpty()) {
       String program = plan.argv().get(0);
       if (ProcessGroup.resolve(program, plan.workdir(), pathOf(null)).isEmpty()) {
         throw new UserError(commandNotFound(plan, program));
+      }
+    }
+  }
+
+  /** The files that setup names exist, or the run would end before it starts. */
+  private static void checkSetupFiles(RunPlan plan, dev.mlscale.spec.Setup setup) {
+    List<String> named = new ArrayList<>();
+    List<String> pointers = new ArrayList<>();
+    if (setup.requirements() != null) {
+      named.add(setup.requirements());
+      pointers.add("/setup/requirements");
+    }
+    for (int i = 0; i < setup.inputs().size(); i++) {
+      named.add(setup.inputs().get(i));
+      pointers.add("/setup/inputs/" + i);
+    }
+    for (int i = 0; i < named.size(); i++) {
+      Path file = plan.workdir().resolve(named.get(i)).normalize();
+      if (!Files.isRegularFile(file)) {
+        String field = pointers.get(i).substring(1).replaceFirst("/\\d+$", "").replace('/', '.');
+        throw new UserError(
+            dev.mlscale.spec.SpecLoader.positionOf(plan.specFile(), pointers.get(i)),
+            field
+                + " names '"
+                + named.get(i)
+                + "', which does not exist (looked at "
+                + file
+                + "); the path is relative to the job's workdir "
+                + plan.workdir());
       }
     }
   }
@@ -202,11 +241,37 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             dir.toString(),
             plan.spec().params());
     runs.create(r);
+    owned.add(plan.runId());
     return r;
   }
 
   /** Runs a created run to its end: waits for resources, prepares, runs and retries. */
   public RunOutcome run(RunPlan plan, RunListener listener) {
+    String id = plan.runId();
+    runners.put(id, Thread.currentThread());
+    try {
+      if (isCancelled(id)) {
+        return end(
+            plan,
+            clock.instant(),
+            RunState.CANCELLED,
+            "Cancelled",
+            cancelMessage(id),
+            null,
+            0,
+            listener);
+      }
+      return runOwned(plan, listener);
+    } finally {
+      runners.remove(id);
+      owned.remove(id);
+      if (cancelled.containsKey(id)) {
+        Thread.interrupted(); // a wake-up meant for this run only
+      }
+    }
+  }
+
+  private RunOutcome runOwned(RunPlan plan, RunListener listener) {
     String id = plan.runId();
     Path dir = home.runs().resolve(id);
     Instant started = clock.instant();
@@ -226,7 +291,8 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             plan, started, RunState.FAILED, "SetupFailed", e.getMessage(), null, 0, listener);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return end(plan, started, RunState.CANCELLED, "Cancelled", "cancelled", null, 0, listener);
+        return end(
+            plan, started, RunState.CANCELLED, "Cancelled", cancelMessage(id), null, 0, listener);
       }
       if (ProcessGroup.resolve(plan.argv().get(0), plan.workdir(), pathOf(env.get())).isEmpty()) {
         return end(
@@ -251,7 +317,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             started,
             RunState.CANCELLED,
             "Cancelled",
-            "cancelled",
+            cancelMessage(id),
             null,
             attempt - 1,
             listener);
@@ -284,7 +350,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             started,
             RunState.CANCELLED,
             "Cancelled",
-            "cancelled",
+            cancelMessage(id),
             null,
             attempt - 1,
             listener);
@@ -337,7 +403,14 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return end(
-              plan, started, RunState.CANCELLED, "Cancelled", "cancelled", null, attempt, listener);
+              plan,
+              started,
+              RunState.CANCELLED,
+              "Cancelled",
+              cancelMessage(id),
+              null,
+              attempt,
+              listener);
         }
         continue;
       }
@@ -351,22 +424,48 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
 
   /** Stops a run of this process: its process group gets TERM, then KILL after a grace period. */
   public void cancel(String runId) {
-    cancelled.put(runId, true);
+    cancel(runId, "cancelled by the user");
+  }
+
+  /**
+   * Stops a run of this process and says why ({@code message}, e.g. "cancelled by SIGINT"): a
+   * running process group gets TERM, then KILL after a grace period; a run that waits (for
+   * resources, for its environment, for a retry) stops waiting.
+   */
+  public void cancel(String runId, String message) {
+    cancelled.putIfAbsent(runId, message);
     runs.requestCancel(runId);
     ProcessGroup group = active.get(runId);
     if (group != null) {
       terminate(group);
+      return;
+    }
+    Thread runner = runners.get(runId);
+    if (runner != null) {
+      runner.interrupt();
     }
   }
 
   /** Stops every run of this process (Ctrl-C). */
   @Override
   public void cancelAll() {
-    active.keySet().forEach(this::cancel);
+    cancelAll("cancelled by the user");
+  }
+
+  /** Stops every run this process runs or waits to run, saying why. */
+  public void cancelAll(String message) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>(owned);
+    ids.addAll(runners.keySet());
+    ids.addAll(active.keySet());
+    ids.forEach(id -> cancel(id, message));
   }
 
   private boolean isCancelled(String id) {
     return cancelled.containsKey(id) || runs.cancelRequested(id);
+  }
+
+  private String cancelMessage(String id) {
+    return cancelled.getOrDefault(id, "cancelled by the user");
   }
 
   private void terminate(ProcessGroup group) {
@@ -512,7 +611,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       String lastLine) {
     String id = plan.runId();
     if (isCancelled(id)) {
-      return new Attempt(RunState.CANCELLED, "Cancelled", "cancelled by the user", exit, null);
+      return new Attempt(RunState.CANCELLED, "Cancelled", cancelMessage(id), exit, null);
     }
     if (oom) {
       return new Attempt(

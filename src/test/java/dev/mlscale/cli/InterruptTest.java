@@ -1,0 +1,83 @@
+package dev.mlscale.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Ctrl-C and SIGTERM on a real mlscale process: the run is recorded as Cancelled, exit 130. */
+class InterruptTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path home;
+  @TempDir Path work;
+
+  /** mlscale as its own process, as a terminal runs it. */
+  static Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.mlscale.cli.Main");
+    cmd.addAll(java.util.List.of(args));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
+    pb.environment().putAll(cli.env);
+    return pb.start();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"INT", "TERM"})
+  void aSignalCancelsTheRunAndRecordsIt(String signal) throws Exception {
+    CliHarness cli = new CliHarness(home);
+    Path spec =
+        Files.writeString(
+            work.resolve("sleeper.yaml"),
+            """
+            name: sleeper
+            command: [python3, -c, "import time; print('started', flush=True); time.sleep(300)"]
+            """);
+    Path terminal = work.resolve("terminal.txt");
+    Process p = mlscale(cli, terminal, "run", spec.toString());
+    String id = null;
+    long pid = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && pid == 0) {
+      JsonNode runs = JSON.readTree(cli.run("ls", "-o", "json").out());
+      if (runs.size() == 1) {
+        id = runs.get(0).get("run").asText();
+        JsonNode s = JSON.readTree(cli.run("status", id, "-o", "json").out());
+        if (s.get("state").asText().equals("Running")
+            && Files.readString(terminal).contains("started")) {
+          pid = s.get("pid").asLong();
+        }
+      }
+      Thread.sleep(100);
+    }
+    assertThat(pid).as("the job never started: %s", Files.readString(terminal)).isNotZero();
+
+    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String said = Files.readString(terminal);
+    assertThat(p.exitValue()).as(said).isEqualTo(130);
+    assertThat(said)
+        .contains("SIG" + signal + (signal.equals("INT") ? " (Ctrl-C)" : "") + ": cancelling");
+    assertThat(said).contains(id + " cancelled in");
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the job's process is stopped")
+        .isFalse();
+
+    JsonNode s = JSON.readTree(cli.run("status", id, "-o", "json").out());
+    assertThat(s.get("state").asText()).isEqualTo("Cancelled");
+    assertThat(s.get("message").asText())
+        .isEqualTo("cancelled by SIG" + signal + (signal.equals("INT") ? " (Ctrl-C)" : ""));
+    assertThat(s.get("attempts")).hasSize(1);
+    assertThat(s.get("attempts").get(0).get("state").asText()).isEqualTo("CANCELLED");
+    assertThat(s.get("attempts").get(0).get("endedAt").isNull()).isFalse();
+  }
+}

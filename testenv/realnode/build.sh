@@ -14,6 +14,7 @@ source "${here}/env.sh"
 all_built() {
   local b
   for b in "${NODE_BINARIES[@]}"; do [[ -x "${NODE_BIN}/${b}" ]] || return 1; done
+  for i in "${NODE_IMAGE_TARS[@]}"; do [[ -f "${NODE_IMAGES}/${i}.tar" ]] || return 1; done
   [[ -f "${NODE_DIR}/.complete" ]]
 }
 if all_built; then
@@ -169,6 +170,21 @@ build_images() {
   debs "${r}" $(cat "${here}/python-image.packages")
   python3 "${here}/oci_image.py" --root "${r}/root" --ref "${PYTHON_IMAGE_REF}" \
     --debian-python --entrypoint python3 --out "${NODE_IMAGES}/python.tar"
+  # The AWS CLI for pipelines' S3 tasks on the cluster (their `image`): Debian's Python with
+  # awscli from PyPI (the AWS CLI v2 is not published there; the commands the tasks run, `aws s3
+  # cp`, are the same).
+  local a="${work}/aws-cli"
+  rm -rf "${a}" && cp -a "${r}/root" "${a}"
+  python3 -m pip install --quiet --disable-pip-version-check --no-compile \
+    --only-binary=:all: --python-version 3.11 --platform manylinux2014_x86_64 \
+    --implementation cp --target "${a}/usr/local/lib/python3.11/dist-packages" \
+    "awscli==${AWSCLI_VERSION}"
+  mkdir -p "${a}/usr/local/bin"
+  printf '#!/usr/bin/python3\nimport sys\nfrom awscli.clidriver import main\nsys.exit(main())\n' \
+    >"${a}/usr/local/bin/aws"
+  chmod 755 "${a}/usr/local/bin/aws"
+  python3 "${here}/oci_image.py" --root "${a}" --ref "${AWSCLI_IMAGE_REF}" \
+    --entrypoint aws --out "${NODE_IMAGES}/aws-cli.tar"
   local x="${work}/argoexec-root"
   rm -rf "${x}" && mkdir -p "${x}/bin" "${x}/tmp" "${x}/etc"
   cp "${NODE_BIN}/argoexec" "${x}/bin/argoexec"
@@ -185,7 +201,11 @@ build_images() {
 [[ -x "${NODE_BIN}/pause" ]] || build_pause
 [[ -x "${NODE_BIN}/kubelet" && -x "${NODE_BIN}/kube-proxy" ]] || build_node_kubernetes
 [[ -x "${NODE_BIN}/argoexec" ]] || build_argoexec
-[[ -f "${NODE_IMAGES}/pause.tar" && -f "${NODE_IMAGES}/python.tar" && -f "${NODE_IMAGES}/argoexec.tar" ]] || build_images
+images_built() {
+  local i
+  for i in "${NODE_IMAGE_TARS[@]}"; do [[ -f "${NODE_IMAGES}/${i}.tar" ]] || return 1; done
+}
+images_built || build_images
 "${NODE_BIN}/runc" --version >&2
 "${NODE_BIN}/containerd" --version >&2
 "${NODE_BIN}/kubelet" --version >&2

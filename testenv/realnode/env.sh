@@ -17,6 +17,7 @@ NODE_BIN="${NODE_DIR}/bin"
 NODE_CNI_BIN="${NODE_DIR}/cni"
 NODE_IMAGES="${NODE_DIR}/images"
 NODE_BINARIES=(runc containerd containerd-shim-runc-v2 ctr kubelet kube-proxy pause argoexec)
+NODE_IMAGE_TARS=(pause python argoexec aws-cli)
 
 # Where the running node keeps its state (removed by down.sh).
 NODE_NAME="${MLSCALE_REAL_NODE:-real-0}"
@@ -28,5 +29,8 @@ SERVICE_CIDR=10.96.0.0/12
 # The Python image the examples name, built here from Debian packages.
 PYTHON_IMAGE_REF="docker.io/library/python:3.11-slim"
 PAUSE_IMAGE_REF="registry.k8s.io/pause:3.10"
+# The AWS CLI (from PyPI) for S3 tasks, under a name of its own: pipelines name it as a task image.
+AWSCLI_VERSION="${MLSCALE_AWSCLI_VERSION:-1.46.3}"
+AWSCLI_IMAGE_REF="mlscale.test/aws-cli:${AWSCLI_VERSION}"
 # Argo's executor image, under the name the test controller is told to use (testenv/argo/up.sh).
 ARGOEXEC_IMAGE_REF="quay.io/argoproj/argoexec:${ARGO_VERSION}"

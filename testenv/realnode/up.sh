@@ -31,8 +31,10 @@ node_ready() {
 }
 running() { [[ -s "${NODE_STATE}/$1.pid" ]] && kill -0 "$(cat "${NODE_STATE}/$1.pid")" 2>/dev/null; }
 
+# The node's identity: its parts and the images it was given.
+node_id="${NODE_KEY} $(cd "${NODE_IMAGES}" && ls -l --time-style=+%s ./*.tar | awk '{print $5 $6 $7}' | tr '\n' ' ')"
 if running containerd && running kubelet && running kube-proxy && node_ready \
-   && [[ "$(cat "${NODE_STATE}/key" 2>/dev/null)" == "${NODE_KEY}" ]]; then
+   && [[ "$(cat "${NODE_STATE}/key" 2>/dev/null)" == "${node_id}" ]]; then
   log "real node ${NODE_NAME} is already up"
   exit 0
 fi
@@ -144,7 +146,7 @@ echo $! >"${NODE_STATE}/containerd.pid"
 for _ in $(seq 1 100); do [[ -S "${c}/containerd.sock" ]] && break; sleep 0.1; done
 ctr() { "${NODE_BIN}/ctr" --address "${c}/containerd.sock" -n k8s.io "$@"; }
 for _ in $(seq 1 50); do ctr version >/dev/null 2>&1 && break; sleep 0.2; done
-for img in pause python argoexec; do
+for img in "${NODE_IMAGE_TARS[@]}"; do
   ctr images import --no-unpack=false "${NODE_IMAGES}/${img}.tar" >/dev/null
 done
 log "containerd up; images: $(ctr images ls -q | grep -v '^sha256:' | tr '\n' ' ')"
@@ -206,5 +208,5 @@ if ! kubectl wait --for=create "node/${NODE_NAME}" --timeout=120s >/dev/null 2>&
   tail -n 30 "${NODE_STATE}/kubelet.log" >&2
   exit 1
 fi
-printf '%s\n' "${NODE_KEY}" >"${NODE_STATE}/key"
+printf '%s\n' "${node_id}" >"${NODE_STATE}/key"
 log "real node ${NODE_NAME} Ready in $(( $(date +%s) - t0 ))s (kubelet ${K8S_VERSION}, containerd ${CONTAINERD_VERSION}, runc ${RUNC_VERSION})"

@@ -88,7 +88,10 @@ EOT
 umask 022
 
 log "starting weed server (S3 on ${S3_ENDPOINT}, data in ${S3_STATE})"
-# - every listener on 127.0.0.1 (-ip.bind; gRPC ports are the HTTP ports + 10000);
+# - the parts talk to each other on 127.0.0.1 (-ip; gRPC ports are the HTTP ports + 10000);
+#   they listen on every IPv4 address (-ip.bind 0.0.0.0) so that pods on the real node
+#   (testenv/realnode) reach S3 at the pod bridge's address 10.244.0.1, as they would reach an
+#   on-prem MinIO; the sandbox accepts no connection from outside this machine;
 # - no telemetry (it would call out to seaweedfs.com), no Iceberg/Lance catalog ports;
 # - one volume per new collection (each bucket is a collection; the default grows 7 per
 #   bucket and runs out of volume slots after a few buckets), small sparse volumes;
@@ -102,7 +105,7 @@ log "starting weed server (S3 on ${S3_ENDPOINT}, data in ${S3_STATE})"
   cd "${S3_STATE}"
   WEED_MASTER_VOLUME_GROWTH_COPY_1=1 \
   nohup setsid "${S3_WEED}" -logdir="${S3_STATE}/logs" server \
-    -ip="${S3_HOST}" -ip.bind="${S3_HOST}" \
+    -ip="${S3_HOST}" -ip.bind=0.0.0.0 \
     -dir="${S3_STATE}/data" -master.dir="${S3_STATE}/meta" \
     -master.port="${S3_MASTER_PORT}" -volume.port="${S3_VOLUME_PORT}" \
     -filer -filer.port="${S3_FILER_PORT}" -filer.localSocket="${S3_STATE}/filer.sock" \

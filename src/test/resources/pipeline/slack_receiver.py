@@ -2,6 +2,8 @@
 
 Prints its port on the first line of stdout, then appends each POST body (one JSON per line) to
 the file named by argv[1]. Answers 200 "ok", or 500 on the path /fail (to test a failing notice).
+argv[2], when given, is the address to listen on (default 127.0.0.1; the real node's pods reach
+this machine at 10.244.0.1).
 """
 import http.server
 import sys
@@ -23,6 +25,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+server = http.server.HTTPServer((sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -165,6 +165,17 @@ public final class ArgoCompiler {
                 dag.nodes().size());
       } else if (n.task().registerModel() != null) {
         t = registerTemplate(id, namespace, dag, n, spec, file, helper, configMaps);
+      } else if (LocalPipelineRunner.transferOf(n, spec, file) != null) {
+        t = new LinkedHashMap<>();
+        t.put("name", n.name());
+        t.put(
+            "container",
+            map(
+                s3Container(
+                    n.task().s3Download() != null,
+                    LocalPipelineRunner.transferOf(n, spec, file),
+                    n.task().image(),
+                    spec.kubernetes() == null ? null : spec.kubernetes().awsCliImage())));
       } else {
         t =
             template(
@@ -177,7 +188,7 @@ public final class ArgoCompiler {
                 archives,
                 pip,
                 configMaps,
-                LocalPipelineRunner.transferOf(n, spec, file),
+                null,
                 false,
                 dag.nodes().size());
       }
@@ -303,7 +314,9 @@ public final class ArgoCompiler {
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("name", n.name());
     if (transfer != null) {
-      t.put("container", map(s3Container(n.task().s3Download() != null, transfer)));
+      t.put(
+          "container",
+          map(s3Container(n.task().s3Download() != null, transfer, n.task().image(), null)));
       return t;
     }
     if (n.task().slack() != null) {
@@ -492,7 +505,11 @@ public final class ArgoCompiler {
   }
 
   /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */
-  private static Container s3Container(boolean down, S3Transfer s) {
+  /** The AWS CLI's image for S3 tasks that name none (a task's {@code image} replaces it). */
+  static final String AWS_CLI_IMAGE = "amazon/aws-cli:2.17.0";
+
+  private static Container s3Container(
+      boolean down, S3Transfer s, String image, String pipelineImage) {
     if (s.createBucket()) {
       throw new UserError(
           "s3_upload to bucket "
@@ -517,7 +534,7 @@ public final class ArgoCompiler {
     }
     return new ContainerBuilder()
         .withName("main")
-        .withImage("amazon/aws-cli:2.17.0")
+        .withImage(image != null ? image : pipelineImage != null ? pipelineImage : AWS_CLI_IMAGE)
         .withCommand(argv)
         .addNewEnv()
         .withName("AWS_ACCESS_KEY_ID")

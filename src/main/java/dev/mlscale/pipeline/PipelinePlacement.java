@@ -8,13 +8,15 @@ import java.util.Map;
  * Where a pipeline's pods run on Kubernetes (field {@code kubernetes} of a pipeline): a node pool
  * (the workshop's {@code role} label), more node labels, tolerations and a service account, for
  * every pod of the Workflow. A job task's own {@code kubernetes.node_pool} still wins for its pods.
- * Nothing here changes a run on this machine.
+ * {@code awsCliImage} is the image of the S3 tasks that name none (an on-prem registry's mirror of
+ * the AWS CLI). Nothing here changes a run on this machine.
  */
 public record PipelinePlacement(
     String nodePool,
     Map<String, String> nodeSelector,
     List<TolerationSpec> tolerations,
-    String serviceAccount) {
+    String serviceAccount,
+    String awsCliImage) {
   public PipelinePlacement {
     nodeSelector = nodeSelector == null ? Map.of() : new java.util.TreeMap<>(nodeSelector);
     tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);

@@ -278,9 +278,14 @@ public final class FieldSupport {
     for (String f : List.of("image", "resources", "retries", "on_oom", "timeout", "kubernetes")) {
       task("job", f, refuse(IN_JOB_FILE), refuse(IN_JOB_FILE));
     }
+    task(
+        "s3",
+        "image",
+        ignored("this machine copies with the AWS SDK; on the cluster: the AWS CLI's image"),
+        ok());
+    task("slack,register_model", "image", refuse(BUILT_IN), refuse(BUILT_IN));
     for (String f :
-        List.of(
-            "image", "args", "env", "resources", "retries", "on_oom", "timeout", "kubernetes")) {
+        List.of("args", "env", "resources", "retries", "on_oom", "timeout", "kubernetes")) {
       task("s3,slack,register_model", f, refuse(BUILT_IN), refuse(BUILT_IN));
     }
     for (String f : List.of("params", "for_each")) {
@@ -295,7 +300,8 @@ public final class FieldSupport {
     }
     pipeline("image", ignored("the container image; this machine runs the commands itself"), ok());
     pipeline("kubernetes", ignored(CLUSTER_ONLY), ok());
-    for (String f : List.of("node_pool", "node_selector", "tolerations", "service_account")) {
+    for (String f :
+        List.of("node_pool", "node_selector", "tolerations", "service_account", "aws_cli_image")) {
       pipeline("kubernetes." + f, ignored(CLUSTER_ONLY), ok());
     }
 

@@ -17,13 +17,20 @@ import java.util.List;
  * A real HTTP server on loopback that receives Slack incoming-webhook posts: the process
  * src/test/resources/pipeline/slack_receiver.py (200 on /hook, 500 on /fail).
  */
-final class SlackReceiver implements AutoCloseable {
+public final class SlackReceiver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Process process;
   private final Path messages;
   private final String url;
 
   SlackReceiver(Path dir) throws IOException {
+    this(dir, "127.0.0.1");
+  }
+
+  /**
+   * A receiver listening on {@code host} (the real node's pods reach this machine at 10.244.0.1).
+   */
+  public SlackReceiver(Path dir, String host) throws IOException {
     messages = dir.resolve("slack.jsonl");
     process =
         new ProcessBuilder(
@@ -31,21 +38,22 @@ final class SlackReceiver implements AutoCloseable {
                 CliHarness.repo()
                     .resolve("src/test/resources/pipeline/slack_receiver.py")
                     .toString(),
-                messages.toString())
+                messages.toString(),
+                host)
             .start();
     String port =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
             .readLine();
-    url = "http://127.0.0.1:" + port + "/hook";
+    url = "http://" + host + ":" + port + "/hook";
   }
 
   /** The webhook URL that answers 200. */
-  String url() {
+  public String url() {
     return url;
   }
 
   /** The posted bodies, in order. */
-  List<JsonNode> messages() {
+  public List<JsonNode> messages() {
     List<JsonNode> out = new ArrayList<>();
     if (!Files.exists(messages)) {
       return out;

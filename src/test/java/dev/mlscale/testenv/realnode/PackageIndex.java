@@ -30,10 +30,26 @@ public final class PackageIndex implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, Map<String, Path>> projects; // normalized name -> file name -> path
   private final List<String> downloads = new CopyOnWriteArrayList<>();
+  private final List<String> refused = new CopyOnWriteArrayList<>();
+  private volatile String authorization; // "Basic ..." when the index needs credentials
 
   private PackageIndex(HttpServer server, Map<String, Map<String, Path>> projects) {
     this.server = server;
     this.projects = projects;
+  }
+
+  /** From now on, every request must carry these credentials (HTTP basic auth), else 401. */
+  public PackageIndex requireCredentials(String user, String password) {
+    authorization =
+        "Basic "
+            + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return this;
+  }
+
+  /** Requests refused for lack of credentials. */
+  public List<String> refused() {
+    return List.copyOf(refused);
   }
 
   /** Serves the wheels that {@code requirements} need (downloaded on first use). */
@@ -82,6 +98,13 @@ public final class PackageIndex implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     String path = x.getRequestURI().getPath();
     try (x) {
+      if (authorization != null
+          && !authorization.equals(x.getRequestHeaders().getFirst("Authorization"))) {
+        refused.add(path);
+        x.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"test index\"");
+        send(x, 401, "text/plain", "credentials needed\n".getBytes(StandardCharsets.UTF_8));
+        return;
+      }
       if (path.equals("/simple/") || path.equals("/simple")) {
         StringBuilder html = new StringBuilder("<!DOCTYPE html><html><body>\n");
         projects

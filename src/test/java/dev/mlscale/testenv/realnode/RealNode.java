@@ -21,6 +21,9 @@ public final class RealNode {
   /** The address of this machine on the pods' bridge (the API server, test servers). */
   public static final String HOST = "10.244.0.1";
 
+  /** The AWS CLI's image on the real node (testenv/realnode/env.sh: built from PyPI's awscli). */
+  public static final String AWS_CLI_IMAGE = "mlscale.test/aws-cli:1.46.3";
+
   /** {@code --set} overrides that put a job on the real node. */
   public static final List<String> PLACE =
       List.of(

@@ -352,4 +352,12 @@ class RealNodeJobsTest {
         .contains("the image registry.k8s.io/pause:3.10 cannot run Python")
         .contains("python:3.11-slim");
   }
+
+  @Test
+  void theRenderedDigitsJobWithItsSetupPassesTheServersDryRun(TestNamespace ns) {
+    CliHarness.Result r =
+        cli().run("render", DIGITS.toString(), "-n", ns.name(), "--server-dry-run");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("name: \"setup-env\"").contains("mlscale-envs");
+  }
 }

@@ -100,4 +100,84 @@ class RealNodeSweepTest {
     }
     assertThat(r.err()).contains("best: trial");
   }
+
+  @Test
+  void sweepTrialsGetTheirSetupFromAnIndexThatNeedsCredentials(TestNamespace ns) throws Exception {
+    RealNode.createClaim(ns.client(), "model-storage");
+    Files.writeString(work.resolve("requirements.txt"), "threadpoolctl\n");
+    Files.writeString(
+        work.resolve("train.py"),
+        """
+        import sys, threadpoolctl
+        from mlscale import report
+        report(step=1, score=float(sys.argv[1]))
+        print("threadpoolctl", threadpoolctl.__version__)
+        """);
+    Files.writeString(
+        work.resolve("job.yaml"),
+        """
+        name: trial
+        image: python:3.11-slim
+        setup:
+          requirements: requirements.txt
+          index_credentials: index-login
+        command: [python3, train.py]
+        args: ["${params.x}"]
+        params: {x: 0.5}
+        resources: {cpu: 200m, memory: 256Mi}
+        kubernetes:
+          node_pool: real
+          tolerations: [{key: mlscale.dev/real-node, operator: Exists}]
+        """);
+    Path sweep =
+        Files.writeString(
+            work.resolve("sweep.yaml"),
+            """
+            name: real-setup
+            job: job.yaml
+            objective: {metric: score, goal: maximize}
+            algorithm: grid
+            space: {x: {choice: [0.25, 0.75]}}
+            budget: {max_trials: 2, max_parallel: 2}
+            """);
+    ns.client()
+        .secrets()
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("index-login")
+                .endMetadata()
+                .addToStringData("username", "ml")
+                .addToStringData("password", "s3cr3t/pw")
+                .build())
+        .create();
+    try (PackageIndex index =
+        PackageIndex.serve(RealNode.HOST, work.resolve("requirements.txt"))
+            .requireCredentials("ml", "s3cr3t/pw")) {
+      CliHarness cli =
+          new CliHarness(home)
+              .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+              .with("PIP_INDEX_URL", index.url());
+      CliHarness.Result r =
+          cli.run("sweep", "run", sweep.toString(), "--target", "k8s", "-n", ns.name());
+      assertThat(r.exit()).as(r.all()).isZero();
+      assertThat(r.err()).contains("best: trial").contains("score=0.75");
+      assertThat(index.downloads()).anyMatch(f -> f.startsWith("threadpoolctl-"));
+      // the password is in no object mlscale made and in no log
+      String everything =
+          ns.client().configMaps().list().getItems().toString()
+              + ns.client().batch().v1().jobs().list().getItems().toString()
+              + r.all();
+      assertThat(everything).doesNotContain("s3cr3t");
+      for (var p : ns.client().pods().list().getItems()) {
+        assertThat(
+                ns.client()
+                    .pods()
+                    .withName(p.getMetadata().getName())
+                    .inContainer("setup-env")
+                    .getLog())
+            .doesNotContain("s3cr3t");
+      }
+    }
+  }
 }

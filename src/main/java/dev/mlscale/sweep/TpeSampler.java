@@ -17,12 +17,12 @@ import java.util.SplittableRandom;
  * observation plus a wide prior kernel; 24 candidates are drawn from the good density l(x) and the
  * one with the largest l(x)/g(x), computed jointly over all parameters, wins.
  *
- * <p>Kernels: a truncated Gaussian for {@code uniform} (in log space for {@code loguniform}) with
- * one bandwidth per parameter, {@code 0.2 n^(-1/(d+4))} of its range, clipped to at least {@code
- * range / min(100, n + 2)}; the Gaussian's mass over {@code [k - 0.5, k + 0.5]} for {@code int} (so
- * the densities are proper probabilities over the integers); for {@code choice} and {@code grid}
- * the observed value plus a uniform floor of {@code 1 / (n + 1)}. Older observations weigh less
- * once there are more than 25 of them.
+ * <p>Kernels: a truncated Gaussian for {@code uniform} (in log space for {@code loguniform}) whose
+ * bandwidth along each parameter is the larger gap to the observation's neighbours there, clipped
+ * to {@code [range / min(100, n + 2), range]} (as Optuna 5); the Gaussian's mass over {@code [k -
+ * 0.5, k + 0.5]} for {@code int} (so the densities are proper probabilities over the integers); for
+ * {@code choice} and {@code grid} the observed value plus a uniform floor of {@code 1 / (n + 1)}.
+ * Older observations weigh less once there are more than 25 of them.
  *
  * <p>Batches: trials still running are counted as bad observations (the "constant liar"), so
  * suggestions made while they run stay away from them; pruned trials count as bad as well. The same
@@ -32,7 +32,6 @@ public final class TpeSampler implements Sampler {
   static final int STARTUP = 10;
   static final int CANDIDATES = 24;
   private static final double PRIOR_WEIGHT = 1.0;
-  private static final double SIGMA0 = 0.2;
 
   private final Map<String, Dimension> space;
   private final List<String> names;
@@ -275,16 +274,49 @@ public final class TpeSampler implements Sampler {
         double lo = lo(axis);
         double hi = hi(axis);
         double range = hi - lo;
-        double bw = SIGMA0 * Math.pow(Math.max(n, 1), -1.0 / (dims + 4)) * range;
-        bw = Math.min(range, Math.max(range / Math.min(100.0, 1.0 + kernels), bw));
+        double[] bw = neighbourBandwidths(points, d, lo, hi);
+        double minSigma = range / Math.min(100.0, 1.0 + kernels);
         for (int k = 0; k < n; k++) {
           mu[k][d] = points[k][d];
-          sigma[k][d] = bw;
+          sigma[k][d] = Math.min(range, Math.max(minSigma, bw[k]));
         }
         mu[n][d] = lo + range / 2;
         sigma[n][d] = range;
       }
       return new Parzen(axes, w, mu, sigma, logCat);
+    }
+
+    /**
+     * Each observation's bandwidth along axis d: the larger gap to its neighbours, the bounds
+     * counting as neighbours except for the outermost points, which take their inner gap (Optuna 5
+     * does the same, in its multivariate TPE as well).
+     */
+    private static double[] neighbourBandwidths(double[][] points, int d, double lo, double hi) {
+      int n = points.length;
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, Comparator.comparingDouble(i -> points[i][d]));
+      double[] s = new double[n + 2];
+      s[0] = lo;
+      s[n + 1] = hi;
+      for (int i = 0; i < n; i++) {
+        s[i + 1] = points[order[i]][d];
+      }
+      double[] sorted = new double[n];
+      for (int i = 0; i < n; i++) {
+        sorted[i] = Math.max(s[i + 1] - s[i], s[i + 2] - s[i + 1]);
+      }
+      if (n >= 2) {
+        sorted[0] = s[2] - s[1];
+        sorted[n - 1] = s[n] - s[n - 1];
+      }
+      double[] out = new double[n];
+      for (int i = 0; i < n; i++) {
+        out[order[i]] = sorted[i];
+      }
+      return out;
     }
 
     /** The internal lower bound of a numeric axis; integers widened by a half on each side. */

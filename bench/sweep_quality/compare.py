@@ -7,6 +7,7 @@ two-sided p-value of a paired permutation test on log10 regret (the sign of each
 difference flipped at random, 10,000 times, seeded). Standard library only.
 """
 
+import decimal
 import json
 import math
 import random
@@ -44,7 +45,7 @@ def fmt(x):
         return f"{x:.0f}"
     if abs(x) >= 0.01:
         return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}"
-    return f"{x:.1e}".replace("e-0", "e-")
+    return format(decimal.Decimal(f"{x:.2g}"), "f")  # 0.000091, not 9.1e-05
 
 
 def main():

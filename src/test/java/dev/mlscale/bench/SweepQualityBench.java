@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 @Tag("bench")
 class SweepQualityBench {
   static final int SEEDS = Integer.getInteger("bench.seeds", 20);
+  static final long FIRST_SEED = Long.getLong("bench.first_seed", 0);
   static final int[] BUDGETS = {40, 60, 100};
   static final int[] PARALLEL = {1, 4};
 
@@ -162,7 +163,7 @@ class SweepQualityBench {
       samplers.put("random", seed -> new RandomSampler(problem.space(), seed));
       for (var sampler : samplers.entrySet()) {
         for (int parallel : PARALLEL) {
-          for (long seed = 0; seed < SEEDS; seed++) {
+          for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
             double[] best =
                 bestSoFar(sampler.getValue().apply(seed), problem, BUDGETS[2], parallel);
             for (int budget : BUDGETS) {

@@ -58,7 +58,8 @@ def mixed(trial):
     layers = trial.suggest_int("layers", 1, 20)
     lr = trial.suggest_float("lr", 1e-6, 1, log=True)
     k = ["sgd", "adam", "rmsprop"].index(opt)
-    return [0.5, 0, 0.3][k] + ((layers - 7) / 4) ** 2 + (math.log10(lr) - [-1.5, -3.5, -2.5][k]) ** 2
+    best_lr = [-1.5, -3.5, -2.5][k]
+    return [0.5, 0, 0.3][k] + ((layers - 7) / 4) ** 2 + (math.log10(lr) - best_lr) ** 2
 
 
 PROBLEMS = (("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.32236801141551),

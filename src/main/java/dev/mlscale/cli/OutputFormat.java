@@ -1,12 +1,17 @@
 package dev.mlscale.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 
 /** {@code -o table|json|yaml}: how a command prints what it found. */
 public enum OutputFormat {
@@ -14,19 +19,56 @@ public enum OutputFormat {
   JSON,
   YAML;
 
+  /**
+   * Doubles in full precision but without an exponent, as a person writes them: {@code 0.0001}, not
+   * {@code 1.0E-4}.
+   */
+  static final SimpleModule PLAIN_NUMBERS =
+      new SimpleModule()
+          .addSerializer(
+              Double.class,
+              new StdSerializer<>(Double.class) {
+                @Override
+                public void serialize(Double v, JsonGenerator gen, SerializerProvider p)
+                    throws java.io.IOException {
+                  gen.writeNumber(plain(v));
+                }
+              })
+          .addSerializer(
+              double.class,
+              new StdSerializer<>(double.class) {
+                @Override
+                public void serialize(Double v, JsonGenerator gen, SerializerProvider p)
+                    throws java.io.IOException {
+                  gen.writeNumber(plain(v));
+                }
+              });
+
   private static final ObjectMapper JSON_MAPPER =
       JsonMapper.builder()
           .addModule(new JavaTimeModule())
+          .addModule(PLAIN_NUMBERS)
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .enable(SerializationFeature.INDENT_OUTPUT)
           .build();
   private static final ObjectMapper YAML_MAPPER =
       YAMLMapper.builder()
           .addModule(new JavaTimeModule())
+          .addModule(PLAIN_NUMBERS)
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
           .build();
+
+  /** A double's shortest exact text without an exponent; whole values keep their ".0". */
+  static String plain(double v) {
+    String s = Double.toString(v);
+    if (!Double.isFinite(v) || !s.contains("E")) {
+      return s;
+    }
+    String p = new BigDecimal(s).toPlainString();
+    return p.contains(".") ? p : p + ".0";
+  }
 
   /** Prints {@code value} as JSON or YAML; returns false for TABLE. */
   boolean print(PrintStream out, Object value) {

@@ -65,6 +65,26 @@ class SweepRunTest {
         .contains("data:image/png;base64,");
   }
 
+  @Test
+  void tpeThreeAtATimeSuggestsDistinctPointsThroughTheRealRunner() throws Exception {
+    Path sweep = CliHarness.repo().resolve("examples/sweep/branin-sweep.yaml");
+    CliHarness.Result r =
+        cli.run(
+            "sweep",
+            "run",
+            sweep.toString(),
+            "--set",
+            "budget.max_trials=16",
+            "--set",
+            "budget.max_parallel=3");
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.err()).contains("16/16");
+    List<Trial> all = trials();
+    assertThat(all).hasSize(16);
+    assertThat(all.stream().map(Trial::params).toList()).doesNotHaveDuplicates();
+    assertThat(all).allMatch(Trial::completed);
+  }
+
   private Path slowSweep(int trials, String objective) throws Exception {
     Files.writeString(
         work.resolve("slow.py"),

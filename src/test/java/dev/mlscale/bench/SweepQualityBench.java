@@ -1,0 +1,187 @@
+package dev.mlscale.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.mlscale.sweep.Dimension;
+import dev.mlscale.sweep.RandomSampler;
+import dev.mlscale.sweep.Sampler;
+import dev.mlscale.sweep.SweepSpec;
+import dev.mlscale.sweep.TpeSampler;
+import dev.mlscale.sweep.Trial;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Search quality: mlscale's samplers driven in-process on Branin, Hartmann-6, Rosenbrock-4,
+ * Ackley-5 and a mixed space (a category, an integer, a log-scale real), {@code bench.seeds} seeds
+ * (default 20), {@code max_parallel} 1 and 4, 100 trials each; the simple regret (best found minus
+ * the global minimum) is recorded after 40, 60 and 100 trials. A sampler does not know the budget,
+ * so the best after 40 of 100 trials is the best of a 40-trial sweep. With {@code max_parallel} 4
+ * the trials run in synchronous batches: four suggestions (the earlier ones of the batch still
+ * running), then four results. {@code bench/sweep_quality/optuna_tpe.py} runs Optuna the same way;
+ * {@code bench/sweep_quality.sh} runs both. Writes bench/results/sweep_quality_mlscale.json.
+ */
+@Tag("bench")
+class SweepQualityBench {
+  static final int SEEDS = Integer.getInteger("bench.seeds", 20);
+  static final long FIRST_SEED = Long.getLong("bench.first_seed", 0);
+  static final int[] BUDGETS = {40, 60, 100};
+  static final int[] PARALLEL = {1, 4};
+
+  /** A test function: its space, its value and its global minimum. */
+  record Problem(
+      String name,
+      Map<String, Dimension> space,
+      ToDoubleFunction<Map<String, Object>> f,
+      double minimum) {}
+
+  static double x(Map<String, Object> p, String k) {
+    return ((Number) p.get(k)).doubleValue();
+  }
+
+  static Map<String, Dimension> box(int d, double low, double high) {
+    Map<String, Dimension> space = new LinkedHashMap<>();
+    for (int j = 0; j < d; j++) {
+      space.put("x" + j, new Dimension.Uniform(low, high));
+    }
+    return space;
+  }
+
+  static double branin(Map<String, Object> p) {
+    double x = x(p, "x0");
+    double y = x(p, "x1");
+    return Math.pow(y - 5.1 / (4 * Math.PI * Math.PI) * x * x + 5 / Math.PI * x - 6, 2)
+        + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x)
+        + 10;
+  }
+
+  static double hartmann6(Map<String, Object> p) {
+    double[] a = {1.0, 1.2, 3.0, 3.2};
+    double[][] m = {
+      {10, 3, 17, 3.5, 1.7, 8}, {0.05, 10, 17, 0.1, 8, 14},
+      {3, 3.5, 1.7, 10, 17, 8}, {17, 8, 0.05, 10, 0.1, 14}
+    };
+    double[][] q = {
+      {1312, 1696, 5569, 124, 8283, 5886}, {2329, 4135, 8307, 3736, 1004, 9991},
+      {2348, 1451, 3522, 2883, 3047, 6650}, {4047, 8828, 8732, 5743, 1091, 381}
+    };
+    double sum = 0;
+    for (int i = 0; i < 4; i++) {
+      double e = 0;
+      for (int j = 0; j < 6; j++) {
+        e += m[i][j] * Math.pow(x(p, "x" + j) - q[i][j] * 1e-4, 2);
+      }
+      sum -= a[i] * Math.exp(-e);
+    }
+    return sum;
+  }
+
+  static double rosenbrock4(Map<String, Object> p) {
+    double sum = 0;
+    for (int j = 0; j < 3; j++) {
+      double a = x(p, "x" + j);
+      double b = x(p, "x" + (j + 1));
+      sum += 100 * Math.pow(b - a * a, 2) + Math.pow(1 - a, 2);
+    }
+    return sum;
+  }
+
+  static double ackley5(Map<String, Object> p) {
+    double squares = 0;
+    double cosines = 0;
+    for (int j = 0; j < 5; j++) {
+      double v = x(p, "x" + j);
+      squares += v * v;
+      cosines += Math.cos(2 * Math.PI * v);
+    }
+    return -20 * Math.exp(-0.2 * Math.sqrt(squares / 5)) - Math.exp(cosines / 5) + 20 + Math.E;
+  }
+
+  /** The best learning rate depends on the optimiser; minimum 0 at adam, 7 layers, lr 10^-3.5. */
+  static double mixed(Map<String, Object> p) {
+    int opt = List.of("sgd", "adam", "rmsprop").indexOf(p.get("opt"));
+    double best = new double[] {-1.5, -3.5, -2.5}[opt];
+    double layers = (x(p, "layers") - 7) / 4.0;
+    return new double[] {0.5, 0, 0.3}[opt]
+        + layers * layers
+        + Math.pow(Math.log10(x(p, "lr")) - best, 2);
+  }
+
+  static List<Problem> problems() {
+    Map<String, Dimension> braninSpace = new LinkedHashMap<>();
+    braninSpace.put("x0", new Dimension.Uniform(-5, 10));
+    braninSpace.put("x1", new Dimension.Uniform(0, 15));
+    Map<String, Dimension> mixedSpace = new LinkedHashMap<>();
+    mixedSpace.put("opt", new Dimension.Choice(List.of("sgd", "adam", "rmsprop")));
+    mixedSpace.put("layers", new Dimension.IntRange(1, 20));
+    mixedSpace.put("lr", new Dimension.LogUniform(1e-6, 1));
+    return List.of(
+        new Problem("branin", braninSpace, SweepQualityBench::branin, 0.397887357729738),
+        new Problem("hartmann6", box(6, 0, 1), SweepQualityBench::hartmann6, -3.32236801141551),
+        new Problem("rosenbrock4", box(4, -2.048, 2.048), SweepQualityBench::rosenbrock4, 0),
+        new Problem("ackley5", box(5, -32.768, 32.768), SweepQualityBench::ackley5, 0),
+        new Problem("mixed", mixedSpace, SweepQualityBench::mixed, 0));
+  }
+
+  /** The best value after each trial of a sweep of {@code trials}, {@code parallel} at a time. */
+  static double[] bestSoFar(Sampler sampler, Problem problem, int trials, int parallel) {
+    List<Trial> history = new ArrayList<>();
+    double[] best = new double[trials];
+    double min = Double.POSITIVE_INFINITY;
+    for (int start = 0; start < trials; start += parallel) {
+      int end = Math.min(trials, start + parallel);
+      for (int i = start; i < end; i++) {
+        Map<String, Object> p = sampler.suggest(i, history).orElseThrow();
+        history.add(new Trial(i, p, Trial.TrialState.RUNNING, null, "r" + i, null));
+      }
+      for (int i = start; i < end; i++) {
+        Map<String, Object> p = history.get(i).params();
+        double v = problem.f().applyAsDouble(p);
+        history.set(i, new Trial(i, p, Trial.TrialState.COMPLETED, v, "r" + i, null));
+        min = Math.min(min, v);
+        best[i] = min;
+      }
+    }
+    return best;
+  }
+
+  @Test
+  void regretOfEachSamplerOnEachFunction() throws Exception {
+    SweepSpec.Objective minimize = new SweepSpec.Objective("f", SweepSpec.Goal.MINIMIZE);
+    Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Problem problem : problems()) {
+      samplers.put("tpe", seed -> new TpeSampler(problem.space(), seed, minimize));
+      samplers.put("random", seed -> new RandomSampler(problem.space(), seed));
+      for (var sampler : samplers.entrySet()) {
+        for (int parallel : PARALLEL) {
+          for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+            double[] best =
+                bestSoFar(sampler.getValue().apply(seed), problem, BUDGETS[2], parallel);
+            for (int budget : BUDGETS) {
+              Map<String, Object> row = new LinkedHashMap<>();
+              row.put("sampler", "mlscale " + sampler.getKey());
+              row.put("function", problem.name());
+              row.put("parallel", parallel);
+              row.put("seed", seed);
+              row.put("budget", budget);
+              row.put("regret", best[budget - 1] - problem.minimum());
+              rows.add(row);
+            }
+          }
+        }
+      }
+    }
+    Path out = Path.of("bench/results/sweep_quality_mlscale.json");
+    Files.createDirectories(out.getParent());
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), rows);
+  }
+}

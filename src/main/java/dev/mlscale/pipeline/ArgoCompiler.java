@@ -400,6 +400,24 @@ public final class ArgoCompiler {
           .withName("JOB_COMPLETION_INDEX")
           .withValue("{{inputs.parameters.row}}")
           .endEnv();
+      // A row's model sub-path names its index. An Indexed Job expands $(JOB_COMPLETION_INDEX)
+      // in subPathExpr; here Argo puts the row in (its wait container mirrors the main
+      // container's mounts without its environment, so an expression fails to start there: found
+      // on the real node).
+      List<io.fabric8.kubernetes.api.model.VolumeMount> mounts = new ArrayList<>();
+      for (var m : mainBuilder.buildVolumeMounts()) {
+        if (m.getSubPathExpr() != null) {
+          m =
+              new io.fabric8.kubernetes.api.model.VolumeMountBuilder(m)
+                  .withSubPath(
+                      m.getSubPathExpr()
+                          .replace("$(JOB_COMPLETION_INDEX)", "{{inputs.parameters.row}}"))
+                  .withSubPathExpr(null)
+                  .build();
+        }
+        mounts.add(m);
+      }
+      mainBuilder.withVolumeMounts(mounts);
     }
     if (exitTask) {
       // as locally: the exit task knows how the pipeline ended (found by a real container; the

@@ -402,4 +402,43 @@ class LocalRunTest {
       }
     }
   }
+
+  @Test
+  void anAirGappedSetupInstallsFromAWheelhouseAndNoIndex() throws Exception {
+    Path dir = work.resolve("airgap");
+    Files.createDirectories(dir.resolve("wheels"));
+    // the wheel, fetched once beforehand (as an admin would fill an air-gapped wheelhouse)
+    Process download =
+        new ProcessBuilder(
+                "python3",
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--only-binary=:all:",
+                "-d",
+                dir.resolve("wheels").toString(),
+                "threadpoolctl")
+            .redirectErrorStream(true)
+            .start();
+    String downloadLog = new String(download.getInputStream().readAllBytes());
+    assertThat(download.waitFor()).as(downloadLog).isZero();
+    CliHarness.write(dir, "requirements.txt", "threadpoolctl\n");
+    CliHarness.write(
+        dir, "train.py", "import threadpoolctl\nprint('offline', threadpoolctl.__version__)\n");
+    Path spec =
+        CliHarness.write(
+            dir,
+            "job.yaml",
+            """
+            name: airgap
+            setup: {requirements: requirements.txt, wheelhouse: wheels}
+            command: [python, train.py]
+            """);
+    CliHarness.Result r = cli.run("run", spec.toString());
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("offline ");
+    assertThat(r.all()).contains("--no-index");
+  }
 }

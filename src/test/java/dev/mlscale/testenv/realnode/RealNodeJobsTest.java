@@ -360,4 +360,39 @@ class RealNodeJobsTest {
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("name: \"setup-env\"").contains("mlscale-envs");
   }
+
+  @Test
+  void anAirGappedSetupInstallsFromAWheelhouseOnTheClaim(TestNamespace ns) throws IOException {
+    RealNode.createClaim(ns.client(), "model-storage");
+    Path requirements = Files.writeString(work.resolve("requirements.txt"), "threadpoolctl\n");
+    // an admin copied the wheels onto the environment claim: mlscale-envs/wheels
+    Path wheels = RealNode.hostPath(ns.client(), "model-storage").resolve("mlscale-envs/wheels");
+    Files.createDirectories(wheels);
+    try (Stream<Path> files = Files.list(PackageIndex.wheelsFor(requirements))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".whl")).toList()) {
+        Files.copy(f, wheels.resolve(f.getFileName()));
+      }
+    }
+    Files.writeString(
+        work.resolve("train.py"),
+        "import threadpoolctl\nprint('offline', threadpoolctl.__version__)\n");
+    Path spec =
+        Files.writeString(
+            work.resolve("job.yaml"),
+            """
+            name: airgap
+            image: python:3.11-slim
+            setup: {requirements: requirements.txt, wheelhouse: wheels}
+            command: [python, train.py]
+            resources: {cpu: 200m, memory: 256Mi}
+            """);
+    CliHarness cli = cli(); // no index at all: the pods reach nothing but this machine anyway
+    CliHarness.Result r = cli.run(args(ns, "run", spec.toString()));
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("offline ");
+    assertThat(setupLog(ns, onlyPod(ns, runId(r))))
+        .contains("--find-links /mlscale/envs/wheels")
+        .contains("--no-index")
+        .contains("Successfully installed threadpoolctl");
+  }
 }

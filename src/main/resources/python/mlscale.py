@@ -316,15 +316,21 @@ def _pip_error(lines):
     return tail[-1] if tail else "no output"
 
 
-def _setup_step(argv, env, what):
+def _setup_step(argv, env, what, echo=True):
+    """Runs one setup step, its output passed through; a failure ends setup with its reason.
+
+    ``what`` None means pip install: the reason is pip's own last error, and the command line
+    is not echoed here (it may carry index credentials; the caller shows a redacted one).
+    """
     import subprocess
 
-    print("$ " + " ".join(argv), flush=True)
+    if echo:
+        print("$ " + " ".join(argv), flush=True)
     try:
         p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, errors="replace")
     except OSError as e:
-        _setup_failed("setup failed: %s: %s" % (what, e))
+        _setup_failed("setup failed: %s: %s" % (what or "pip install", e))
     lines = []
     for line in p.stdout:
         sys.stdout.write(line)
@@ -332,7 +338,7 @@ def _setup_step(argv, env, what):
         del lines[:-200]
     sys.stdout.flush()
     if p.wait() != 0:
-        _setup_failed("setup failed: %s" % _pip_error(lines) if what == "pip install"
+        _setup_failed("setup failed: %s" % _pip_error(lines) if what is None
                       else "setup failed: %s exited with code %d: %s"
                       % (what, p.returncode, _pip_error(lines)))
 
@@ -426,7 +432,7 @@ def _setup():
                     pip += ["--no-index"]
             shown = [w if not user or "://" not in w else "<index with credentials>" for w in pip]
             print("$ " + " ".join(shown), flush=True)
-            _setup_step_quiet(pip, env)
+            _setup_step(pip, env, None, echo=False)
         for command in a.command:
             words = shlex.split(command)
             if words:
@@ -435,22 +441,6 @@ def _setup():
             f.write(a.key + "\n")
         print("mlscale setup: environment %s built in %.1fs" % (a.key, time.time() - t0),
               flush=True)
-
-
-def _setup_step_quiet(argv, env):
-    """pip install, without echoing the command line (it may carry index credentials)."""
-    import subprocess
-
-    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, errors="replace")
-    lines = []
-    for line in p.stdout:
-        sys.stdout.write(line)
-        lines.append(line.rstrip("\n"))
-        del lines[:-200]
-    sys.stdout.flush()
-    if p.wait() != 0:
-        _setup_failed("setup failed: %s" % _pip_error(lines))
 
 
 if __name__ == "__main__":

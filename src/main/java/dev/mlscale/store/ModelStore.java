@@ -46,16 +46,7 @@ public final class ModelStore {
     }
     return db.transaction(
         c -> {
-          int version;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              version = rs.getInt(1);
-            }
-          }
+          int version = nextVersion(c, name);
           Path target = root.resolve(name).resolve(Integer.toString(version));
           long size;
           try {
@@ -101,16 +92,7 @@ public final class ModelStore {
       Instant at) {
     return db.transaction(
         c -> {
-          int version;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              version = rs.getInt(1);
-            }
-          }
+          int version = nextVersion(c, name);
           RunStore.exec(
               c,
               "INSERT INTO models (name, version, run_id, path, created_at, params, metrics,"
@@ -125,6 +107,17 @@ public final class ModelStore {
               0L);
           return new ModelRecord(name, version, runId, location, at, params, metrics, 0L);
         });
+  }
+
+  private static int nextVersion(java.sql.Connection c, String name) throws java.sql.SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
   }
 
   /** All versions, newest first; only those of {@code name} when it is given. */

@@ -424,7 +424,9 @@ class LocalRunTest {
             .start();
     String downloadLog = new String(download.getInputStream().readAllBytes());
     assertThat(download.waitFor()).as(downloadLog).isZero();
-    CliHarness.write(dir, "requirements.txt", "threadpoolctl\n");
+    // a requirements file of its own: environments are cached across homes by content, and this
+    // test must build one
+    CliHarness.write(dir, "requirements.txt", "threadpoolctl\n# " + System.nanoTime() + "\n");
     CliHarness.write(
         dir, "train.py", "import threadpoolctl\nprint('offline', threadpoolctl.__version__)\n");
     Path spec =

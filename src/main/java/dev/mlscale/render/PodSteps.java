@@ -8,8 +8,12 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -166,17 +170,34 @@ final class PodSteps {
                     .withMountPath(FILES)
                     .withReadOnly(true)
                     .endVolumeMount()
-                    .addNewVolumeMount()
-                    .withName("files")
-                    .withMountPath(LIB + "/mlscale.py")
-                    .withSubPath("mlscale.py")
-                    .withReadOnly(true)
-                    .endVolumeMount()
-                    .addNewVolumeMount()
-                    .withName("workspace")
-                    .withMountPath(WORKSPACE)
-                    .endVolumeMount()
+                    .addToVolumeMounts(helperMount(), workspaceMount())
                     .build());
+  }
+
+  /** The Python helper, from the files ConfigMap, where {@code PYTHONPATH} finds it. */
+  private static VolumeMount helperMount() {
+    return new VolumeMountBuilder()
+        .withName("files")
+        .withMountPath(LIB + "/mlscale.py")
+        .withSubPath("mlscale.py")
+        .withReadOnly(true)
+        .build();
+  }
+
+  /** The pod's own workspace, where the code is unpacked. */
+  private static VolumeMount workspaceMount() {
+    return new VolumeMountBuilder().withName("workspace").withMountPath(WORKSPACE).build();
+  }
+
+  /** The job's CPU request and memory request and limit, for every container that does its work. */
+  private static ResourceRequirements jobResources(Resources r) {
+    var b =
+        new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity(r.cpu().toQuantity()));
+    if (r.memory() != null) {
+      Quantity mem = new Quantity(r.memory().toQuantity());
+      b.addToRequests("memory", mem).addToLimits("memory", mem);
+    }
+    return b.build();
   }
 
   /**
@@ -235,23 +256,9 @@ final class PodSteps {
                 .endEnv();
       }
     }
-    var res = init.editOrNewResources().addToRequests("cpu", new Quantity(r.cpu().toQuantity()));
-    if (r.memory() != null) {
-      Quantity mem = new Quantity(r.memory().toQuantity());
-      res = res.addToRequests("memory", mem).addToLimits("memory", mem);
-    }
     Container c =
-        res.endResources()
-            .addNewVolumeMount()
-            .withName("files")
-            .withMountPath(LIB + "/mlscale.py")
-            .withSubPath("mlscale.py")
-            .withReadOnly(true)
-            .endVolumeMount()
-            .addNewVolumeMount()
-            .withName("workspace")
-            .withMountPath(WORKSPACE)
-            .endVolumeMount()
+        init.withResources(jobResources(r))
+            .addToVolumeMounts(helperMount(), workspaceMount())
             .addNewVolumeMount()
             .withName("envs")
             .withMountPath(ENVS)
@@ -311,13 +318,8 @@ final class PodSteps {
     Resources r = in.plan().resources();
     return parts.withMain(
         c -> {
-          ContainerBuilder b = new ContainerBuilder(c);
-          var res = b.editOrNewResources().addToRequests("cpu", new Quantity(r.cpu().toQuantity()));
-          if (r.memory() != null) {
-            Quantity mem = new Quantity(r.memory().toQuantity());
-            res = res.addToRequests("memory", mem).addToLimits("memory", mem);
-          }
-          return res.endResources()
+          return new ContainerBuilder(c)
+              .withResources(jobResources(r))
               .addNewEnv()
               .withName("MLSCALE_CPUS")
               .withValue(r.cpu().toQuantity())

@@ -92,8 +92,8 @@ public final class RunStore {
         c -> {
           exec(
               c,
-              "INSERT INTO attempts (run_id, number, state, memory_limit, started_at) VALUES"
-                  + " (?,?,?,?,?)",
+              "INSERT OR IGNORE INTO attempts (run_id, number, state, memory_limit, started_at)"
+                  + " VALUES (?,?,?,?,?)",
               id,
               number,
               RunState.RUNNING.name(),
@@ -108,6 +108,16 @@ public final class RunStore {
               id);
           return null;
         });
+  }
+
+  /** The calling process owns the run from now on (it took over from one that is gone). */
+  public void adopt(String id, long ownerPid) {
+    update(id, "UPDATE runs SET owner_pid = ? WHERE id = ?", ownerPid, id);
+  }
+
+  /** Forgets an attempt's metrics, to read them again from its files. */
+  public void clearMetrics(String id, int attempt) {
+    db.with(c -> exec(c, "DELETE FROM metrics WHERE run_id = ? AND attempt = ?", id, attempt));
   }
 
   public void finishAttempt(AttemptRecord a) {

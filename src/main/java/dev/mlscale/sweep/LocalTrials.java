@@ -3,7 +3,6 @@ package dev.mlscale.sweep;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
 import dev.mlscale.backend.local.LocalBackend;
-import dev.mlscale.backend.local.ProcessGroup;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
@@ -21,9 +20,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * Trials as local processes, recorded in the embedded database. Trials that were running when the
- * sweep's process died are run again from the start (their processes are stopped first), unless
- * their run ended while nobody was recording it: then its result is taken.
+ * Trials as local processes, recorded in the embedded database. A trial that was running when the
+ * sweep's process died is taken over: if its attempt ended while nobody watched, its result is
+ * taken from the attempt's supervisor's record; if it still runs, it is followed to its end; it is
+ * never started again (see {@link LocalBackend#resume}).
  */
 public final class LocalTrials implements TrialBackend {
   private final String sweepId;
@@ -84,17 +84,10 @@ public final class LocalTrials implements TrialBackend {
               runs.finalMetrics(r.id()));
       return () -> adopted;
     }
-    if (r != null) {
-      if (r.pid() != null) {
-        ProcessGroup.signalGroup(r.pid(), "KILL");
-      }
-      runs.finish(
-          r.id(),
-          RunState.CANCELLED,
-          "Interrupted",
-          "the sweep process died; the trial runs again",
-          null,
-          clock.instant());
+    if (r != null && r.state() != RunState.CANCELLED) {
+      // its attempt may have ended while nobody watched, or still run: take it, never run it twice
+      RunPlan plan = Planner.plan(r.id(), job.forRow(trial.params()), jobFile);
+      return () -> outcome(trial.number(), backend.resume(plan, listener));
     }
     return start(trial.number(), trial.params(), listener);
   }

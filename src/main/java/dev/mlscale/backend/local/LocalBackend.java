@@ -40,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -62,7 +61,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   private final Map<String, String> environment;
   private final Path helperDir;
   private final ScheduledExecutorService timers;
-  private final Map<String, ProcessGroup> active = new ConcurrentHashMap<>();
+  private final Map<String, AttemptProcess> active = new ConcurrentHashMap<>();
 
   /** Runs of this process being cancelled, and what the user is told ("cancelled by ..."). */
   private final Map<String, String> cancelled = new ConcurrentHashMap<>();
@@ -261,7 +260,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             0,
             listener);
       }
-      return runOwned(plan, listener);
+      return runOwned(plan, listener, null);
     } finally {
       runners.remove(id);
       owned.remove(id);
@@ -271,89 +270,159 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     }
   }
 
-  private RunOutcome runOwned(RunPlan plan, RunListener listener) {
+  /**
+   * Continues a run that an mlscale process which is gone left unfinished (a sweep's trial, a
+   * pipeline's task): an attempt that ended while nobody watched is taken as it ended, one still
+   * running is followed until it ends, and neither is ever started again; then the run goes on as
+   * its spec says (retries, on_oom). A run that never started an attempt starts now.
+   */
+  public RunOutcome resume(RunPlan plan, RunListener listener) {
+    String id = plan.runId();
+    RunRecord r = runs.find(id).orElseThrow(() -> new IllegalStateException("no run " + id));
+    if (r.state().isFinal()) {
+      return new RunOutcome(
+          id,
+          plan.name(),
+          r.state(),
+          r.reason(),
+          r.message(),
+          r.exitCode(),
+          r.attempts(),
+          r.duration(clock.instant()).orElse(Duration.ZERO),
+          runs.finalMetrics(id),
+          null);
+    }
+    runs.adopt(id, ProcessHandle.current().pid());
+    owned.add(id);
+    runners.put(id, Thread.currentThread());
+    try {
+      return runOwned(plan, listener, adopt(plan, listener));
+    } finally {
+      runners.remove(id);
+      owned.remove(id);
+    }
+  }
+
+  /** The last attempt a gone process launched, taken over; null when it launched none. */
+  private Adopted adopt(RunPlan plan, RunListener listener) {
     String id = plan.runId();
     Path dir = home.runs().resolve(id);
-    Instant started = clock.instant();
-    Optional<PythonEnvs.Env> env = Optional.empty();
-    if (plan.spec().setupOpt().isPresent()) {
-      setState(plan, RunState.PREPARING, "preparing the Python environment", listener);
-      try {
-        env =
-            Optional.of(
-                envs.prepare(
-                    plan.spec().setup(),
-                    plan.workdir(),
-                    dir.resolve("setup.log"),
-                    line -> listener.output(id, plan.name(), "setup | " + line)));
-      } catch (PythonEnvs.SetupFailed e) {
-        return end(
-            plan, started, RunState.FAILED, "SetupFailed", e.getMessage(), null, 0, listener);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return end(
-            plan, started, RunState.CANCELLED, "Cancelled", cancelMessage(id), null, 0, listener);
-      }
-      if (ProcessGroup.resolve(plan.argv().get(0), plan.workdir(), pathOf(env.get())).isEmpty()) {
-        return end(
-            plan,
-            started,
-            RunState.FAILED,
-            "CommandNotFound",
-            commandNotFound(plan, plan.argv().get(0)),
-            null,
-            0,
-            listener);
-      }
+    java.util.OptionalInt last = AttemptProcess.lastLaunched(dir);
+    if (last.isEmpty()) {
+      return null;
     }
-    Resources resources = plan.resources();
-    int attempt = 0;
-    int retriesUsed = 0;
+    int n = last.getAsInt();
+    Long limit = AttemptProcess.launchedMemoryLimit(dir, n);
+    Resources resources =
+        limit == null ? plan.resources() : plan.resources().withMemory(MemorySize.parse(limit));
+    int retriesUsed =
+        (int)
+            runs.attempts(id).stream()
+                .filter(a -> a.number() < n && a.state() == RunState.FAILED)
+                .filter(a -> !"Lost".equals(a.reason()))
+                .filter(a -> !("OOMKilled".equals(a.reason()) && plan.spec().onOom() != null))
+                .count();
+    runs.clearMetrics(id, n); // the attempt's lines are read again from its files
+    Attempt a =
+        AttemptProcess.attach(dir, n)
+            .map(p -> follow(plan, p, resources, AttemptProcess.launchedAt(dir, n), listener))
+            .orElseGet(
+                () -> {
+                  Attempt lost =
+                      new Attempt(
+                          RunState.FAILED,
+                          "Lost",
+                          "attempt "
+                              + n
+                              + " never started or its supervisor died unseen; it runs again",
+                          null,
+                          FailureKind.DISRUPTION);
+                  runs.startAttempt(id, n, limit, 0, AttemptProcess.launchedAt(dir, n));
+                  runs.finishAttempt(
+                      new AttemptRecord(
+                          id,
+                          n,
+                          lost.state,
+                          lost.reason,
+                          null,
+                          lost.message,
+                          limit,
+                          null,
+                          AttemptProcess.launchedAt(dir, n),
+                          clock.instant()));
+                  return lost;
+                });
+    return new Adopted(n, resources, a, retriesUsed);
+  }
+
+  /** Where a resumed run stands: its last attempt's number, resources and how it ended. */
+  private record Adopted(int number, Resources resources, Attempt result, int retriesUsed) {}
+
+  private RunOutcome runOwned(RunPlan plan, RunListener listener, Adopted adopted) {
+    String id = plan.runId();
+    Instant started = clock.instant();
+    Optional<PythonEnvs.Env> env = null; // prepared before the first attempt this process starts
+    Resources resources = adopted == null ? plan.resources() : adopted.resources();
+    int attempt = adopted == null ? 0 : adopted.number() - 1;
+    int retriesUsed = adopted == null ? 0 : adopted.retriesUsed();
+    Attempt taken = adopted == null ? null : adopted.result();
     while (true) {
       attempt++;
-      if (isCancelled(id)) {
-        return end(
-            plan,
-            started,
-            RunState.CANCELLED,
-            "Cancelled",
-            cancelMessage(id),
-            null,
-            attempt - 1,
-            listener);
-      }
       Attempt a;
-      try {
-        final Resources wanted = resources;
-        pool.acquire(
-            resources,
-            () ->
-                setState(
-                    plan,
-                    RunState.WAITING,
-                    "waiting for "
-                        + describe(wanted)
-                        + " to be free on this machine ("
-                        + pool.capacity()
-                        + ")",
-                    listener));
-        try {
-          runs.markStarted(id, clock.instant());
-          a = runAttempt(plan, attempt, resources, env, listener);
-        } finally {
-          pool.release(resources);
+      if (taken != null) {
+        a = taken;
+        taken = null;
+      } else {
+        if (env == null) {
+          Prepared p = prepare(plan, started, attempt - 1, listener);
+          if (p.ended() != null) {
+            return p.ended();
+          }
+          env = p.env();
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return end(
-            plan,
-            started,
-            RunState.CANCELLED,
-            "Cancelled",
-            cancelMessage(id),
-            null,
-            attempt - 1,
-            listener);
+        if (isCancelled(id)) {
+          return end(
+              plan,
+              started,
+              RunState.CANCELLED,
+              "Cancelled",
+              cancelMessage(id),
+              null,
+              attempt - 1,
+              listener);
+        }
+        try {
+          final Resources wanted = resources;
+          pool.acquire(
+              resources,
+              () ->
+                  setState(
+                      plan,
+                      RunState.WAITING,
+                      "waiting for "
+                          + describe(wanted)
+                          + " to be free on this machine ("
+                          + pool.capacity()
+                          + ")",
+                      listener));
+          try {
+            runs.markStarted(id, clock.instant());
+            a = runAttempt(plan, attempt, resources, env, listener);
+          } finally {
+            pool.release(resources);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return end(
+              plan,
+              started,
+              RunState.CANCELLED,
+              "Cancelled",
+              cancelMessage(id),
+              null,
+              attempt - 1,
+              listener);
+        }
       }
       if (a.state == RunState.SUCCEEDED) {
         return succeed(plan, started, attempt, listener);
@@ -368,6 +437,9 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             a.exitCode,
             attempt,
             listener);
+      }
+      if ("Lost".equals(a.reason)) {
+        continue; // nobody knows how it ended: it runs again, and that is no retry of the spec's
       }
       if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
         MemorySize next = plan.spec().onOom().next(resources.memory());
@@ -422,6 +494,65 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     }
   }
 
+  /** The job's environment, or how the run ended trying to make it. */
+  private record Prepared(Optional<PythonEnvs.Env> env, RunOutcome ended) {}
+
+  private Prepared prepare(RunPlan plan, Instant started, int attempts, RunListener listener) {
+    String id = plan.runId();
+    if (plan.spec().setupOpt().isEmpty()) {
+      return new Prepared(Optional.empty(), null);
+    }
+    setState(plan, RunState.PREPARING, "preparing the Python environment", listener);
+    PythonEnvs.Env env;
+    try {
+      env =
+          envs.prepare(
+              plan.spec().setup(),
+              plan.workdir(),
+              home.runs().resolve(id).resolve("setup.log"),
+              line -> listener.output(id, plan.name(), "setup | " + line));
+    } catch (PythonEnvs.SetupFailed e) {
+      return new Prepared(
+          null,
+          end(
+              plan,
+              started,
+              RunState.FAILED,
+              "SetupFailed",
+              e.getMessage(),
+              null,
+              attempts,
+              listener));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Prepared(
+          null,
+          end(
+              plan,
+              started,
+              RunState.CANCELLED,
+              "Cancelled",
+              cancelMessage(id),
+              null,
+              attempts,
+              listener));
+    }
+    if (ProcessGroup.resolve(plan.argv().get(0), plan.workdir(), pathOf(env)).isEmpty()) {
+      return new Prepared(
+          null,
+          end(
+              plan,
+              started,
+              RunState.FAILED,
+              "CommandNotFound",
+              commandNotFound(plan, plan.argv().get(0)),
+              null,
+              attempts,
+              listener));
+    }
+    return new Prepared(Optional.of(env), null);
+  }
+
   /** Stops a run of this process: its process group gets TERM, then KILL after a grace period. */
   public void cancel(String runId) {
     cancel(runId, "cancelled by the user");
@@ -435,9 +566,9 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   public void cancel(String runId, String message) {
     cancelled.putIfAbsent(runId, message);
     runs.requestCancel(runId);
-    ProcessGroup group = active.get(runId);
-    if (group != null) {
-      terminate(group);
+    AttemptProcess process = active.get(runId);
+    if (process != null) {
+      terminate(process);
       return;
     }
     Thread runner = runners.get(runId);
@@ -468,9 +599,9 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     return cancelled.getOrDefault(id, "cancelled by the user");
   }
 
-  private void terminate(ProcessGroup group) {
-    group.signal("TERM");
-    timers.schedule(() -> group.signal("KILL"), KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+  private void terminate(AttemptProcess process) {
+    process.signal("TERM");
+    timers.schedule(() -> process.signal("KILL"), KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** One try: start the process group, stream its output, watch memory and time, classify. */
@@ -517,27 +648,49 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             .map(Path::toString)
             .orElse(argv.get(0)));
 
-    Instant start = clock.instant();
-    ProcessGroup group = ProcessGroup.start(argv, plan.workdir(), vars);
-    active.put(id, group);
     Long limit = resources.memory() == null ? null : resources.memory().bytes();
-    runs.startAttempt(id, number, limit, group.pid(), start);
+    AttemptProcess process = AttemptProcess.launch(dir, number, limit, argv, plan.workdir(), vars);
+    return follow(plan, process, resources, clock.instant(), listener);
+  }
+
+  /**
+   * Watches an attempt until it ends, started by this process or by one that is gone: streams its
+   * log and metrics, kills it when it outgrows its memory or its time, and records how it ended.
+   */
+  private Attempt follow(
+      RunPlan plan,
+      AttemptProcess process,
+      Resources resources,
+      Instant start,
+      RunListener listener) {
+    String id = plan.runId();
+    int number = process.number();
+    Path dir = home.runs().resolve(id);
+    active.put(id, process);
+    Long limit = resources.memory() == null ? null : resources.memory().bytes();
+    runs.startAttempt(id, number, limit, process.jobPid(), start);
     listener.stateChanged(
         id,
         plan.name(),
         RunState.RUNNING,
-        "attempt " + number + " started (pid " + group.pid() + ", " + describe(resources) + ")");
+        "attempt "
+            + number
+            + (process.adopted() ? " followed again" : " started")
+            + " (pid "
+            + process.jobPid()
+            + ", "
+            + describe(resources)
+            + ")");
 
     AtomicLong peak = new AtomicLong();
-    AtomicBoolean oomKilled = new AtomicBoolean();
-    AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> sampler =
         timers.scheduleAtFixedRate(
             () -> {
-              long rss = group.residentBytes();
+              long rss = process.residentBytes();
               peak.accumulateAndGet(rss, Math::max);
-              if (limit != null && rss > limit && oomKilled.compareAndSet(false, true)) {
-                group.signal("KILL");
+              if (limit != null && rss > limit && process.killedFor().isEmpty()) {
+                process.markKilled("OOMKilled");
+                process.signal("KILL");
               }
             },
             0,
@@ -550,42 +703,63 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
                 t ->
                     timers.schedule(
                         () -> {
-                          timedOut.set(true);
-                          terminate(group);
+                          process.markKilled("DeadlineExceeded");
+                          terminate(process);
                         },
-                        t.duration().toMillis(),
+                        Math.max(
+                            0,
+                            t.duration().toMillis()
+                                - Duration.between(start, clock.instant()).toMillis()),
                         TimeUnit.MILLISECONDS))
             .orElse(null);
 
-    MetricsFileTail tail = new MetricsFileTail(metricsFile, clock);
-    String lastLine =
-        pump(
-            group.output(),
-            log,
-            line -> {
-              listener.output(id, plan.name(), line);
-              List<Metric> m = new ArrayList<>(MetricParser.parseLine(line, clock.instant()));
-              m.addAll(tail.poll());
-              record(id, number, plan.name(), m, listener);
-            });
-    int exit;
+    MetricsFileTail tail = new MetricsFileTail(dir.resolve("metrics-" + number + ".jsonl"), clock);
+    String lastLine = null;
+    java.util.OptionalInt exit;
     try {
-      exit = group.process().waitFor();
+      lastLine =
+          new LogFollower(process.log())
+              .follow(
+                  process::supervisorAlive,
+                  line -> {
+                    listener.output(id, plan.name(), line);
+                    List<Metric> m = new ArrayList<>(MetricParser.parseLine(line, clock.instant()));
+                    m.addAll(tail.poll());
+                    record(id, number, plan.name(), m, listener);
+                  });
+      exit = process.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      group.signal("KILL");
-      exit = 137;
+      process.signal("KILL");
+      exit = java.util.OptionalInt.of(137);
     }
     sampler.cancel(false);
     if (deadline != null) {
       deadline.cancel(false);
     }
-    group.signal("KILL"); // like a container: when the main process ends, the rest goes too
+    process.signal("KILL"); // like a container: when the main process ends, the rest goes too
     active.remove(id);
     record(id, number, plan.name(), tail.poll(), listener);
 
     Attempt a =
-        classify(plan, exit, oomKilled.get(), timedOut.get(), resources, peak.get(), lastLine);
+        exit.isEmpty()
+            ? new Attempt(
+                RunState.FAILED,
+                "Lost",
+                "nobody saw attempt "
+                    + number
+                    + " end: the mlscale process and the attempt's supervisor (pid file "
+                    + AttemptProcess.file(dir, number, "pid")
+                    + ") are gone",
+                null,
+                FailureKind.DISRUPTION)
+            : classify(
+                plan,
+                exit.getAsInt(),
+                process.killedFor().orElse(""),
+                resources,
+                peak.get(),
+                lastLine);
     runs.finishAttempt(
         new AttemptRecord(
             id,
@@ -602,18 +776,12 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   }
 
   private Attempt classify(
-      RunPlan plan,
-      int exit,
-      boolean oom,
-      boolean timedOut,
-      Resources resources,
-      long peak,
-      String lastLine) {
+      RunPlan plan, int exit, String killedFor, Resources resources, long peak, String lastLine) {
     String id = plan.runId();
     if (isCancelled(id)) {
       return new Attempt(RunState.CANCELLED, "Cancelled", cancelMessage(id), exit, null);
     }
-    if (oom) {
+    if (killedFor.equals("OOMKilled")) {
       return new Attempt(
           RunState.FAILED,
           "OOMKilled",
@@ -626,7 +794,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
           137,
           FailureKind.OOM);
     }
-    if (timedOut) {
+    if (killedFor.equals("DeadlineExceeded")) {
       return new Attempt(
           RunState.FAILED,
           "DeadlineExceeded",

@@ -1,0 +1,270 @@
+package dev.mlscale.backend.local;
+
+import dev.mlscale.error.EnvironmentError;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * One attempt of a run, started under a small supervisor that outlives mlscale: a POSIX shell in a
+ * session of its own starts the job in another session (so that the job's process group can be
+ * signalled without touching the supervisor), sends the job's output to the attempt's log, waits
+ * for it and writes its exit status atomically next to the log. If mlscale dies (kill -9, a closed
+ * laptop lid), the job runs on and its end is still recorded; the next mlscale adopts that record
+ * or follows the attempt until it ends, and never starts it again.
+ *
+ * <p>The files of attempt N in the run's directory: {@code attempt-N.launch} (written before the
+ * supervisor starts: the memory limit), {@code attempt-N.pid} ("supervisor-pid job-pid"), {@code
+ * attempt-N.log}, {@code attempt-N.exit} (the exit status, as a shell reports it: 128+signal when
+ * killed) and {@code attempt-N.killed} (why mlscale killed it, when it did).
+ */
+final class AttemptProcess {
+  /** The supervisor; its words are fixed, the job's argv is passed to it as arguments. */
+  private static final String SUPERVISOR =
+      """
+      prefix=$1; shift
+      setsid "$@" >>"$prefix.log" 2>&1 </dev/null &
+      job=$!
+      printf '%s %s\\n' "$$" "$job" >"$prefix.pid.tmp" && mv -f "$prefix.pid.tmp" "$prefix.pid"
+      exec >/dev/null
+      wait "$job"
+      code=$?
+      printf '%s\\n' "$code" >"$prefix.exit.tmp" && mv -f "$prefix.exit.tmp" "$prefix.exit"
+      exit "$code"
+      """;
+
+  private static final String NAME = "mlscale-attempt";
+
+  private final Path dir;
+  private final int number;
+  private final long supervisorPid;
+  private final long jobPid;
+  private final Process child; // null when adopted from another mlscale process
+
+  private AttemptProcess(Path dir, int number, long supervisorPid, long jobPid, Process child) {
+    this.dir = dir;
+    this.number = number;
+    this.supervisorPid = supervisorPid;
+    this.jobPid = jobPid;
+    this.child = child;
+  }
+
+  /**
+   * Starts attempt {@code number} of the run in {@code dir}: {@code argv} (its first word resolved)
+   * in {@code workdir} with {@code env}, output appended to {@code attempt-N.log}.
+   */
+  static AttemptProcess launch(
+      Path dir,
+      int number,
+      Long memoryLimit,
+      List<String> argv,
+      Path workdir,
+      Map<String, String> env) {
+    Path prefix = prefix(dir, number);
+    write(file(dir, number, "launch"), memoryLimit == null ? "" : memoryLimit.toString());
+    List<String> command = new ArrayList<>(argv.size() + 5);
+    command.addAll(List.of("setsid", "sh", "-c", SUPERVISOR, NAME, prefix.toString()));
+    command.addAll(argv);
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workdir.toFile());
+    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.redirectError(ProcessBuilder.Redirect.appendTo(file(dir, number, "log").toFile()));
+    pb.environment().putAll(env);
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new EnvironmentError("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
+    }
+    try (InputStream out = p.getInputStream()) {
+      out.readAllBytes(); // the supervisor closes its output once the pid file is written
+    } catch (IOException e) {
+      // the pid file says whether it started
+    }
+    long[] pids =
+        readPids(dir, number)
+            .orElseThrow(
+                () ->
+                    new EnvironmentError(
+                        "the supervisor of "
+                            + argv.get(0)
+                            + " ended before starting it; see "
+                            + file(dir, number, "log")));
+    return new AttemptProcess(dir, number, pids[0], pids[1], p);
+  }
+
+  /** The highest attempt number ever launched in {@code dir}, if any. */
+  static OptionalInt lastLaunched(Path dir) {
+    int max = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "attempt-*.launch")) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        try {
+          max = Math.max(max, Integer.parseInt(name.substring(8, name.length() - 7)));
+        } catch (NumberFormatException e) {
+          // not ours
+        }
+      }
+    } catch (IOException e) {
+      return OptionalInt.empty();
+    }
+    return max == 0 ? OptionalInt.empty() : OptionalInt.of(max);
+  }
+
+  /**
+   * Attempt {@code number} as another mlscale process left it: running (its supervisor alive) or
+   * ended (an exit file). Empty when it is neither: its supervisor never started, or died unseen.
+   */
+  static Optional<AttemptProcess> attach(Path dir, int number) {
+    Optional<long[]> pids = readPids(dir, number);
+    if (pids.isEmpty()) {
+      return Optional.empty();
+    }
+    AttemptProcess a = new AttemptProcess(dir, number, pids.get()[0], pids.get()[1], null);
+    return a.exitStatus().isPresent() || a.supervisorAlive() ? Optional.of(a) : Optional.empty();
+  }
+
+  /** The memory limit this attempt was launched with (null: none). */
+  static Long launchedMemoryLimit(Path dir, int number) {
+    try {
+      String s = Files.readString(file(dir, number, "launch")).strip();
+      return s.isEmpty() ? null : Long.parseLong(s);
+    } catch (IOException | NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** When attempt {@code number} was launched. */
+  static Instant launchedAt(Path dir, int number) {
+    try {
+      return Files.getLastModifiedTime(file(dir, number, "launch")).toInstant();
+    } catch (IOException e) {
+      return Instant.now();
+    }
+  }
+
+  int number() {
+    return number;
+  }
+
+  /** The job's process group (its pid), to measure and to signal. */
+  long jobPid() {
+    return jobPid;
+  }
+
+  Path log() {
+    return file(dir, number, "log");
+  }
+
+  boolean adopted() {
+    return child == null;
+  }
+
+  /** Whether the supervisor still runs (so the attempt has not ended). */
+  boolean supervisorAlive() {
+    if (child != null) {
+      return child.isAlive();
+    }
+    return ProcessHandle.of(supervisorPid)
+        .filter(ProcessHandle::isAlive)
+        .filter(this::isOurSupervisor)
+        .isPresent();
+  }
+
+  /** Tells a reused pid from the supervisor: its arguments name this attempt's files. */
+  private boolean isOurSupervisor(ProcessHandle h) {
+    String prefix = prefix(dir, number).toString();
+    return h.info().arguments().map(a -> List.of(a).contains(prefix)).orElse(true);
+  }
+
+  /**
+   * Waits until the supervisor has ended and returns the job's exit status; empty when the
+   * supervisor ended without writing it (it was killed itself: nobody knows how the job ended).
+   */
+  OptionalInt await() throws InterruptedException {
+    if (child != null) {
+      child.waitFor();
+    } else {
+      Optional<ProcessHandle> h = ProcessHandle.of(supervisorPid).filter(this::isOurSupervisor);
+      if (h.isPresent()) {
+        try {
+          h.get().onExit().get();
+        } catch (ExecutionException e) {
+          // it is gone either way
+        }
+      }
+    }
+    return exitStatus();
+  }
+
+  /** The exit status the supervisor wrote, once the job has ended. */
+  OptionalInt exitStatus() {
+    try {
+      return OptionalInt.of(Integer.parseInt(Files.readString(file(dir, number, "exit")).strip()));
+    } catch (IOException | NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** Writes down why mlscale stops the job (OOMKilled, DeadlineExceeded) before it signals it. */
+  void markKilled(String reason) {
+    write(file(dir, number, "killed"), reason);
+  }
+
+  /** Why mlscale stopped the job, if it did. */
+  Optional<String> killedFor() {
+    try {
+      return Optional.of(Files.readString(file(dir, number, "killed")).strip());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Sends a signal (TERM, KILL, ...) to every process of the job, never to the supervisor. */
+  void signal(String signal) {
+    ProcessGroup.signalGroup(jobPid, signal);
+  }
+
+  long residentBytes() {
+    return ProcessGroup.residentBytes(jobPid);
+  }
+
+  private static Optional<long[]> readPids(Path dir, int number) {
+    try {
+      String[] f = Files.readString(file(dir, number, "pid")).strip().split(" ");
+      return Optional.of(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Path prefix(Path dir, int number) {
+    return dir.resolve("attempt-" + number);
+  }
+
+  static Path file(Path dir, int number, String suffix) {
+    return dir.resolve("attempt-" + number + "." + suffix);
+  }
+
+  /** Writes {@code text} so that a reader sees all of it or nothing. */
+  private static void write(Path file, String text) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new EnvironmentError("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -91,7 +91,7 @@ final class LsCommand implements Callable<Integer> {
     m.put("target", r.target());
     m.put("state", RunViews.state(r));
     m.put("reason", RunViews.reason(r));
-    m.put("message", r.message());
+    m.put("message", RunViews.message(r));
     m.put("exitCode", r.exitCode());
     m.put("attempts", r.attempts());
     m.put("createdAt", r.createdAt());

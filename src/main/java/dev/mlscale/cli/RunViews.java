@@ -1,5 +1,6 @@
 package dev.mlscale.cli;
 
+import dev.mlscale.backend.local.LocalBackend;
 import dev.mlscale.store.RunRecord;
 import dev.mlscale.store.RunState;
 
@@ -19,10 +20,18 @@ final class RunViews {
   }
 
   static String reason(RunRecord r) {
+    return isLost(r) ? "OwnerGone" : r.reason();
+  }
+
+  /** In words: how it ended, or for a lost run what happened to it since its owner died. */
+  static String message(RunRecord r) {
     if (isLost(r)) {
-      return "the mlscale process that ran it (pid " + r.ownerPid() + ") is gone";
+      return "the mlscale process that ran it (pid "
+          + r.ownerPid()
+          + ") is gone"
+          + LocalBackend.unwatched(r).map(u -> "; " + u).orElse("");
     }
-    return r.reason();
+    return r.message();
   }
 
   static boolean isFinalState(RunState s) {

@@ -71,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
     String state = RunViews.state(r);
     field(out, "State", r.reason() == null ? state : state + " (" + r.reason() + ")");
     if (RunViews.isLost(r)) {
-      field(out, "Message", RunViews.reason(r));
+      field(out, "Message", RunViews.message(r));
     } else if (r.message() != null) {
       field(out, "Message", r.message());
     }

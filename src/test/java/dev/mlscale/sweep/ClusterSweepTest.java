@@ -123,6 +123,20 @@ class ClusterSweepTest {
       uidsBefore.put(j.getMetadata().getName(), j.getMetadata().getUid());
       id = j.getMetadata().getLabels().get(ClusterTrials.SWEEP);
     }
+    // a crash between a trial's ConfigMap and its Job leaves the next trial's ConfigMap behind,
+    // with other contents (its parameters are drawn again): the resume makes it anew
+    String orphan = id + "-t" + uidsBefore.size() + "-files";
+    ns.client()
+        .configMaps()
+        .resource(
+            new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(orphan)
+                .endMetadata()
+                .withImmutable(true)
+                .addToData("params.json", "{\"lr\": -1}")
+                .build())
+        .create();
     // another machine: nothing local, only the kubeconfig
     CliHarness.Result r =
         cli(otherHome).run("sweep", "resume", id, "--target", "k8s", "-n", ns.name());
@@ -141,5 +155,10 @@ class ClusterSweepTest {
       assertThat(j.getMetadata().getAnnotations())
           .containsEntry("mlscale.dev/trial-state", "COMPLETED");
     }
+    var files = ns.client().configMaps().withName(orphan).get();
+    assertThat(files.getData().get("params.json")).doesNotContain("-1");
+    assertThat(files.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getName()).isEqualTo(orphan.replace("-files", "")));
   }
 }

@@ -557,22 +557,45 @@ public final class KubernetesBackend implements Backend {
     }
   }
 
-  /** Creates the ConfigMap, then the Job, then makes the Job the ConfigMap's owner. */
+  /**
+   * Creates the ConfigMap, then the Job, then makes the Job the ConfigMap's owner. Names are the
+   * run's id, so a create that finds its object there already is a retry after a crash (or a second
+   * owner racing): a ConfigMap no Job owns yet is replaced, an existing Job is adopted, and there
+   * is never a second Job for one run.
+   */
   private void apply(JobRenderer.Rendered rendered) {
     KubernetesClient c = client();
     ConfigMap files = (ConfigMap) rendered.objects().get(0);
     try {
       c.resource(files).create();
     } catch (KubernetesClientException e) {
-      throw cluster.explain(e, "create ConfigMap " + files.getMetadata().getName());
+      if (!alreadyExists(e)) {
+        throw cluster.explain(e, "create ConfigMap " + files.getMetadata().getName());
+      }
+      ConfigMap there = c.resource(files).get();
+      if (there != null
+          && (there.getMetadata().getOwnerReferences() == null
+              || there.getMetadata().getOwnerReferences().isEmpty())) {
+        // left by a create that died before its Job existed; immutable, so made anew
+        c.resource(files).withGracePeriod(0).delete();
+        c.resource(files).create();
+      }
     }
     Job job;
     try {
       job = c.resource(rendered.job()).create();
     } catch (KubernetesClientException e) {
-      c.resource(files).delete(); // leave nothing half-created behind
-      throw cluster.explain(e, "create Job " + rendered.job().getMetadata().getName());
+      if (!alreadyExists(e)) {
+        c.resource(files).delete(); // leave nothing half-created behind
+        throw cluster.explain(e, "create Job " + rendered.job().getMetadata().getName());
+      }
+      job = c.resource(rendered.job()).get(); // adopted: this run's Job exists already
+      if (job == null) {
+        throw cluster.explain(e, "create Job " + rendered.job().getMetadata().getName());
+      }
     }
+    String jobName = job.getMetadata().getName();
+    String jobUid = job.getMetadata().getUid();
     c.configMaps()
         .inNamespace(files.getMetadata().getNamespace())
         .withName(files.getMetadata().getName())
@@ -584,12 +607,18 @@ public final class KubernetesBackend implements Backend {
                           new OwnerReferenceBuilder()
                               .withApiVersion("batch/v1")
                               .withKind("Job")
-                              .withName(job.getMetadata().getName())
-                              .withUid(job.getMetadata().getUid())
+                              .withName(jobName)
+                              .withUid(jobUid)
                               .withBlockOwnerDeletion(true)
                               .build()));
               return cm;
             });
+  }
+
+  private static boolean alreadyExists(KubernetesClientException e) {
+    return e.getCode() == 409
+        && e.getStatus() != null
+        && "AlreadyExists".equals(e.getStatus().getReason());
   }
 
   static boolean finished(Job job) {

@@ -135,6 +135,31 @@ final class AttemptProcess {
     return a.exitStatus().isPresent() || a.supervisorAlive() ? Optional.of(a) : Optional.empty();
   }
 
+  /**
+   * What an attempt's files say of its last attempt when the mlscale process that watched it is
+   * gone: still running (its supervisor alive) or ended with an exit status.
+   */
+  record Unwatched(
+      int attempt, long jobPid, boolean running, Integer exitStatus, String killedFor) {}
+
+  static Optional<Unwatched> unwatched(Path dir) {
+    OptionalInt n = lastLaunched(dir);
+    if (n.isEmpty()) {
+      return Optional.empty();
+    }
+    return attach(dir, n.getAsInt())
+        .map(
+            a -> {
+              OptionalInt exit = a.exitStatus();
+              return new Unwatched(
+                  a.number,
+                  a.jobPid,
+                  exit.isEmpty(),
+                  exit.isEmpty() ? null : exit.getAsInt(),
+                  a.killedFor().orElse(null));
+            });
+  }
+
   /** The memory limit this attempt was launched with (null: none). */
   static Long launchedMemoryLimit(Path dir, int number) {
     try {

@@ -303,6 +303,31 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     }
   }
 
+  /**
+   * For a run whose mlscale process is gone: what its last attempt did since, in words for {@code
+   * ls} and {@code status} ("runs on unwatched", "exited with code 0 while nobody watched").
+   */
+  public static Optional<String> unwatched(RunRecord r) {
+    if (r.runDir() == null) {
+      return Optional.empty();
+    }
+    return AttemptProcess.unwatched(Path.of(r.runDir()))
+        .map(
+            u ->
+                u.running()
+                    ? "attempt " + u.attempt() + " runs on unwatched (pid " + u.jobPid() + ")"
+                    : "attempt "
+                        + u.attempt()
+                        + (u.killedFor() != null
+                            ? " was stopped (" + u.killedFor() + ")"
+                            : u.exitStatus() == 0
+                                ? " completed"
+                                : u.exitStatus() > 128
+                                    ? " was killed by signal " + (u.exitStatus() - 128)
+                                    : " exited with code " + u.exitStatus())
+                        + " while nobody watched");
+  }
+
   /** The last attempt a gone process launched, taken over; null when it launched none. */
   private Adopted adopt(RunPlan plan, RunListener listener) {
     String id = plan.runId();

@@ -1,65 +1,22 @@
 package dev.mlscale.backend.local;
 
-import dev.mlscale.error.EnvironmentError;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * A job's processes: the command is started through {@code setsid} so that it leads a process group
- * of its own, and everything it forks can be measured and signalled together, as a container would
- * be.
+ * A job's processes: the job leads a process group of its own (see {@link AttemptProcess}), and
+ * everything it forks can be measured and signalled together, as a container would be.
  */
 public final class ProcessGroup {
   private static final long PAGE_SIZE = 4096;
-  private final Process process;
 
-  private ProcessGroup(Process process) {
-    this.process = process;
-  }
+  private ProcessGroup() {}
 
-  /**
-   * Starts {@code argv} (its first word already resolved to a path) in {@code workdir}, with stdout
-   * and stderr merged into one stream the caller reads from {@link #output()}.
-   */
-  public static ProcessGroup start(List<String> argv, Path workdir, Map<String, String> env) {
-    List<String> command = new ArrayList<>(argv.size() + 1);
-    command.add("setsid");
-    command.addAll(argv);
-    ProcessBuilder pb = new ProcessBuilder(command).directory(workdir.toFile());
-    pb.redirectErrorStream(true);
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().putAll(env);
-    try {
-      return new ProcessGroup(pb.start());
-    } catch (IOException e) {
-      throw new EnvironmentError("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
-    }
-  }
-
-  public long pid() {
-    return process.pid();
-  }
-
-  public java.io.InputStream output() {
-    return process.getInputStream();
-  }
-
-  public Process process() {
-    return process;
-  }
-
-  /** The summed resident memory of every live process in the group, in bytes. */
-  public long residentBytes() {
-    return residentBytes(pid());
-  }
-
+  /** The summed resident memory of every live process of the group {@code pgid}, in bytes. */
   static long residentBytes(long pgid) {
     long total = 0;
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
@@ -85,11 +42,6 @@ public final class ProcessGroup {
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
-  }
-
-  /** Sends a signal (TERM, KILL, ...) to every process of the group. */
-  public void signal(String signal) {
-    signalGroup(pid(), signal);
   }
 
   /** Sends a signal to the process group {@code pgid}, e.g. from another mlscale process. */

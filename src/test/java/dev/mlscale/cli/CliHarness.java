@@ -79,6 +79,22 @@ public final class CliHarness {
   }
 
   /** The repository's root, where examples/ lives. */
+  /**
+   * mlscale as a process of its own, as a terminal runs it; its output goes to {@code terminal}.
+   */
+  public Process spawn(Path terminal, String... args) throws java.io.IOException {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.mlscale.cli.Main");
+    cmd.addAll(java.util.List.of(args));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
   public static Path repo() {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.exists(p.resolve("examples"))) {

@@ -42,17 +42,8 @@ class SweepKillMatrixTest {
     }
   }
 
-  private Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.mlscale.cli.Main");
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
-    pb.environment().putAll(cli.env);
-    return pb.start();
+  private static Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
+    return cli.spawn(terminal, args);
   }
 
   @Test

@@ -250,15 +250,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     runners.put(id, Thread.currentThread());
     try {
       if (isCancelled(id)) {
-        return end(
-            plan,
-            clock.instant(),
-            RunState.CANCELLED,
-            "Cancelled",
-            cancelMessage(id),
-            null,
-            0,
-            listener);
+        return cancelled(plan, clock.instant(), 0, listener);
       }
       return runOwned(plan, listener, null);
     } finally {
@@ -406,15 +398,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
           env = p.env();
         }
         if (isCancelled(id)) {
-          return end(
-              plan,
-              started,
-              RunState.CANCELLED,
-              "Cancelled",
-              cancelMessage(id),
-              null,
-              attempt - 1,
-              listener);
+          return cancelled(plan, started, attempt - 1, listener);
         }
         try {
           final Resources wanted = resources;
@@ -438,15 +422,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return end(
-              plan,
-              started,
-              RunState.CANCELLED,
-              "Cancelled",
-              cancelMessage(id),
-              null,
-              attempt - 1,
-              listener);
+          return cancelled(plan, started, attempt - 1, listener);
         }
       }
       if (a.state == RunState.SUCCEEDED) {
@@ -499,15 +475,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
           Thread.sleep(delay.toMillis());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return end(
-              plan,
-              started,
-              RunState.CANCELLED,
-              "Cancelled",
-              cancelMessage(id),
-              null,
-              attempt,
-              listener);
+          return cancelled(plan, started, attempt, listener);
         }
         continue;
       }
@@ -550,17 +518,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
               listener));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Prepared(
-          null,
-          end(
-              plan,
-              started,
-              RunState.CANCELLED,
-              "Cancelled",
-              cancelMessage(id),
-              null,
-              attempts,
-              listener));
+      return new Prepared(null, cancelled(plan, started, attempts, listener));
     }
     if (ProcessGroup.resolve(plan.argv().get(0), plan.workdir(), pathOf(env)).isEmpty()) {
       return new Prepared(
@@ -897,6 +855,11 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
         Duration.between(started, clock.instant()),
         runs.finalMetrics(plan.runId()),
         null);
+  }
+
+  private RunOutcome cancelled(RunPlan plan, Instant started, int attempts, RunListener listener) {
+    String why = cancelMessage(plan.runId());
+    return end(plan, started, RunState.CANCELLED, "Cancelled", why, null, attempts, listener);
   }
 
   private void setState(RunPlan plan, RunState state, String message, RunListener listener) {

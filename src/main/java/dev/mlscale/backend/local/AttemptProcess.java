@@ -213,6 +213,18 @@ final class AttemptProcess {
     return h.info().arguments().map(a -> List.of(a).contains(prefix)).orElse(true);
   }
 
+  /** Waits at most {@code d} for the supervisor to end; whether it has. */
+  boolean awaitEnd(java.time.Duration d) throws InterruptedException {
+    if (child != null) {
+      return child.waitFor(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    if (!supervisorAlive()) {
+      return true;
+    }
+    Thread.sleep(d.toMillis()); // not our child: nothing to wait on but its pid
+    return !supervisorAlive();
+  }
+
   /**
    * Waits until the supervisor has ended and returns the job's exit status; empty when the
    * supervisor ended without writing it (it was killed itself: nobody knows how the job ended).

@@ -703,7 +703,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       lastLine =
           new LogFollower(process.log())
               .follow(
-                  process::supervisorAlive,
+                  process::awaitEnd,
                   line -> {
                     listener.output(id, plan.name(), line);
                     List<Metric> m = new ArrayList<>(MetricParser.parseLine(line, clock.instant()));

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -27,18 +26,23 @@ final class LogFollower {
     this.file = file;
   }
 
+  /** The writer's end: waits at most {@code d} for it, and says whether it has ended. */
+  interface Writer {
+    boolean awaitEnd(Duration d) throws InterruptedException;
+  }
+
   /**
-   * Hands each complete line to {@code each} until {@code writing} turns false and the file is read
-   * to its end (a last line without a newline included). Returns the last non-blank line.
+   * Hands each complete line to {@code each} until the writer has ended and the file is read to its
+   * end (a last line without a newline included). Returns the last non-blank line.
    */
-  String follow(BooleanSupplier writing, Consumer<String> each) throws InterruptedException {
+  String follow(Writer writer, Consumer<String> each) throws InterruptedException {
+    boolean ended = false;
     while (true) {
-      boolean more = writing.getAsBoolean();
       if (read(each) == 0) {
-        if (!more) {
+        if (ended) {
           break;
         }
-        Thread.sleep(IDLE.toMillis());
+        ended = writer.awaitEnd(IDLE); // wakes at once when the writer ends
       }
     }
     if (partial.size() > 0) {

@@ -259,9 +259,33 @@ class ValidateBeforeRecordTest {
         job("--set below a plain value", "name: n", RAN)
             .args("run", "--set", "name.x=1", "job.yaml")
             .says("--set 'name.x=1'", "'name' is the text 'n', so it has no field 'x'"),
+        job(
+                "two specs, the second one bad: neither runs",
+                "name: n",
+                "command: [no-such-program-mlscale]")
+            .args("run", "good.yaml", "job.yaml")
+            .at(2, 11)
+            .says("command 'no-such-program-mlscale' of job 'n' was not found"),
         job("--param-grid without values", "name: n", RAN)
             .args("run", "--param-grid", "lr", "job.yaml")
             .says("--param-grid 'lr' must look like name=v1,v2"),
+        job("params as a list", "name: n", RAN, "params: [1, 2]")
+            .at(3, 9)
+            .says("'params' must be a mapping of fields (key: value), but it is a list"),
+        job("a negative timeout", "name: n", RAN, "timeout: -5s")
+            .at(3, 10)
+            .says("'-5s' is not a duration"),
+        job("a retry backoff in words", "name: n", RAN, "retries:", "  limit: 2", "  backoff: soon")
+            .at(5, 12)
+            .says("'soon' is not a duration"),
+        job(
+                "a kubernetes ttl in words (parsed even on this machine)",
+                "name: n",
+                RAN,
+                "kubernetes:",
+                "  ttl: forever")
+            .at(4, 8)
+            .says("'forever' is not a duration"),
 
         // the YAML itself
         job("tab indentation", "name: tabs", "command:", "\t- echo")
@@ -309,6 +333,12 @@ class ValidateBeforeRecordTest {
             .args("render", "job.yaml")
             .at(3, 1)
             .says("unknown field 'imgae'", "did you mean 'image'?"),
+        job("render: a file that does not exist", "name: n", RAN)
+            .args("render", "missing.yaml")
+            .says("missing.yaml does not exist; check the path"),
+        job("render: --set of a field that does not exist", "name: n", RAN)
+            .args("render", "--set", "kubernetes.namespce=x", "job.yaml")
+            .says("--set 'kubernetes.namespce=x'", "did you mean 'namespace'?"),
 
         // mlscale sweep run
         sweep(
@@ -418,6 +448,12 @@ class ValidateBeforeRecordTest {
             .with("rows.yaml", text("name: rows", RAN, "rows: [{a: 1}]"))
             .at("rows.yaml", 3, 1)
             .says("'rows' does not work on this machine", "take their params from its space"),
+        sweepWith("a budget that is a number", SPACE, "budget: 5")
+            .at(5, 9)
+            .says("'budget' must be a mapping of fields (key: value), but it is the number 5"),
+        sweepWith("--set of a misspelt budget field", SPACE)
+            .args("sweep", "run", "--set", "budget.max_trails=3", "sweep.yaml")
+            .says("--set 'budget.max_trails=3'", "did you mean 'max_trials'?"),
         sweep("no name", "job: good.yaml", "objective: {metric: acc}", SPACE)
             .at(1, 1)
             .says("a sweep needs a short name"),
@@ -516,6 +552,30 @@ class ValidateBeforeRecordTest {
                 "  - {name: a, job: good.yaml, " + RAN + "}")
             .at(3, 20)
             .says("task 'a' needs exactly one of job", "command"),
+        pipeline(
+                "depends as a word, not a list",
+                "name: p",
+                "dag:",
+                "  - {name: a, " + RAN + "}",
+                "  - {name: b, depends: a, " + RAN + "}")
+            .at(4, 24)
+            .says("'dag.1.depends' must be a list"),
+        pipeline(
+                "steps with a dependency that is not a task",
+                "name: p",
+                "steps:",
+                "  - - {name: a, " + RAN + "}",
+                "  - - {name: b, depends: [zz], " + RAN + "}")
+            .at(4, 26)
+            .says("task 'b' depends on 'zz', which is not a task"),
+        pipeline(
+                "--set below a plain parameter",
+                "name: p",
+                "params: {x: 1}",
+                "dag:",
+                "  - {name: a, " + RAN + "}")
+            .args("pipeline", "run", "--set", "params.x.y=2", "pipeline.yaml")
+            .says("--set 'params.x.y=2'", "'params.x' is the number 1, so it has no field 'y'"),
         pipeline("a task with no kind", "name: p", "dag:", "  - {name: a}")
             .at(3, 5)
             .says("task 'a' needs exactly one of job"),
@@ -643,7 +703,7 @@ class ValidateBeforeRecordTest {
       Files.createDirectories(file);
     }
     List<String> args =
-        c.args().stream().map(a -> a.equals(c.file()) ? file.toString() : a).toList();
+        c.args().stream().map(a -> a.endsWith(".yaml") ? work.resolve(a).toString() : a).toList();
     CliHarness cli = new CliHarness(home);
     CliHarness.Result r = cli.run(args.toArray(String[]::new));
 

@@ -154,7 +154,7 @@ final class PipelineCommand implements Runnable {
                 + " and follow it with 'mlscale pipeline status ID -w')");
       }
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
-      Dag dag = Dag.of(file.toString(), spec.tasks());
+      Dag dag = Dag.of(file.toString(), spec);
       FieldSupport.print(
           ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.LOCAL, null));
       String id = Planner.newRunId(spec.name());
@@ -828,7 +828,7 @@ final class PipelineCommand implements Runnable {
         writePicture(
             picture,
             dev.mlscale.pipeline.GraphPicture.svg(
-                spec.name(), Dag.of(file.toString(), spec.tasks()), Map.of()));
+                spec.name(), Dag.of(file.toString(), spec), Map.of()));
         ctx.err().println("wrote " + picture);
       }
       ctx.out()

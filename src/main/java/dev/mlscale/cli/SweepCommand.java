@@ -14,6 +14,7 @@ import dev.mlscale.store.RunState;
 import dev.mlscale.store.SweepStore;
 import dev.mlscale.sweep.ClusterSweeps;
 import dev.mlscale.sweep.ClusterTrials;
+import dev.mlscale.sweep.Dimension;
 import dev.mlscale.sweep.GridSampler;
 import dev.mlscale.sweep.LocalTrials;
 import dev.mlscale.sweep.SweepRunner;
@@ -52,7 +53,14 @@ final class SweepCommand implements Runnable {
   static SweepSpec load(Path file, List<String> overrides) {
     SweepSpec spec = new SpecLoader().load(file, SweepSpec.class, overrides).spec();
     if (spec.algorithm() == SweepSpec.Algorithm.GRID) {
-      new GridSampler(spec.dimensions()); // refuses an infinite space now, not after trials ran
+      // refuses an infinite space now, not after trials ran
+      Map<String, Dimension> space = spec.dimensions();
+      GridSampler.infinite(space)
+          .ifPresent(
+              name -> {
+                throw SpecLoader.errorAt(
+                    file, "/space/" + name, GridSampler.notFinite(name, space.get(name)));
+              });
     }
     return spec;
   }
@@ -353,13 +361,29 @@ final class SweepCommand implements Runnable {
       SweepSpec spec = load(file, overrides);
       Path jobFile = jobFile(file, spec);
       if (!jobFile.toFile().isFile()) {
-        throw new UserError(
-            file + ": job '" + spec.job() + "' does not exist (looked at " + jobFile + ")");
+        throw SpecLoader.errorAt(
+            file,
+            "/job",
+            "job '"
+                + spec.job()
+                + "' does not exist (looked at "
+                + jobFile
+                + "); the path is relative to the sweep file");
       }
-      new SpecLoader().loadJob(jobFile, List.of()); // its mistakes first
+      JobSpec job = new SpecLoader().loadJob(jobFile, List.of()); // its mistakes first
       FieldSupport.print(
           ctx.err(), FieldSupport.checkSweep(file, overrides, jobFile, cluster.target()));
       String id = Planner.newRunId(spec.name());
+      if (!cluster.onCluster()) {
+        // what this machine can check of a trial (a setup file, the command, the resources),
+        // before the sweep is recorded; a trial's params are a sample of the space
+        Map<String, Object> sample = new LinkedHashMap<>();
+        java.util.Random random = new java.util.Random(spec.seed());
+        spec.dimensions().forEach((k, d) -> sample.put(k, d.sample(random)));
+        try (var backend = ctx.localBackend()) {
+          backend.preflight(Planner.plan(id + "-t0", job.forRow(sample), jobFile));
+        }
+      }
       ctx.err()
           .println(
               ctx.style().bold("▶ sweep " + id)

@@ -117,7 +117,7 @@ public final class ArgoCompiler {
       byte[] helper,
       Function<Path, CodeArchive> archives,
       dev.mlscale.plan.PipSources pip) {
-    Dag dag = Dag.of(file.toString(), spec.tasks());
+    Dag dag = Dag.of(file.toString(), spec);
     List<ConfigMap> configMaps = new ArrayList<>();
     List<Map<String, Object>> templates = new ArrayList<>();
     List<Map<String, Object>> tasks = new ArrayList<>();

@@ -31,13 +31,32 @@ public final class Dag {
     return nodes.get(name);
   }
 
+  /** The graph of a pipeline read from {@code file}; mistakes point at their place in it. */
+  public static Dag of(String file, PipelineSpec spec) {
+    return of(file, spec.tasks(), spec.taskPointers());
+  }
+
+  /** The graph of tasks written as a {@code dag:} list. */
   public static Dag of(String file, List<TaskSpec> tasks) {
+    return of(
+        file,
+        tasks,
+        java.util.stream.IntStream.range(0, tasks.size()).mapToObj(i -> "/dag/" + i).toList());
+  }
+
+  /** {@code pointers}: where each task is written in {@code file}, e.g. {@code /dag/2}. */
+  private static Dag of(String file, List<TaskSpec> tasks, List<String> pointers) {
     Map<String, TaskSpec> byName = new LinkedHashMap<>();
-    for (TaskSpec t : tasks) {
+    Map<String, String> where = new LinkedHashMap<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      TaskSpec t = tasks.get(i);
       if (byName.put(t.name(), t) != null) {
-        throw new UserError(
-            file + ": two tasks are named '" + t.name() + "'; task names must be" + " unique");
+        throw mistake(
+            file,
+            pointers.get(i) + "/name",
+            "two tasks are named '" + t.name() + "'; task names must be unique: rename one");
       }
+      where.put(t.name(), pointers.get(i));
     }
     Map<String, List<String>> expanded = new LinkedHashMap<>();
     for (TaskSpec t : tasks) {
@@ -52,11 +71,19 @@ public final class Dag {
       expanded.put(t.name(), names);
     }
     for (TaskSpec t : tasks) {
-      for (String d : t.depends()) {
+      for (int k = 0; k < t.depends().size(); k++) {
+        String d = t.depends().get(k);
+        if (d.equals(t.name())) {
+          throw mistake(
+              file,
+              dependsPointer(where.get(t.name()), k),
+              "task '" + t.name() + "' depends on itself; remove '" + d + "' from its depends");
+        }
         if (!byName.containsKey(d)) {
-          throw new UserError(
-              file
-                  + ": task '"
+          throw mistake(
+              file,
+              dependsPointer(where.get(t.name()), k),
+              "task '"
                   + t.name()
                   + "' depends on '"
                   + d
@@ -71,9 +98,10 @@ public final class Dag {
       if (t.registerModel() != null
           && t.registerModel().bestOf() != null
           && !t.depends().contains(t.registerModel().bestOf())) {
-        throw new UserError(
-            file
-                + ": task '"
+        throw mistake(
+            file,
+            where.get(t.name()) + "/register_model/best_of",
+            "task '"
                 + t.name()
                 + "' takes the best model of '"
                 + t.registerModel().bestOf()
@@ -82,7 +110,7 @@ public final class Dag {
                 + "]");
       }
     }
-    List<String> order = topological(file, byName);
+    List<String> order = topological(file, byName, where);
     Map<String, Node> nodes = new LinkedHashMap<>();
     for (String name : order) {
       TaskSpec t = byName.get(name);
@@ -98,7 +126,8 @@ public final class Dag {
   }
 
   /** Kahn's algorithm; a cycle is reported with its path, e.g. a -> b -> c -> a. */
-  private static List<String> topological(String file, Map<String, TaskSpec> tasks) {
+  private static List<String> topological(
+      String file, Map<String, TaskSpec> tasks, Map<String, String> where) {
     List<String> order = new ArrayList<>();
     Set<String> done = new LinkedHashSet<>();
     while (order.size() < tasks.size()) {
@@ -111,17 +140,34 @@ public final class Dag {
         }
       }
       if (!progress) {
-        throw new UserError(
-            file
-                + ": the tasks depend on each other in a cycle: "
-                + cycle(tasks, done)
-                + "; a pipeline must be acyclic");
+        List<String> loop = cycle(tasks, done);
+        // the first task of the loop, at its dependency on the next one
+        TaskSpec first = tasks.get(loop.get(loop.size() - 1));
+        int k = first.depends().indexOf(loop.get(loop.size() - 2));
+        throw mistake(
+            file,
+            dependsPointer(where.get(first.name()), k),
+            "the tasks depend on each other in a cycle: "
+                + String.join(" -> ", loop)
+                + "; a pipeline must be acyclic: remove one of these depends");
       }
     }
     return order;
   }
 
-  private static String cycle(Map<String, TaskSpec> tasks, Set<String> done) {
+  /**
+   * Where the {@code k}th dependency of the task at {@code task} is written; steps add the group
+   * before to what is written, so there it is the task's depends as a whole.
+   */
+  private static String dependsPointer(String task, int k) {
+    return task.startsWith("/dag/") ? task + "/depends/" + k : task + "/depends";
+  }
+
+  private static UserError mistake(String file, String pointer, String message) {
+    return dev.mlscale.spec.SpecLoader.errorAt(java.nio.file.Path.of(file), pointer, message);
+  }
+
+  private static List<String> cycle(Map<String, TaskSpec> tasks, Set<String> done) {
     String start = tasks.keySet().stream().filter(n -> !done.contains(n)).findFirst().orElseThrow();
     List<String> path = new ArrayList<>();
     String current = start;
@@ -136,6 +182,6 @@ public final class Dag {
     List<String> loop = new ArrayList<>(path.subList(path.indexOf(current), path.size()));
     loop.add(current);
     java.util.Collections.reverse(loop);
-    return String.join(" -> ", loop);
+    return loop;
   }
 }

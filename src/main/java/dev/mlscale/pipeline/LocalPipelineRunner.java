@@ -73,7 +73,7 @@ public final class LocalPipelineRunner {
    * command not on PATH, a setup file that does not exist, resources that never fit).
    */
   public void validate(String id, PipelineSpec spec, Path file) {
-    Dag dag = Dag.of(file.toString(), spec.tasks());
+    Dag dag = Dag.of(file.toString(), spec);
     for (Dag.Node n : dag.nodes()) {
       check(id, n, spec, file);
     }
@@ -88,7 +88,9 @@ public final class LocalPipelineRunner {
       JobSpec job = jobOf(node, spec, file);
       transferOf(node, spec, file);
       if (job != null) {
-        backend.preflight(Planner.plan(id + "-" + node.name(), job, jobFile));
+        // an inline task's fields are in the pipeline file, at the task
+        String at = node.task().job() == null ? spec.pointerOf(node.task()) : "";
+        backend.preflight(Planner.plan(id + "-" + node.name(), job, jobFile), at);
       }
     } catch (UserError e) {
       if (e.position().isPresent()) {
@@ -123,7 +125,7 @@ public final class LocalPipelineRunner {
       DagExecutor.Listener listener,
       RunListener output)
       throws InterruptedException {
-    Dag dag = Dag.of(file.toString(), spec.tasks());
+    Dag dag = Dag.of(file.toString(), spec);
     Map<String, JobSpec> jobs = new LinkedHashMap<>();
     Map<String, Path> files = new LinkedHashMap<>();
     Map<String, S3Transfer> transfers = new LinkedHashMap<>();
@@ -435,10 +437,12 @@ public final class LocalPipelineRunner {
     }
     Map<String, Object> params = paramsOf(node, spec);
     String kind = t.s3Download() != null ? "s3_download" : "s3_upload";
-    return s.map(
-        (field, value) ->
-            Planner.substitute(
-                value, params, file + ": task '" + node.name() + "' " + kind + "." + field));
+    String where = file + ": task '" + node.name() + "' " + kind;
+    try {
+      return s.map((field, value) -> Planner.substitute(value, params, where + "." + field));
+    } catch (dev.mlscale.spec.SpecFieldException e) { // a parameter's value is wrong there
+      throw new UserError(where + "." + e.field() + ": " + e.getMessage());
+    }
   }
 
   /** The job a node runs: its job file or inline command, with pipeline, task and row params. */
@@ -454,9 +458,10 @@ public final class LocalPipelineRunner {
     if (t.job() != null) {
       Path jobFile = file.toAbsolutePath().getParent().resolve(t.job()).normalize();
       if (!Files.isRegularFile(jobFile)) {
-        throw new UserError(
-            file
-                + ": task '"
+        throw SpecLoader.errorAt(
+            file,
+            spec.pointerOf(t) + "/job",
+            "task '"
                 + t.name()
                 + "' names job '"
                 + t.job()

@@ -36,6 +36,19 @@ public record PipelineSpec(
               + " steps (groups run in order), not "
               + (dag == null ? "neither" : "both"));
     }
+    if (dag != null && dag.isEmpty()) {
+      throw new SpecFieldException(
+          "dag",
+          "dag is empty: a pipeline with no tasks does nothing; list at least one task, e.g."
+              + " dag: [{name: train, command: [python, train.py]}]");
+    }
+    if (onExit != null && !onExit.depends().isEmpty()) {
+      throw new SpecFieldException(
+          "on_exit/depends",
+          "the exit task '"
+              + onExit.name()
+              + "' runs after all other tasks, however they ended: remove depends");
+    }
     params =
         params == null
             ? Map.of()
@@ -50,6 +63,40 @@ public record PipelineSpec(
       throw new SpecFieldException(
           "parallelism", "parallelism is how many tasks may run at once: 1 or more");
     }
+  }
+
+  /**
+   * Where each task of {@link #tasks()} is written, in the same order, as JSON pointers: {@code
+   * /dag/0}, or {@code /steps/1/0} for the first task of the second group.
+   */
+  public List<String> taskPointers() {
+    List<String> out = new ArrayList<>();
+    if (dag != null) {
+      for (int i = 0; i < dag.size(); i++) {
+        out.add("/dag/" + i);
+      }
+      return out;
+    }
+    for (int g = 0; g < steps.size(); g++) {
+      for (int i = 0; i < steps.get(g).size(); i++) {
+        out.add("/steps/" + g + "/" + i);
+      }
+    }
+    return out;
+  }
+
+  /** Where {@code task} (one of {@link #tasks()} or the exit task) is written, by its name. */
+  public String pointerOf(TaskSpec task) {
+    if (onExit != null && onExit.name().equals(task.name())) {
+      return "/on_exit";
+    }
+    List<TaskSpec> all = tasks();
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).name().equals(task.name())) {
+        return taskPointers().get(i);
+      }
+    }
+    return "";
   }
 
   /** The tasks as a DAG: steps become tasks that depend on every task of the group before. */

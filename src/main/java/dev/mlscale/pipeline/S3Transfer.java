@@ -25,10 +25,36 @@ public record S3Transfer(
     if (bucket == null) {
       throw new SpecFieldException("bucket", "name the S3 bucket, e.g. bucket: my-data");
     }
+    if (bucket.startsWith("s3://")) {
+      throw new SpecFieldException(
+          "bucket",
+          "bucket '"
+              + bucket
+              + "' is a URL; write the bucket's name and the path apart, e.g. bucket: data and"
+              + " prefix: train");
+    }
+    if (endpoint != null && !endpoint.contains("${") && !isHttpUrl(endpoint)) {
+      throw new SpecFieldException(
+          "endpoint",
+          "endpoint '"
+              + endpoint
+              + "' must be an http:// or https:// URL of the S3 service, e.g. endpoint:"
+              + " http://minio:9000");
+    }
     region = region == null ? "us-east-1" : region;
     prefix = prefix == null ? "" : prefix;
     credentialsSecret = credentialsSecret == null ? "s3-credentials" : credentialsSecret;
     createBucket = createBucket != null && createBucket;
+  }
+
+  private static boolean isHttpUrl(String text) {
+    try {
+      java.net.URI uri = new java.net.URI(text);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
   }
 
   /** This transfer with every field passed through {@code f} (e.g. parameter substitution). */

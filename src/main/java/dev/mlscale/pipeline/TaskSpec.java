@@ -58,6 +58,13 @@ public record TaskSpec(
               + " spec file), command (a program to run), slack (a message), s3_download,"
               + " s3_upload or register_model");
     }
+    if (command != null && command.isEmpty()) {
+      throw new SpecFieldException(
+          "command",
+          "task '" + name + "': command is empty; write e.g. command: [python, train.py]");
+    }
+    // an inline command becomes a job spec: the same rules
+    dev.mlscale.spec.JobSpec.checkOnOom(resources, onOom);
     if (forEach != null && forEach.isEmpty()) {
       throw new SpecFieldException(
           "for_each",

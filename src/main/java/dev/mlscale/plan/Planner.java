@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mlscale.error.UserError;
 import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -96,23 +97,25 @@ public final class Planner {
     Path base = specFile.toAbsolutePath().getParent();
     Path workdir = base.resolve(spec.workdir()).normalize();
     if (!Files.isDirectory(workdir)) {
-      throw new UserError(
-          specFile
-              + ": workdir '"
+      throw SpecLoader.errorAt(
+          specFile,
+          "/workdir",
+          "workdir '"
               + spec.workdir()
               + "' is not a directory (looked at "
               + workdir
               + "); fix the path, relative to the spec file");
     }
     List<String> argv = new ArrayList<>();
-    for (String word : spec.command()) {
-      argv.add(substitute(word, spec, specFile, "command"));
+    for (int i = 0; i < spec.command().size(); i++) {
+      argv.add(substitute(spec.command().get(i), spec, specFile, "command", "/command/" + i));
     }
-    for (String word : spec.args()) {
-      argv.add(substitute(word, spec, specFile, "args"));
+    for (int i = 0; i < spec.args().size(); i++) {
+      argv.add(substitute(spec.args().get(i), spec, specFile, "args", "/args/" + i));
     }
     Map<String, String> env = new LinkedHashMap<>();
-    spec.env().forEach((k, v) -> env.put(k, substitute(v, spec, specFile, "env." + k)));
+    spec.env()
+        .forEach((k, v) -> env.put(k, substitute(v, spec, specFile, "env." + k, "/env/" + k)));
     String paramsJson;
     try {
       paramsJson = JSON.writeValueAsString(spec.params()) + "\n";
@@ -122,9 +125,16 @@ public final class Planner {
     return new RunPlan(runId, spec, specFile, workdir, argv, env, paramsJson, spec.resources());
   }
 
-  /** Replaces each {@code ${params.NAME}} in {@code text} by that parameter's value. */
-  static String substitute(String text, JobSpec spec, Path specFile, String field) {
-    return substitute(text, spec.params(), specFile + ": " + field);
+  /**
+   * Replaces each {@code ${params.NAME}} in {@code text} by that parameter's value; an unknown name
+   * is reported at {@code pointer} when the spec file writes it there.
+   */
+  static String substitute(String text, JobSpec spec, Path specFile, String field, String pointer) {
+    try {
+      return substitute(text, spec.params(), field);
+    } catch (UserError e) {
+      throw SpecLoader.errorAt(specFile, pointer, e.detail());
+    }
   }
 
   /**

@@ -15,7 +15,8 @@ public record DurationValue(Duration duration) {
 
   public DurationValue {
     if (duration.isNegative() || duration.isZero()) {
-      throw new IllegalArgumentException("a duration must be more than zero");
+      throw new IllegalArgumentException(
+          "a duration must be more than zero; write it like 90s, 30m or 1h30m, e.g. 30m");
     }
   }
 

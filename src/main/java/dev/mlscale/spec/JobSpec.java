@@ -58,12 +58,30 @@ public record JobSpec(
         parallelism == null || parallelism >= 1,
         "parallelism",
         "parallelism must be 1 or more, got " + parallelism);
-    if (onOom != null) {
-      SpecFieldException.check(
-          resources.memory() != null,
-          "on_oom",
-          "on_oom needs a memory limit to increase; add resources: {memory: 2Gi}");
+    checkOnOom(resources, onOom);
+  }
+
+  /**
+   * On OOM a job runs again with more memory: it needs a memory limit to start from, and a max
+   * above it. Pipeline tasks written inline check the same.
+   */
+  public static void checkOnOom(Resources resources, OnOom onOom) {
+    if (onOom == null) {
+      return;
     }
+    MemorySize memory = resources == null ? null : resources.memory();
+    SpecFieldException.check(
+        memory != null,
+        "on_oom",
+        "on_oom needs a memory limit to increase; add resources: {memory: 2Gi}");
+    SpecFieldException.check(
+        onOom.max().compareTo(memory) > 0,
+        "on_oom/max",
+        "on_oom.max "
+            + onOom.max()
+            + " is not more than resources.memory "
+            + memory
+            + ", so there is no more memory to try; raise on_oom.max or remove on_oom");
   }
 
   private static <V> Map<String, V> unmodifiable(Map<String, V> map) {

@@ -35,9 +35,8 @@ public record Setup(
     for (String u : extraIndexUrls) {
       checkUrl("extra_index_urls", u);
     }
-    if (python.isBlank()) {
-      throw new IllegalArgumentException("setup.python must name an interpreter, e.g. python3");
-    }
+    SpecFieldException.check(
+        !python.isBlank(), "python", "setup.python must name an interpreter, e.g. python3");
   }
 
   public Setup(String python, String requirements, List<String> commands, List<String> inputs) {
@@ -49,16 +48,17 @@ public record Setup(
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(field + " '" + url + "' is not a URL");
+      throw new SpecFieldException(field, field + " '" + url + "' is not a URL");
     }
     if (uri.getScheme() == null
         || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
         || uri.getHost() == null) {
-      throw new IllegalArgumentException(
-          field + " '" + url + "' must be an http:// or https:// URL of a package index");
+      throw new SpecFieldException(
+          field, field + " '" + url + "' must be an http:// or https:// URL of a package index");
     }
     if (uri.getUserInfo() != null) {
-      throw new IllegalArgumentException(
+      throw new SpecFieldException(
+          field,
           field
               + " must not carry credentials: put them in a Secret with the keys username and"
               + " password and name it in setup.index_credentials");

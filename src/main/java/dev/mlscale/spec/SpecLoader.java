@@ -70,6 +70,29 @@ public final class SpecLoader {
     }
   }
 
+  /**
+   * Where the field at {@code pointer} is written in {@code file}: empty when the file does not
+   * write that very field (a pointer into a spec of another shape, or a file that cannot be read).
+   */
+  public static Optional<SourcePosition> writtenAt(Path file, String pointer) {
+    try {
+      return Locations.index(Files.readString(file), file.toString())
+          .exact(JsonPointer.compile(pointer));
+    } catch (IOException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * A mistake at the field {@code pointer} of {@code file}; when the file does not write that field
+   * (a pipeline's inline task has no job file of its own), at the file.
+   */
+  public static UserError errorAt(Path file, String pointer, String message) {
+    return writtenAt(file, pointer)
+        .map(at -> new UserError(at, message))
+        .orElseGet(() -> new UserError(file + ": " + message));
+  }
+
   /** Where {@code text} first occurs in {@code file}, if it does. */
   public static java.util.Optional<SourcePosition> positionOfText(Path file, String text) {
     try {
@@ -91,6 +114,9 @@ public final class SpecLoader {
   }
 
   public <T> Loaded<T> load(Path file, Class<T> type, List<String> overrides) {
+    if (Files.isDirectory(file)) {
+      throw new UserError(file + " is a directory, not a spec file; name the YAML file in it");
+    }
     String text;
     try {
       byte[] content = Files.readAllBytes(file);
@@ -133,7 +159,10 @@ public final class SpecLoader {
       throw syntaxError(fileName, e);
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
-      throw new UserError(new SourcePosition(fileName, 1, 1), "the spec is empty");
+      throw new UserError(
+          new SourcePosition(fileName, 1, 1),
+          "the spec is empty (it has no fields); write them, e.g. name: train and command:"
+              + " [python, train.py]");
     }
     if (!tree.isObject()) {
       throw new UserError(
@@ -167,9 +196,13 @@ public final class SpecLoader {
                 + (m.getContextMark().getColumn() + 1)
                 + ")";
       }
+      String problem =
+          m.getProblem() != null && m.getProblem().contains("(TAB)")
+              ? "a tab is not allowed here; indent with spaces, not tabs"
+              : m.getProblem() + context;
       return new UserError(
           new SourcePosition(fileName, mark.getLine() + 1, mark.getColumn() + 1),
-          "this is not valid YAML: " + m.getProblem() + context);
+          "this is not valid YAML: " + problem);
     }
     return new UserError(
         position(fileName, e.getLocation()), "this is not valid YAML: " + e.getOriginalMessage());
@@ -240,13 +273,15 @@ public final class SpecLoader {
     }
     String message;
     boolean atKey = false;
-    if (e instanceof ValueInstantiationException vie) {
-      Optional<UserError> unknown = unknownFieldFirst(vie, tree.at(path), path, locations);
-      if (unknown.isPresent()) {
-        return unknown.get();
-      }
-    }
-    if (e instanceof UnrecognizedPropertyException upe) {
+    Optional<JsonPointer> unknown =
+        e instanceof ValueInstantiationException vie
+            ? unknownFieldFirst(vie, tree.at(path), path)
+            : Optional.empty();
+    if (unknown.isPresent()) {
+      path = unknown.get();
+      message = unknownField(path.last().getMatchingProperty(), known(e), unknown.get());
+      atKey = true;
+    } else if (e instanceof UnrecognizedPropertyException upe) {
       message = unknownField(upe, path);
       atKey = true;
     } else if ((e instanceof ValueInstantiationException || e instanceof IllegalArgumentException)
@@ -266,17 +301,24 @@ public final class SpecLoader {
       message =
           e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
     }
-    String override = overrideFor(path, applied);
+    String override = overrideFor(path, applied, atKey);
     if (override != null) {
       return new UserError("--set '" + override + "': " + message);
     }
     return new UserError(locations.find(path, atKey), message);
   }
 
-  private static String overrideFor(JsonPointer path, Map<String, String> applied) {
+  /**
+   * The --set that wrote the field at {@code path}; with {@code unknownKey}, also the one that
+   * wrote below a misspelt key (--set resourcse.cpu=2 is wrong at resourcse).
+   */
+  private static String overrideFor(
+      JsonPointer path, Map<String, String> applied, boolean unknownKey) {
     String p = path.toString();
     for (Map.Entry<String, String> entry : applied.entrySet()) {
-      if (p.equals(entry.getKey()) || p.startsWith(entry.getKey() + "/")) {
+      if (p.equals(entry.getKey())
+          || p.startsWith(entry.getKey() + "/")
+          || (unknownKey && entry.getKey().startsWith(p + "/"))) {
         return entry.getValue();
       }
     }
@@ -287,24 +329,30 @@ public final class SpecLoader {
    * Jackson builds a record before it reports unknown fields, so a misspelt required field shows up
    * first as "missing". The misspelling is the real mistake: report it instead.
    */
-  private static Optional<UserError> unknownFieldFirst(
-      ValueInstantiationException e, JsonNode object, JsonPointer path, Locations locations) {
+  private static Optional<JsonPointer> unknownFieldFirst(
+      ValueInstantiationException e, JsonNode object, JsonPointer path) {
     if (e.getType() == null || !object.isObject()) {
       return Optional.empty();
     }
-    List<String> known =
-        MAPPER.getDeserializationConfig().introspect(e.getType()).findProperties().stream()
-            .map(p -> p.getName())
-            .sorted()
-            .toList();
+    List<String> known = known(e);
     for (var it = object.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!known.contains(field)) {
-        JsonPointer at = path.appendProperty(field);
-        return Optional.of(new UserError(locations.find(at, true), unknownField(field, known, at)));
+        return Optional.of(path.appendProperty(field));
       }
     }
     return Optional.empty();
+  }
+
+  /** The fields of the record that {@code e} could not build. */
+  private static List<String> known(Exception e) {
+    if (!(e instanceof ValueInstantiationException vie) || vie.getType() == null) {
+      return List.of();
+    }
+    return MAPPER.getDeserializationConfig().introspect(vie.getType()).findProperties().stream()
+        .map(p -> p.getName())
+        .sorted()
+        .toList();
   }
 
   private static String unknownField(UnrecognizedPropertyException e, JsonPointer path) {
@@ -399,23 +447,26 @@ public final class SpecLoader {
         .min(Comparator.comparingInt(c -> distance(word, c)));
   }
 
+  /** Edits from {@code a} to {@code b}; swapping two neighbouring letters is one edit. */
   static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      for (int j = 0; j <= b.length(); j++) {
+        if (i == 0 || j == 0) {
+          d[i][j] = i + j;
+          continue;
+        }
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
       }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
     }
-    return prev[b.length()];
+    return d[a.length()][b.length()];
   }
 
   private static SourcePosition position(String file, JsonLocation loc) {
@@ -455,6 +506,12 @@ public final class SpecLoader {
         // The tree parse reports syntax errors with their position; the index is best effort.
       }
       return l;
+    }
+
+    /** The position of the value at {@code path} (or of its key), if it is written. */
+    Optional<SourcePosition> exact(JsonPointer path) {
+      String key = path.toString();
+      return Optional.ofNullable(values.getOrDefault(key, keys.get(key)));
     }
 
     /** The position of the value at {@code path} (or its key), or of its nearest ancestor. */

@@ -51,25 +51,49 @@ final class YamlChecks {
     var decoder =
         java.nio.charset.StandardCharsets.UTF_8
             .newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT);
-    try {
-      decoder.decode(java.nio.ByteBuffer.wrap(content));
-    } catch (java.nio.charset.CharacterCodingException e) {
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    var in = java.nio.ByteBuffer.wrap(content);
+    if (decoder.decode(in, java.nio.CharBuffer.allocate(content.length), true).isError()) {
       throw new UserError(
-          new SourcePosition(file, 1, 1),
-          "this is not a UTF-8 text file; save the spec as UTF-8 YAML");
+          byteAt(file, content, in.position()),
+          "this is not a UTF-8 text file (the byte here is not UTF-8); save the spec as UTF-8"
+              + " YAML");
     }
   }
 
-  /** Refuses duplicate keys and aliases, with their positions. Syntax errors are left alone. */
+  /** The line and column of the byte at {@code offset} (columns count bytes). */
+  private static SourcePosition byteAt(String file, byte[] content, int offset) {
+    int line = 1;
+    int lineStart = 0;
+    for (int i = 0; i < offset; i++) {
+      if (content[i] == '\n') {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return new SourcePosition(file, line, offset - lineStart + 1);
+  }
+
+  /**
+   * Refuses duplicate keys, aliases and a second document ({@code ---}: only the first would be
+   * read), with their positions. Syntax errors are left alone.
+   */
   static void check(String text, String file) {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(true); // found here, with both positions
     ParserImpl parser = new ParserImpl(new StreamReader(new StringReader(text)), options);
     Deque<Frame> frames = new ArrayDeque<>();
+    int documents = 0;
     try {
       while (parser.peekEvent() != null) {
         Event e = parser.getEvent();
+        if (e.is(Event.ID.DocumentStart) && ++documents > 1) {
+          throw new UserError(
+              position(file, e.getStartMark()),
+              "a second YAML document starts here, so the file holds more than one YAML document"
+                  + " and only the first would be read; one spec per file: split it");
+        }
         if (e instanceof AliasEvent a) {
           throw new UserError(
               position(file, a.getStartMark()),

@@ -15,24 +15,42 @@ public final class GridSampler implements Sampler {
   public GridSampler(Map<String, Dimension> space) {
     space.forEach(
         (name, d) -> {
-          List<Object> v;
-          if (d instanceof Dimension.Grid g) {
-            v = g.values();
-          } else if (d instanceof Dimension.Choice c) {
-            v = c.values();
-          } else if (d instanceof Dimension.IntRange r && r.high() - r.low() < 1000) {
-            v = range(r);
-          } else {
-            throw new UserError(
-                "the grid algorithm needs a finite space, but '"
-                    + name
-                    + "' is "
-                    + d
-                    + "; list the values with grid: [...] or use algorithm random or tpe");
+          List<Object> v = values(d);
+          if (v == null) {
+            throw new UserError(notFinite(name, d));
           }
           names.add(name);
           values.add(v);
         });
+  }
+
+  /** Why the grid cannot try parameter {@code name}, and what to do. */
+  public static String notFinite(String name, Dimension d) {
+    return "the grid algorithm needs a finite space, but '"
+        + name
+        + "' is "
+        + d
+        + "; list the values with grid: [...] or use algorithm random or tpe";
+  }
+
+  /** The first parameter of {@code space} whose values the grid cannot list, if any. */
+  public static Optional<String> infinite(Map<String, Dimension> space) {
+    return space.entrySet().stream()
+        .filter(e -> values(e.getValue()) == null)
+        .map(Map.Entry::getKey)
+        .findFirst();
+  }
+
+  /** The values the grid tries of {@code d}; null when there are too many to list. */
+  private static List<Object> values(Dimension d) {
+    if (d instanceof Dimension.Grid g) {
+      return g.values();
+    } else if (d instanceof Dimension.Choice c) {
+      return c.values();
+    } else if (d instanceof Dimension.IntRange r && r.high() - r.low() < 1000) {
+      return range(r);
+    }
+    return null;
   }
 
   private static List<Object> range(Dimension.IntRange r) {

@@ -287,8 +287,10 @@ class LocalRunTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err())
         .isEqualTo(
-            "error: command 'pyhton3' of job 'typo' was not found on PATH; check the spec's"
-                + " command\n");
+            "error: "
+                + spec
+                + ":2:11: command 'pyhton3' of job 'typo' was not found on PATH; check the"
+                + " spec's command\n");
     assertThat(cli.run("ls", "-o", "json").out().strip()).isEqualTo("[ ]");
   }
 

@@ -157,7 +157,7 @@ class DagExecutorTest {
         .isInstanceOf(UserError.class)
         .hasMessage(
             "p.yaml: the tasks depend on each other in a cycle: a -> b -> c -> a; a"
-                + " pipeline must be acyclic");
+                + " pipeline must be acyclic: remove one of these depends");
     assertThatThrownBy(
             () ->
                 dag(

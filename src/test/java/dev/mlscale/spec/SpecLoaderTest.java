@@ -209,7 +209,10 @@ class SpecLoaderTest {
 
   @Test
   void emptyAndNonMappingSpecsAreExplained() {
-    assertThat(error("").getMessage()).isEqualTo("job.yaml:1:1: the spec is empty");
+    assertThat(error("").getMessage())
+        .isEqualTo(
+            "job.yaml:1:1: the spec is empty (it has no fields); write them, e.g. name: train and"
+                + " command: [python, train.py]");
     assertThat(error("- a\n- b\n").getMessage())
         .startsWith("job.yaml:1:1: a spec is a mapping of fields");
   }

@@ -167,9 +167,19 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   }
 
   public void preflight(RunPlan plan) {
+    preflight(plan, "");
+  }
+
+  /**
+   * {@link #preflight(RunPlan)} of a job written at {@code at} (a JSON pointer, e.g. {@code
+   * /dag/1}) of its spec file: its mistakes point at their field there.
+   */
+  public void preflight(RunPlan plan, String at) {
     for (var secret : plan.spec().secrets().entrySet()) {
       if (!environment.containsKey(secret.getKey())) {
-        throw new UserError(
+        throw dev.mlscale.spec.SpecLoader.errorAt(
+            plan.specFile(),
+            at + "/secrets/" + secret.getKey(),
             "job '"
                 + plan.name()
                 + "' needs the secret "
@@ -182,12 +192,20 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
                 + secret.getValue().key());
       }
     }
-    pool.checkFits(plan.name(), plan.resources());
+    try {
+      pool.checkFits(plan.name(), plan.resources());
+    } catch (UserError e) {
+      throw dev.mlscale.spec.SpecLoader.errorAt(
+          plan.specFile(),
+          at + "/resources/" + pool.tooBig(plan.resources()).keySet().iterator().next(),
+          e.detail());
+    }
     plan.spec().setupOpt().ifPresent(setup -> checkSetupFiles(plan, setup));
     if (plan.spec().setupOpt().isEmpty()) {
       String program = plan.argv().get(0);
       if (ProcessGroup.resolve(program, plan.workdir(), pathOf(null)).isEmpty()) {
-        throw new UserError(commandNotFound(plan, program));
+        throw dev.mlscale.spec.SpecLoader.errorAt(
+            plan.specFile(), at + "/command/0", commandNotFound(plan, program));
       }
     }
   }

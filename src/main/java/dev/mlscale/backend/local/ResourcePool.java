@@ -5,6 +5,7 @@ import dev.mlscale.spec.MemorySize;
 import dev.mlscale.spec.Resources;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 
 /**
  * The CPU, memory and GPUs of this machine, handed out to jobs first come, first served, so that
@@ -31,30 +32,36 @@ public final class ResourcePool {
 
   /** Refuses a job that asks for more than the whole machine has. */
   public void checkFits(String job, Resources r) {
-    StringBuilder missing = new StringBuilder();
-    if (r.cpu().millis() > capacity.cpuMillis()) {
-      missing.append(" cpu ").append(r.cpu()).append(" > ").append(capacity.cpuMillis() / 1000.0);
-    }
-    if (memoryOf(r) > capacity.memoryBytes()) {
-      missing
-          .append(" memory ")
-          .append(r.memory())
-          .append(" > ")
-          .append(MemorySize.human(capacity.memoryBytes()));
-    }
-    if (r.gpus() > capacity.gpus()) {
-      missing.append(" gpus ").append(r.gpus()).append(" > ").append(capacity.gpus());
-    }
+    Map<String, String> missing = tooBig(r);
     if (!missing.isEmpty()) {
       throw new UserError(
           "job '"
               + job
               + "' asks for more than this machine has ("
-              + missing.toString().trim()
+              + String.join(" ", missing.values())
               + "; the machine has "
               + capacity
               + "); lower its resources or run it with --target k8s");
     }
+  }
+
+  /**
+   * What of {@code r} this machine can never give, by field (cpu, memory, gpus), e.g. {@code cpu ->
+   * "cpu 64 > 8.0"}; empty when it fits.
+   */
+  public Map<String, String> tooBig(Resources r) {
+    Map<String, String> missing = new java.util.LinkedHashMap<>();
+    if (r.cpu().millis() > capacity.cpuMillis()) {
+      missing.put("cpu", "cpu " + r.cpu() + " > " + capacity.cpuMillis() / 1000.0);
+    }
+    if (memoryOf(r) > capacity.memoryBytes()) {
+      missing.put(
+          "memory", "memory " + r.memory() + " > " + MemorySize.human(capacity.memoryBytes()));
+    }
+    if (r.gpus() > capacity.gpus()) {
+      missing.put("gpus", "gpus " + r.gpus() + " > " + capacity.gpus());
+    }
+    return missing;
   }
 
   /** Whether the resources are free right now, without waiting. */

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rows="${1:-1000}"
 testenv/up.sh >/dev/null
-./mvnw -B -q test -Pbench -Dtest=RowsVsJobsBench -Dbench.rows="${rows}" -Dsurefire.failIfNoSpecifiedTests=false
+./mvnw -B -q ${MVNW_FLAGS:-} test -Pbench -Dtest=RowsVsJobsBench -Dbench.rows="${rows}" -Dsurefire.failIfNoSpecifiedTests=false
 python3 - <<'PY'
 import json
 r = json.load(open("bench/results/k8s_rows.json"))

@@ -328,7 +328,9 @@ public final class KubernetesBackend implements Backend {
     JobRenderer.Rendered rendered = JobRenderer.render(in);
     String jobName = in.jobName();
     Map<String, String> lastSeen = new ConcurrentHashMap<>();
-    Map<String, io.fabric8.kubernetes.client.dsl.LogWatch> logs = new ConcurrentHashMap<>();
+    PodLogs logs = new PodLogs(client(), ns, runs, clock, PodLogs.DEFAULT_CAP);
+    java.util.concurrent.atomic.AtomicReference<String> hint =
+        new java.util.concurrent.atomic.AtomicReference<>();
     SharedIndexInformer<Pod> pods =
         client()
             .pods()
@@ -365,10 +367,14 @@ public final class KubernetesBackend implements Backend {
                   private void report(Pod pod) {
                     String line = PodExplainer.describe(pod);
                     if (line.startsWith("Unschedulable")) {
-                      line += "; " + poolHint(in.plan().resources());
+                      // the nodes are listed once per attempt, not once per pending row
+                      line +=
+                          "; "
+                              + hint.updateAndGet(
+                                  h -> h != null ? h : poolHint(in.plan().resources()));
                     }
                     if (line.startsWith("Running")) {
-                      followLogs(pod, planOf(pod, plans), listener, logs);
+                      logs.running(pod, planOf(pod, plans), listener);
                     }
                     if (!line.equals(lastSeen.put(pod.getMetadata().getName(), line))) {
                       RunPlan plan = planOf(pod, plans);
@@ -475,7 +481,7 @@ public final class KubernetesBackend implements Backend {
       throw new IllegalStateException(e.getCause());
     } finally {
       pods.close();
-      logs.values().forEach(io.fabric8.kubernetes.client.dsl.LogWatch::close);
+      logs.close();
     }
   }
 
@@ -484,57 +490,6 @@ public final class KubernetesBackend implements Backend {
       return PoolFit.hint(client().nodes().list().getItems(), r);
     } catch (KubernetesClientException e) {
       return "the nodes cannot be listed to say which pools could fit it";
-    }
-  }
-
-  /**
-   * Streams a running pod's output to the listener, line by line, and records the metric lines in
-   * it as they come (so sweeps can stop trials early on the cluster too). Clusters that keep no
-   * logs (or deny reading them) just give no lines.
-   */
-  private void followLogs(
-      Pod pod,
-      RunPlan plan,
-      RunListener listener,
-      Map<String, io.fabric8.kubernetes.client.dsl.LogWatch> logs) {
-    String name = pod.getMetadata().getName();
-    if (logs.containsKey(name)) {
-      return;
-    }
-    try {
-      var watch =
-          client()
-              .pods()
-              .inNamespace(cluster.namespace())
-              .withName(name)
-              .inContainer("main")
-              .watchLog();
-      logs.put(name, watch);
-      Thread t =
-          new Thread(
-              () -> {
-                try (var reader =
-                    new java.io.BufferedReader(
-                        new java.io.InputStreamReader(
-                            watch.getOutput(), java.nio.charset.StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = reader.readLine()) != null) {
-                    listener.output(plan.runId(), plan.name(), line);
-                    List<Metric> m = MetricParser.parseLine(line, clock.instant());
-                    if (!m.isEmpty()) {
-                      runs.addMetrics(plan.runId(), 1, m);
-                      listener.metrics(plan.runId(), plan.name(), m);
-                    }
-                  }
-                } catch (java.io.IOException | RuntimeException e) {
-                  // no logs on this cluster, or the pod is gone: the end state tells the rest
-                }
-              },
-              "mlscale-logs-" + name);
-      t.setDaemon(true);
-      t.start();
-    } catch (KubernetesClientException e) {
-      // no logs on this cluster
     }
   }
 

@@ -134,6 +134,40 @@ public final class ArgoPipelines {
     }
   }
 
+  /**
+   * Retries a Failed Workflow as {@code argo retry} does (see {@link ArgoRetry}): deletes the pods
+   * of the nodes that run again, then writes the Workflow back Running; the controller goes on from
+   * there. An update, not a patch: a Workflow that changed in between is not overwritten.
+   */
+  public ArgoRetry.Retried retry(String id) {
+    GenericKubernetesResource wf = workflow(id);
+    var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    ArgoRetry.Retried r;
+    try {
+      r =
+          ArgoRetry.formulate(
+              new com.fasterxml.jackson.databind.ObjectMapper().readTree(serialization.asJson(wf)),
+              java.time.Instant.now());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("Workflow " + id + " is not JSON: " + e.getMessage(), e);
+    }
+    try {
+      for (String pod : r.pods()) {
+        cluster.client().pods().inNamespace(cluster.namespace()).withName(pod).delete();
+      }
+      cluster
+          .client()
+          .genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow")
+          .inNamespace(cluster.namespace())
+          .resource(
+              serialization.unmarshal(r.workflow().toString(), GenericKubernetesResource.class))
+          .update();
+    } catch (KubernetesClientException e) {
+      throw cluster.explain(e, "retry Workflow " + id);
+    }
+    return r;
+  }
+
   private static boolean running(Pod p) {
     return p.getMetadata().getDeletionTimestamp() == null
         && (p.getStatus() == null

@@ -1,0 +1,128 @@
+package dev.mlscale.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mlscale.cli.CliHarness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One process owns a local pipeline run: a killed owner shows Interrupted, and of two resumes one
+ * continues it (stopping what the dead owner left running) while the other is refused. Real mlscale
+ * processes.
+ */
+class PipelineOwnerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path home;
+  @TempDir Path work;
+
+  private Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.mlscale.cli.Main");
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
+    pb.environment().putAll(cli.env);
+    return pb.start();
+  }
+
+  private static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!done.call()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  private static boolean alive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  @Test
+  void aKilledOwnerShowsInterruptedAndOneOfTwoResumesContinuesIt() throws Exception {
+    CliHarness cli = new CliHarness(home);
+    Path ran = work.resolve("ran.txt");
+    Path release = work.resolve("release");
+    Path p =
+        Files.writeString(
+            work.resolve("pipeline.yaml"),
+            """
+            name: owned
+            dag:
+              - name: a
+                command: [sh, -c, 'echo "$MLSCALE_RUN_ID" >> %1$s; while [ ! -e %2$s ]; do sleep 0.1; done']
+              - name: b
+                depends: [a]
+                command: [sh, -c, 'echo "$MLSCALE_RUN_ID" >> %1$s']
+            """
+                .formatted(ran, release));
+    Process first = mlscale(cli, work.resolve("first.txt"), "pipeline", "run", p.toString());
+    waitUntil("a running", () -> Files.exists(ran) && Files.readAllLines(ran).size() == 1);
+    JsonNode runs = JSON.readTree(cli.run("pipeline", "ls", "-o", "json").out());
+    String id = runs.get(0).get("id").asText();
+    assertThat(runs.get(0).get("phase").asText()).isEqualTo("Running");
+    long oldA = JSON.readTree(cli.run("status", id + "-a", "-o", "json").out()).get("pid").asLong();
+
+    first.destroyForcibly().waitFor(); // kill -9: task a's process group lives on
+    assertThat(alive(oldA)).as("a's process outlives its owner").isTrue();
+    JsonNode after = JSON.readTree(cli.run("pipeline", "ls", "-o", "json").out()).get(0);
+    assertThat(after.get("phase").asText()).isEqualTo("Interrupted");
+    assertThat(after.get("message").asText())
+        .contains("process " + first.pid() + " on ")
+        .contains("is gone")
+        .contains("'mlscale pipeline resume " + id + "' continues it");
+    CliHarness.Result status = cli.run("pipeline", "status", id);
+    assertThat(status.out())
+        .contains("Interrupted")
+        .contains("mlscale pipeline resume " + id)
+        .containsPattern("a +Interrupted");
+    CliHarness.Result retry = cli.run("pipeline", "retry", id);
+    assertThat(retry.exit()).isEqualTo(2);
+    assertThat(retry.err()).contains("'mlscale pipeline resume " + id + "' continues it");
+
+    List<Process> resumes = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      resumes.add(mlscale(cli, work.resolve("resume-" + i + ".txt"), "pipeline", "resume", id));
+    }
+    try {
+      waitUntil("one resume refused", () -> resumes.stream().filter(Process::isAlive).count() <= 1);
+      Process winner = resumes.stream().filter(Process::isAlive).findFirst().orElseThrow();
+      int loser = resumes.get(0) == winner ? 1 : 0;
+      String said = Files.readString(work.resolve("resume-" + loser + ".txt"));
+      assertThat(resumes.get(loser).exitValue()).as(said).isEqualTo(2);
+      assertThat(said)
+          .contains(
+              "pipeline run " + id + " is already running in process " + winner.pid() + " on ");
+
+      waitUntil("a again", () -> Files.readAllLines(ran).size() == 2);
+      assertThat(alive(oldA))
+          .as("the dead owner's task a is stopped before a runs again")
+          .isFalse();
+      Files.writeString(release, "");
+      assertThat(winner.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      String winnerSaid = Files.readString(work.resolve("resume-" + (1 - loser) + ".txt"));
+      assertThat(winner.exitValue()).as(winnerSaid).isZero();
+      assertThat(Files.readAllLines(ran)).containsExactly(id + "-a", id + "-a-try2", id + "-b");
+      JsonNode done = JSON.readTree(cli.run("pipeline", "status", id, "-o", "json").out());
+      assertThat(done.get("phase").asText()).isEqualTo("Succeeded");
+      assertThat(done.get("tasks").get(0).get("attempt").asInt()).isEqualTo(2);
+      assertThat(
+              JSON.readTree(cli.run("status", id + "-a", "-o", "json").out()).get("state").asText())
+          .isEqualTo("Cancelled");
+    } finally {
+      Files.writeString(release, "");
+      resumes.forEach(Process::destroyForcibly);
+    }
+  }
+}

@@ -99,7 +99,8 @@ final class PipelineCommand implements Runnable {
                     null,
                     null,
                     null,
-                    n.task().name()))
+                    n.task().name(),
+                    1))
         .toList();
   }
 
@@ -119,16 +120,7 @@ final class PipelineCommand implements Runnable {
         description = "Override a field, e.g. --set params.lr=0.01.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(
-        names = {"-q", "--quiet"},
-        description = "Do not stream the tasks' output.")
-    boolean quiet;
-
-    @Option(
-        names = "--picture",
-        paramLabel = "FILE.svg",
-        description = "Also draw the graph with each task's final state as SVG.")
-    Path picture;
+    @picocli.CommandLine.Mixin PipelineOutput shown = new PipelineOutput();
 
     @Option(
         names = {"-d", "--detach"},
@@ -179,8 +171,7 @@ final class PipelineCommand implements Runnable {
             id,
             spec,
             dag,
-            quiet,
-            picture,
+            shown,
             (runner, listener, output) ->
                 runner.run(id, spec, file, overrides, workspace, listener, output));
       }

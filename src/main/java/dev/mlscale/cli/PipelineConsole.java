@@ -42,7 +42,7 @@ final class PipelineConsole {
 
   /** Runs {@code work} and prints how it ends; returns the exit code (0, 1, or 130 cancelled). */
   static int run(
-      Context ctx, String id, PipelineSpec spec, Dag dag, boolean quiet, Path picture, Work work)
+      Context ctx, String id, PipelineSpec spec, Dag dag, PipelineOutput shown, Work work)
       throws InterruptedException {
     Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
     // what a retry keeps, or a resume finds ended, is drawn as it is from the start
@@ -89,7 +89,7 @@ final class PipelineConsole {
 
           @Override
           public synchronized void output(String runId, String name, String line) {
-            if (!quiet && !line.startsWith("setup | ")) {
+            if (!shown.quiet && !line.startsWith("setup | ")) {
               ctx.out().println("[" + runId.substring(id.length() + 1) + "] " + line);
             }
           }
@@ -111,13 +111,13 @@ final class PipelineConsole {
         o = work.run(runner, listener, output);
       }
     }
-    if (picture != null) {
+    if (shown.picture != null) {
       Map<String, DagExecutor.State> states = new LinkedHashMap<>();
       o.tasks().forEach((k, v) -> states.put(k, v.state()));
       PipelineCommand.writePicture(
-          picture,
+          shown.picture,
           dev.mlscale.pipeline.GraphPicture.svg(spec.name() + " (" + id + ")", dag, states));
-      ctx.err().println("wrote " + picture);
+      ctx.err().println("wrote " + shown.picture);
     }
     Table t = new Table("TASK", "STATE", "DURATION", "RUN", "MESSAGE");
     for (DagExecutor.Result r : o.tasks().values()) {

@@ -1,10 +1,9 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.error.UserError;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -21,16 +20,7 @@ final class PipelineResume implements Callable<Integer> {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id or a prefix.")
   String id;
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Do not stream the tasks' output.")
-  boolean quiet;
-
-  @Option(
-      names = "--picture",
-      paramLabel = "FILE.svg",
-      description = "Also draw the graph with each task's final state as SVG.")
-  Path picture;
+  @Mixin PipelineOutput shown = new PipelineOutput();
 
   PipelineResume(Context ctx) {
     this.ctx = ctx;
@@ -77,8 +67,7 @@ final class PipelineResume implements Callable<Integer> {
           runId,
           stored.spec(),
           stored.dag(),
-          quiet,
-          picture,
+          shown,
           (runner, listener, output) ->
               runner.resume(
                   runId, stored.spec(), stored.file(), stored.workspace(), listener, output));

@@ -2,11 +2,9 @@ package dev.mlscale.cli;
 
 import dev.mlscale.error.UserError;
 import dev.mlscale.pipeline.ArgoPipelines;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -25,16 +23,7 @@ final class PipelineRetry implements Callable<Integer> {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id or a prefix.")
   String id;
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Do not stream the tasks' output.")
-  boolean quiet;
-
-  @Option(
-      names = "--picture",
-      paramLabel = "FILE.svg",
-      description = "Also draw the graph with each task's final state as SVG.")
-  Path picture;
+  @Mixin PipelineOutput shown = new PipelineOutput();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
@@ -102,8 +91,7 @@ final class PipelineRetry implements Callable<Integer> {
           record.id(),
           stored.spec(),
           stored.dag(),
-          quiet,
-          picture,
+          shown,
           (runner, listener, output) ->
               runner.retry(
                   record.id(), stored.spec(), stored.file(), stored.workspace(), listener, output));

@@ -63,7 +63,8 @@ public final class ArgoPipelines {
                       t.started(),
                       t.finished(),
                       p == null ? null : p.getMetadata().getName(),
-                      t.task());
+                      t.task(),
+                      t.attempt());
                 })
             .toList();
     return new PipelineView(
@@ -411,7 +412,7 @@ public final class ArgoPipelines {
   private static PipelineView.Task task(
       String name, String task, List<String> depends, Map<String, Object> node, String ref) {
     if (node == null) {
-      return new PipelineView.Task(name, depends, "Pending", "", null, null, ref, task);
+      return new PipelineView.Task(name, depends, "Pending", "", null, null, ref, task, 1);
     }
     return new PipelineView.Task(
         name,
@@ -421,7 +422,14 @@ public final class ArgoPipelines {
         instant(node.get("startedAt")),
         instant(node.get("finishedAt")),
         ref,
-        task);
+        task,
+        attemptOf(name));
+  }
+
+  /** Which try a node is: 2 for "big (try 2)", as Argo's retries are shown. */
+  private static int attemptOf(String name) {
+    var m = java.util.regex.Pattern.compile(" \\(try (\\d+)\\)$").matcher(name);
+    return m.find() ? Integer.parseInt(m.group(1)) : 1;
   }
 
   private static Instant instant(Object value) {

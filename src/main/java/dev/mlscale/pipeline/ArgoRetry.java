@@ -78,6 +78,18 @@ public final class ArgoRetry {
               + (phase.isEmpty() ? "Pending" : phase)
               + "; retry runs a Failed (or cancelled) Workflow again");
     }
+    JsonNode status = workflow.path("status");
+    if (status.has("offloadNodeStatusVersion") || status.has("compressedNodes")) {
+      // the nodes are not in the object: Argo's server reads them from its database first
+      throw new UserError(
+          "Workflow "
+              + name
+              + " keeps its node status "
+              + (status.has("compressedNodes") ? "compressed" : "in Argo's database")
+              + ", which mlscale does not read; retry it with 'argo retry "
+              + name
+              + "'");
+    }
     String at = now.truncatedTo(ChronoUnit.SECONDS).toString();
     Map<String, Node> all = new TreeMap<>(); // Argo walks them sorted by id
     workflow

@@ -159,9 +159,7 @@ public final class LocalPipelineRunner {
       DagExecutor.Listener listener,
       RunListener output)
       throws InterruptedException {
-    Dag dag = Dag.of(file.toString(), spec.tasks());
-    prepare(dag, spec, file);
-    List<PipelineStore.TaskRecord> tasks = recordedTasks(id, dag, spec, file);
+    List<PipelineStore.TaskRecord> tasks = recordedTasks(id, spec, file);
     String exitName = spec.onExit() == null ? null : spec.onExit().name();
     Map<String, DagExecutor.Result> kept = new LinkedHashMap<>();
     List<String> again = new ArrayList<>();
@@ -173,12 +171,7 @@ public final class LocalPipelineRunner {
       }
     }
     if (!store.reopen(id, again)) {
-      throw new UserError(
-          "pipeline run "
-              + id
-              + " is "
-              + store.get(id).state()
-              + "; retry runs a Failed or Cancelled run again");
+      throw refused(id, "retry runs a Failed or Cancelled run again");
     }
     return execute(id, spec, file, workspace, kept, Map.of(), null, listener, output);
   }
@@ -196,16 +189,11 @@ public final class LocalPipelineRunner {
       DagExecutor.Listener listener,
       RunListener output)
       throws InterruptedException {
-    Dag dag = Dag.of(file.toString(), spec.tasks());
-    prepare(dag, spec, file);
-    List<PipelineStore.TaskRecord> tasks = recordedTasks(id, dag, spec, file);
+    List<PipelineStore.TaskRecord> tasks = recordedTasks(id, spec, file);
     if (!store.adopt(id)) {
-      throw new UserError(
-          "pipeline run "
-              + id
-              + " is "
-              + store.get(id).state()
-              + "; resume continues a run whose mlscale process died ('mlscale pipeline retry "
+      throw refused(
+          id,
+          "resume continues a run whose mlscale process died ('mlscale pipeline retry "
               + id
               + "' runs the failed tasks of an ended one again)");
     }
@@ -288,9 +276,17 @@ public final class LocalPipelineRunner {
     return id + "-" + node + (attempt <= 1 ? "" : "-try" + attempt);
   }
 
-  /** The recorded tasks of a run, checked against its spec as it reads now. */
-  private List<PipelineStore.TaskRecord> recordedTasks(
-      String id, Dag dag, PipelineSpec spec, Path file) {
+  private UserError refused(String id, String why) {
+    return new UserError("pipeline run " + id + " is " + store.get(id).state() + "; " + why);
+  }
+
+  /**
+   * The recorded tasks of a run, checked against its spec as it reads now (and the spec's jobs
+   * checked before anything changes).
+   */
+  private List<PipelineStore.TaskRecord> recordedTasks(String id, PipelineSpec spec, Path file) {
+    Dag dag = Dag.of(file.toString(), spec.tasks());
+    prepare(dag, spec, file);
     List<PipelineStore.TaskRecord> tasks = store.tasks(id);
     List<String> now = new ArrayList<>(dag.nodes().stream().map(Dag.Node::name).toList());
     if (spec.onExit() != null) {

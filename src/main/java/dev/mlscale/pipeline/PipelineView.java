@@ -40,18 +40,6 @@ public record PipelineView(
       String ref,
       String task,
       int attempt) {
-    /** A task in its first attempt. */
-    public Task(
-        String name,
-        List<String> depends,
-        String phase,
-        String message,
-        Instant started,
-        Instant finished,
-        String ref,
-        String task) {
-      this(name, depends, phase, message, started, finished, ref, task, 1);
-    }
 
     /** Whether this is {@code task} or one of its items or tries. */
     public boolean of(String taskOrName) {

@@ -8,10 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Ctrl-C typed into a real terminal (a pseudo-terminal, whose line discipline sends SIGINT to the
@@ -35,24 +36,12 @@ class TerminalInterruptTest {
                 cue.toString(),
                 transcript.toString(),
                 work.resolve("mlscale.pid").toString(),
-                "--",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.mlscale.cli.Main"));
-    cmd.addAll(List.of(args));
+                "--"));
+    cmd.addAll(CliHarness.command(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.redirectOutput(work.resolve("helper.txt").toFile());
     pb.environment().putAll(cli.env);
     return pb.start();
-  }
-
-  private static void waitUntil(String what, Callable<Boolean> done) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!done.call()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(100);
-    }
   }
 
   private static boolean alive(long pid) {
@@ -76,7 +65,7 @@ class TerminalInterruptTest {
   /** Waits for task a of the only pipeline run to run; returns the run id and a's pid. */
   private String[] started(CliHarness cli) throws Exception {
     String[] found = new String[2];
-    waitUntil(
+    CliHarness.waitUntil(
         "task a running",
         () -> {
           JsonNode runs = JSON.readTree(cli.run("pipeline", "ls", "-o", "json").out());
@@ -111,8 +100,10 @@ class TerminalInterruptTest {
         .contains("pipeline " + id + " cancelled in");
   }
 
-  @Test
-  void ctrlCInATerminalCancelsAPipelineRun() throws Exception {
+  /** Ctrl-C typed into the terminal, or SIGTERM sent to mlscale (as a service manager does). */
+  @ParameterizedTest
+  @ValueSource(strings = {"SIGINT (Ctrl-C)", "SIGTERM"})
+  void aPipelineRunInATerminalIsCancelled(String how) throws Exception {
     CliHarness cli = new CliHarness(home);
     Path cue = work.resolve("cue");
     Path transcript = work.resolve("terminal.txt");
@@ -121,30 +112,16 @@ class TerminalInterruptTest {
     long pidOfA = Long.parseLong(run[1]);
     assertThat(alive(pidOfA)).isTrue();
 
-    Files.writeString(cue, ""); // Ctrl-C
+    if (how.equals("SIGTERM")) {
+      String mlscale = Files.readString(work.resolve("mlscale.pid")).strip();
+      new ProcessBuilder("kill", "-TERM", mlscale).start().waitFor();
+    } else {
+      Files.writeString(cue, ""); // Ctrl-C
+    }
     assertThat(terminal.waitFor(90, TimeUnit.SECONDS)).isTrue();
     String said = Files.readString(transcript);
     assertThat(terminal.exitValue()).as(said).isEqualTo(130);
-    assertThat(said).contains("SIGINT (Ctrl-C): cancelling");
-    assertCancelled(cli, run[0], pidOfA, said);
-  }
-
-  @Test
-  void sigtermCancelsAPipelineRunWithExitCode130() throws Exception {
-    CliHarness cli = new CliHarness(home);
-    Path transcript = work.resolve("terminal.txt");
-    Process terminal =
-        inTerminal(
-            cli, work.resolve("never"), transcript, "pipeline", "run", pipeline().toString());
-    String[] run = started(cli);
-    long pidOfA = Long.parseLong(run[1]);
-    long mlscale = Long.parseLong(Files.readString(work.resolve("mlscale.pid")).strip());
-
-    new ProcessBuilder("kill", "-TERM", Long.toString(mlscale)).start().waitFor();
-    assertThat(terminal.waitFor(90, TimeUnit.SECONDS)).isTrue();
-    String said = Files.readString(transcript);
-    assertThat(terminal.exitValue()).as(said).isEqualTo(130);
-    assertThat(said).contains("SIGTERM: cancelling");
+    assertThat(said).contains(how + ": cancelling");
     assertCancelled(cli, run[0], pidOfA, said);
   }
 
@@ -175,7 +152,7 @@ class TerminalInterruptTest {
     Process terminal = inTerminal(cli, cue, transcript, "sweep", "run", sweep.toString());
     List<Long> pids = new ArrayList<>();
     List<String> runIds = new ArrayList<>();
-    waitUntil(
+    CliHarness.waitUntil(
         "two trials running",
         () -> {
           pids.clear();

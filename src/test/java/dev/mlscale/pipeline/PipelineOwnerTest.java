@@ -23,28 +23,6 @@ class PipelineOwnerTest {
   @TempDir Path home;
   @TempDir Path work;
 
-  private Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.mlscale.cli.Main");
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
-    pb.environment().putAll(cli.env);
-    return pb.start();
-  }
-
-  private static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!done.call()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(100);
-    }
-  }
-
   private static boolean alive(long pid) {
     return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
   }
@@ -67,8 +45,9 @@ class PipelineOwnerTest {
                 command: [sh, -c, 'echo "$MLSCALE_RUN_ID" >> %1$s']
             """
                 .formatted(ran, release));
-    Process first = mlscale(cli, work.resolve("first.txt"), "pipeline", "run", p.toString());
-    waitUntil("a running", () -> Files.exists(ran) && Files.readAllLines(ran).size() == 1);
+    Process first = cli.start(work.resolve("first.txt"), "pipeline", "run", p.toString());
+    CliHarness.waitUntil(
+        "a running", () -> Files.exists(ran) && Files.readAllLines(ran).size() == 1);
     JsonNode runs = JSON.readTree(cli.run("pipeline", "ls", "-o", "json").out());
     String id = runs.get(0).get("id").asText();
     assertThat(runs.get(0).get("phase").asText()).isEqualTo("Running");
@@ -93,10 +72,11 @@ class PipelineOwnerTest {
 
     List<Process> resumes = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      resumes.add(mlscale(cli, work.resolve("resume-" + i + ".txt"), "pipeline", "resume", id));
+      resumes.add(cli.start(work.resolve("resume-" + i + ".txt"), "pipeline", "resume", id));
     }
     try {
-      waitUntil("one resume refused", () -> resumes.stream().filter(Process::isAlive).count() <= 1);
+      CliHarness.waitUntil(
+          "one resume refused", () -> resumes.stream().filter(Process::isAlive).count() <= 1);
       Process winner = resumes.stream().filter(Process::isAlive).findFirst().orElseThrow();
       int loser = resumes.get(0) == winner ? 1 : 0;
       String said = Files.readString(work.resolve("resume-" + loser + ".txt"));
@@ -105,7 +85,7 @@ class PipelineOwnerTest {
           .contains(
               "pipeline run " + id + " is already running in process " + winner.pid() + " on ");
 
-      waitUntil("a again", () -> Files.readAllLines(ran).size() == 2);
+      CliHarness.waitUntil("a again", () -> Files.readAllLines(ran).size() == 2);
       assertThat(alive(oldA))
           .as("the dead owner's task a is stopped before a runs again")
           .isFalse();

@@ -232,14 +232,12 @@ final class PipelineCommand implements Runnable {
         }
         describe(ctx, new ArgoPipelines(connection.get()).get(id), ctx.err());
         boolean cancelled = o.message().startsWith("Stopped with strategy");
-        ctx.err()
-            .println(
-                (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
-                    + " pipeline "
-                    + id
-                    + " "
-                    + (cancelled ? "cancelled" : o.phase().toLowerCase())
-                    + (o.message().isEmpty() ? "" : ": " + o.message()));
+        PipelineConsole.ended(
+            ctx,
+            o.succeeded(),
+            id,
+            (cancelled ? "cancelled" : o.phase().toLowerCase())
+                + (o.message().isEmpty() ? "" : ": " + o.message()));
         return o.succeeded() ? 0 : cancelled ? 130 : 1;
       }
     }

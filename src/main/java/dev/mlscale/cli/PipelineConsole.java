@@ -40,6 +40,13 @@ final class PipelineConsole {
     }
   }
 
+  /** The last line of a pipeline run in the terminal: "✔ pipeline ID succeeded in 3.2s". */
+  static void ended(Context ctx, boolean ok, String id, String how) {
+    ctx.err()
+        .println(
+            (ok ? ctx.style().green("✔") : ctx.style().red("✘")) + " pipeline " + id + " " + how);
+  }
+
   /** Runs {@code work} and prints how it ends; returns the exit code (0, 1, or 130 cancelled). */
   static int run(
       Context ctx, String id, PipelineSpec spec, Dag dag, PipelineOutput shown, Work work)
@@ -132,15 +139,8 @@ final class PipelineConsole {
           o.onExit().message());
     }
     t.print(ctx.err(), "");
-    ctx.err()
-        .println(
-            (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
-                + " pipeline "
-                + id
-                + " "
-                + o.status().toLowerCase()
-                + " in "
-                + Format.duration(o.duration()));
+    ended(
+        ctx, o.succeeded(), id, o.status().toLowerCase() + " in " + Format.duration(o.duration()));
     if (o.onExit() != null && o.onExit().state() != DagExecutor.State.SUCCEEDED) {
       ctx.err()
           .println(

@@ -218,7 +218,8 @@ public final class LocalPipelineRunner {
    * Continues a task that was running when its pipeline's owner died. For now it runs the task
    * again from the start, as its next attempt with a new run id, after stopping what is left of the
    * old attempt (its process group, whose pid the run record holds) and recording that run as
-   * Cancelled. The one place to adopt or follow the old attempt instead.
+   * Cancelled. The one place to adopt or follow the old attempt instead: plan {@code was.runId()}
+   * with {@link #planOf} and hand it to the backend in place of stopping it and {@code again}.
    */
   DagExecutor.Result resumeTask(
       String id,
@@ -724,6 +725,25 @@ public final class LocalPipelineRunner {
         null);
   }
 
+  /**
+   * What a job task's attempt runs, as run {@code runId} of pipeline run {@code id}: its job with
+   * the workspace and the pipeline's variables. (An adopting {@link #resumeTask} plans the old
+   * attempt's run id with it.)
+   */
+  static RunPlan planOf(
+      String runId,
+      String id,
+      JobSpec job,
+      Path jobFile,
+      Path workspace,
+      Map<String, String> extraEnv) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("MLSCALE_WORKSPACE", workspace.toString());
+    env.put("MLSCALE_PIPELINE_RUN", id);
+    env.putAll(extraEnv);
+    return Planner.plan(runId, job.withEnv(env), jobFile);
+  }
+
   private DagExecutor.Result job(
       String runId,
       String id,
@@ -733,12 +753,7 @@ public final class LocalPipelineRunner {
       Path workspace,
       Map<String, String> extraEnv,
       RunListener output) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("MLSCALE_WORKSPACE", workspace.toString());
-    env.put("MLSCALE_PIPELINE_RUN", id);
-    env.putAll(extraEnv);
-    JobSpec withEnv = job.withEnv(env);
-    RunPlan plan = Planner.plan(runId, withEnv, jobFile);
+    RunPlan plan = planOf(runId, id, job, jobFile, workspace, extraEnv);
     backend.preflight(plan);
     backend.create(plan);
     if (!extraEnv.containsKey("MLSCALE_PIPELINE_STATUS") && store.cancelRequested(id)) {

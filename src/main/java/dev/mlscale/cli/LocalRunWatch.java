@@ -23,7 +23,7 @@ final class LocalRunWatch {
 
   /**
    * @param onRead told each fresh view of the run; returns more folders to watch
-   * @return the run as it ended (or was found Lost)
+   * @return the run as it ended (or was found Interrupted)
    */
   static PipelineView follow(
       Context ctx, String id, Function<PipelineView, Collection<Path>> onRead)
@@ -37,7 +37,7 @@ final class LocalRunWatch {
         for (Path dir : onRead.apply(v)) {
           register(watcher, dir, watched);
         }
-        if (v.done() || v.phase().equals("Lost")) {
+        if (v.done() || v.phase().equals("Interrupted")) {
           return v;
         }
         var key = watcher.poll(2, TimeUnit.SECONDS);

@@ -1,13 +1,11 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.kubernetes.ClusterConnection;
 import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.error.UserError;
 import dev.mlscale.pipeline.ArgoCompiler;
 import dev.mlscale.pipeline.ArgoPipelines;
 import dev.mlscale.pipeline.Dag;
-import dev.mlscale.pipeline.DagExecutor;
 import dev.mlscale.pipeline.LocalPipelineRunner;
 import dev.mlscale.pipeline.PipelineSpec;
 import dev.mlscale.pipeline.PipelineView;
@@ -16,7 +14,6 @@ import dev.mlscale.render.Manifests;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.RunRecord;
-import dev.mlscale.store.RunState;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +36,8 @@ import picocli.CommandLine.Parameters;
       PipelineCommand.Ls.class,
       PipelineCommand.Logs.class,
       PipelineCommand.Cancel.class,
+      PipelineRetry.class,
+      PipelineResume.class,
       PipelineCommand.Delete.class
     })
 final class PipelineCommand implements Runnable {
@@ -82,6 +81,7 @@ final class PipelineCommand implements Runnable {
       case "Failed", "Error" -> style.red("✘");
       case "Skipped", "Omitted", "Cancelled" -> "⊘";
       case "Running" -> style.yellow("●");
+      case "Interrupted" -> style.yellow("‖");
       default -> "…";
     };
   }
@@ -99,7 +99,8 @@ final class PipelineCommand implements Runnable {
                     null,
                     null,
                     null,
-                    n.task().name()))
+                    n.task().name(),
+                    1))
         .toList();
   }
 
@@ -119,16 +120,7 @@ final class PipelineCommand implements Runnable {
         description = "Override a field, e.g. --set params.lr=0.01.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(
-        names = {"-q", "--quiet"},
-        description = "Do not stream the tasks' output.")
-    boolean quiet;
-
-    @Option(
-        names = "--picture",
-        paramLabel = "FILE.svg",
-        description = "Also draw the graph with each task's final state as SVG.")
-    Path picture;
+    @picocli.CommandLine.Mixin PipelineOutput shown = new PipelineOutput();
 
     @Option(
         names = {"-d", "--detach"},
@@ -173,115 +165,16 @@ final class PipelineCommand implements Runnable {
                   + (spec.onExit() == null ? "" : " + exit task " + spec.onExit().name())
                   + ", workspace "
                   + workspace);
-      Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
-      DagExecutor.Listener listener =
-          new DagExecutor.Listener() {
-            @Override
-            public synchronized void started(Dag.Node node) {
-              seen.put(node.name(), "Running");
-              ctx.err().println("● " + node.name() + " started");
-            }
-
-            @Override
-            public synchronized void ended(Dag.Node node, DagExecutor.Result r) {
-              seen.put(node.name(), r.state().display());
-              String mark =
-                  switch (r.state()) {
-                    case SUCCEEDED -> ctx.style().green("✔");
-                    case FAILED -> ctx.style().red("✘");
-                    case SKIPPED -> "⊘";
-                  };
-              ctx.err()
-                  .println(
-                      mark
-                          + " "
-                          + node.name()
-                          + " "
-                          + r.state().display().toLowerCase()
-                          + (r.state() == DagExecutor.State.SUCCEEDED ? "" : ": " + r.message()));
-              if (dag.node(node.name()) != null) {
-                ctx.err().println("  " + picture(graph(dag, seen), ctx.style()));
-              }
-            }
-          };
-      RunListener output =
-          new RunListener() {
-            @Override
-            public void stateChanged(String runId, String name, RunState state, String message) {}
-
-            @Override
-            public synchronized void output(String runId, String name, String line) {
-              if (!quiet && !line.startsWith("setup | ")) {
-                ctx.out().println("[" + runId.substring(id.length() + 1) + "] " + line);
-              }
-            }
-          };
-      LocalPipelineRunner.Outcome o;
-      try (var backend = ctx.localBackend()) {
-        // Ctrl-C: stop the tasks' process groups and record the run as ended, not left Running
-        var pipelines = ctx.pipelines();
-        Thread hook =
-            new Thread(
-                () -> {
-                  backend.cancelAll();
-                  pipelines.abandon(id, "Cancelled", "stopped by Ctrl-C", ctx.clock().instant());
-                },
-                "mlscale-ctrl-c");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-          o =
-              new LocalPipelineRunner(backend, pipelines, ctx.models(), ctx.clock(), ctx.env())
-                  .run(id, spec, file, workspace, listener, output);
-        } finally {
-          try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-          } catch (IllegalStateException shuttingDown) {
-            // the hook runs
-          }
-        }
+      try (var owner = PipelineOwners.own(ctx, id)) {
+        return PipelineConsole.run(
+            ctx,
+            id,
+            spec,
+            dag,
+            shown,
+            (runner, listener, output) ->
+                runner.run(id, spec, file, overrides, workspace, listener, output));
       }
-      if (picture != null) {
-        Map<String, DagExecutor.State> states = new LinkedHashMap<>();
-        o.tasks().forEach((k, v) -> states.put(k, v.state()));
-        writePicture(
-            picture,
-            dev.mlscale.pipeline.GraphPicture.svg(spec.name() + " (" + id + ")", dag, states));
-        ctx.err().println("wrote " + picture);
-      }
-      Table t = new Table("TASK", "STATE", "DURATION", "RUN", "MESSAGE");
-      for (DagExecutor.Result r : o.tasks().values()) {
-        t.row(r.node(), r.state().display(), Format.duration(r.duration()), r.runId(), r.message());
-      }
-      if (o.onExit() != null) {
-        t.row(
-            o.onExit().node() + " (exit)",
-            o.onExit().state().display(),
-            Format.duration(o.onExit().duration()),
-            o.onExit().runId(),
-            o.onExit().message());
-      }
-      t.print(ctx.err(), "");
-      ctx.err()
-          .println(
-              (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
-                  + " pipeline "
-                  + id
-                  + " "
-                  + o.status().toLowerCase()
-                  + " in "
-                  + Format.duration(o.duration()));
-      if (o.onExit() != null && o.onExit().state() != DagExecutor.State.SUCCEEDED) {
-        ctx.err()
-            .println(
-                ctx.style().yellow("warning: ")
-                    + "the exit task "
-                    + o.onExit().node()
-                    + " failed ("
-                    + o.onExit().message()
-                    + "); the pipeline's own"
-                    + " result stands");
-      }
-      return o.succeeded() ? 0 : o.status().equals("Cancelled") ? 130 : 1;
     }
 
     private int onCluster() throws InterruptedException {
@@ -339,30 +232,25 @@ final class PipelineCommand implements Runnable {
         }
         describe(ctx, new ArgoPipelines(connection.get()).get(id), ctx.err());
         boolean cancelled = o.message().startsWith("Stopped with strategy");
-        ctx.err()
-            .println(
-                (o.succeeded() ? ctx.style().green("✔") : ctx.style().red("✘"))
-                    + " pipeline "
-                    + id
-                    + " "
-                    + (cancelled ? "cancelled" : o.phase().toLowerCase())
-                    + (o.message().isEmpty() ? "" : ": " + o.message()));
+        PipelineConsole.ended(
+            ctx,
+            o.succeeded(),
+            id,
+            (cancelled ? "cancelled" : o.phase().toLowerCase())
+                + (o.message().isEmpty() ? "" : ": " + o.message()));
         return o.succeeded() ? 0 : cancelled ? 130 : 1;
       }
     }
   }
 
-  /** A local pipeline run as the views show it; a run whose mlscale process died is Lost. */
+  /** A local pipeline run as the views show it; a Running run whose owner died is Interrupted. */
   static PipelineView localView(Context ctx, String idOrPrefix) {
     return localView(ctx, ctx.pipelines().get(idOrPrefix));
   }
 
   static PipelineView localView(Context ctx, dev.mlscale.store.PipelineStore.PipelineRecord p) {
     var store = ctx.pipelines();
-    boolean lost =
-        p.state().equals("Running")
-            && p.ownerPid() != null
-            && !ProcessHandle.of(p.ownerPid()).map(ProcessHandle::isAlive).orElse(false);
+    var interrupted = PipelineOwners.interrupted(ctx, p);
     List<PipelineView.Task> tasks =
         store.tasks(p.id()).stream()
             .map(
@@ -370,22 +258,21 @@ final class PipelineCommand implements Runnable {
                     new PipelineView.Task(
                         t.task(),
                         t.depends(),
-                        lost && (t.state().equals("Running") || t.state().equals("Pending"))
-                            ? "Lost"
+                        interrupted.isPresent() && t.state().equals("Running")
+                            ? "Interrupted"
                             : t.state(),
                         t.message() == null ? "" : t.message(),
                         t.startedAt(),
                         t.endedAt(),
                         t.runId(),
-                        t.base()))
+                        t.base(),
+                        t.attempt()))
             .toList();
     return new PipelineView(
         p.id(),
         p.name(),
-        lost ? "Lost" : p.state(),
-        lost
-            ? "the mlscale process that ran it (pid " + p.ownerPid() + ") is gone"
-            : p.message() == null ? "" : p.message(),
+        interrupted.isPresent() ? "Interrupted" : p.state(),
+        interrupted.orElse(p.message() == null ? "" : p.message()),
         p.createdAt(),
         p.endedAt(),
         tasks,
@@ -410,15 +297,22 @@ final class PipelineCommand implements Runnable {
     }
     out.println("Graph:     " + picture(v.graph(), ctx.style()));
     out.println();
-    Table t = new Table("TASK", "STATE", "DURATION", "RUN/POD", "MESSAGE");
+    // the TRY column once a retry or a resume ran a task again
+    boolean again = v.tasks().stream().anyMatch(x -> x.attempt() > 1);
+    Table t =
+        again
+            ? new Table("TASK", "STATE", "TRY", "DURATION", "RUN/POD", "MESSAGE")
+            : new Table("TASK", "STATE", "DURATION", "RUN/POD", "MESSAGE");
     for (PipelineView.Task task : v.tasks()) {
       var d = task.duration(now);
-      t.row(
-          task.name(),
-          task.phase(),
-          d == null ? "-" : Format.duration(d),
-          task.ref() == null ? "-" : task.ref(),
-          task.message());
+      List<Object> row = new ArrayList<>(List.of(task.name(), task.phase()));
+      if (again) {
+        row.add(task.attempt());
+      }
+      row.add(d == null ? "-" : Format.duration(d));
+      row.add(task.ref() == null ? "-" : task.ref());
+      row.add(task.message());
+      t.row(row.toArray());
     }
     t.print(out, "");
   }
@@ -715,7 +609,7 @@ final class PipelineCommand implements Runnable {
       PipelineView v = localView(ctx, before.id());
       int stopped = 0;
       for (PipelineView.Task t : v.tasks()) {
-        if (t.ref() != null && (t.phase().equals("Running") || t.phase().equals("Lost"))) {
+        if (t.ref() != null && (t.phase().equals("Running") || t.phase().equals("Interrupted"))) {
           RunRecord r = ctx.runs().find(t.ref()).orElse(null);
           if (r != null && !r.state().isFinal()) {
             ctx.runs().requestCancel(r.id());
@@ -726,7 +620,7 @@ final class PipelineCommand implements Runnable {
           }
         }
       }
-      if (v.phase().equals("Lost")) {
+      if (v.phase().equals("Interrupted")) {
         store.abandon(v.id(), "Cancelled", "cancelled by the user", ctx.clock().instant());
       }
       ctx.out().println("cancelled " + v.id() + " (" + stopped + " running task(s) stopped)");

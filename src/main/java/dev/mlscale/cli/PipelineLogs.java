@@ -47,7 +47,7 @@ final class PipelineLogs {
         ctx,
         id,
         v -> {
-          boolean over = v.done() || v.phase().equals("Lost");
+          boolean over = v.done() || v.phase().equals("Interrupted");
           List<Path> dirs = new ArrayList<>();
           for (PipelineView.Task t : v.tasks()) {
             if (wanted.test(t)) {

@@ -70,30 +70,18 @@ final class SweepCommand implements Runnable {
    * another process owns it, naming that process.
    */
   static OwnerLock own(Context ctx, String id) {
-    Path file = lockFile(ctx, id);
-    Optional<OwnerLock> lock = OwnerLock.claim(file, ctx.clock().instant());
-    if (lock.isPresent()) {
-      return lock.get();
-    }
-    OwnerLock.Owner o = OwnerLock.read(file);
-    for (int i = 0; i < 20 && o.pid() < 0; i++) { // the owner is writing its name
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      o = OwnerLock.read(file);
-    }
-    throw new UserError(
-        "sweep "
-            + id
-            + " is already running in "
-            + o.describe()
-            + "; one process runs a sweep: stop that one first, or follow it with 'mlscale"
-            + " sweep show "
-            + id
-            + "'");
+    return OwnerLock.claimOrRefuse(
+        lockFile(ctx, id),
+        ctx.clock().instant(),
+        o ->
+            "sweep "
+                + id
+                + " is already running in "
+                + o.describe()
+                + "; one process runs a sweep: stop that one first, or follow it with 'mlscale"
+                + " sweep show "
+                + id
+                + "'");
   }
 
   static Path lockFile(Context ctx, String id) {
@@ -107,21 +95,12 @@ final class SweepCommand implements Runnable {
     if (!"Running".equals(r.state())) {
       return new Shown(r.state(), r.message());
     }
-    Path file = lockFile(ctx, r.id());
-    String gone;
-    if (java.nio.file.Files.exists(file)) {
-      if (OwnerLock.holder(file).isPresent()) {
-        return new Shown(r.state(), r.message());
-      }
-      OwnerLock.Owner o = OwnerLock.read(file);
-      gone = "its mlscale process " + o.pid() + " on " + o.host() + " is gone";
-    } else if (r.ownerPid() != null
-        && !ProcessHandle.of(r.ownerPid()).map(ProcessHandle::isAlive).orElse(false)) {
-      gone = "its mlscale process " + r.ownerPid() + " is gone";
-    } else {
-      return new Shown(r.state(), r.message());
-    }
-    return new Shown("Interrupted", gone + "; 'mlscale sweep resume " + r.id() + "' continues it");
+    return OwnerLock.gone(lockFile(ctx, r.id()), r.ownerPid())
+        .map(
+            gone ->
+                new Shown(
+                    "Interrupted", gone + "; 'mlscale sweep resume " + r.id() + "' continues it"))
+        .orElse(new Shown(r.state(), r.message()));
   }
 
   static Path jobFile(Path sweepFile, SweepSpec spec) {

@@ -266,6 +266,9 @@ public final class ArgoCompiler {
                         "nfs-storage",
                         "resources",
                         ordered("requests", ordered("storage", "1Gi"))))));
+    // Argo deletes the claim when the Workflow ends; a failed run keeps it for 'pipeline retry'
+    // (the claim is owned by the Workflow, so it goes when the Workflow is deleted)
+    workflowSpec.put("volumeClaimGC", ordered("strategy", "OnWorkflowSuccess"));
     workflowSpec.put("templates", templates);
     workflowSpec.put("ttlStrategy", ordered("secondsAfterCompletion", 86_400));
     GenericKubernetesResource wf =

@@ -63,7 +63,8 @@ public final class ArgoPipelines {
                       t.started(),
                       t.finished(),
                       p == null ? null : p.getMetadata().getName(),
-                      t.task());
+                      t.task(),
+                      t.attempt());
                 })
             .toList();
     return new PipelineView(
@@ -132,6 +133,40 @@ public final class ArgoPipelines {
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "stop Workflow " + id);
     }
+  }
+
+  /**
+   * Retries a Failed Workflow as {@code argo retry} does (see {@link ArgoRetry}): deletes the pods
+   * of the nodes that run again, then writes the Workflow back Running; the controller goes on from
+   * there. An update, not a patch: a Workflow that changed in between is not overwritten.
+   */
+  public ArgoRetry.Retried retry(String id) {
+    GenericKubernetesResource wf = workflow(id);
+    var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    ArgoRetry.Retried r;
+    try {
+      r =
+          ArgoRetry.formulate(
+              new com.fasterxml.jackson.databind.ObjectMapper().readTree(serialization.asJson(wf)),
+              java.time.Instant.now());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("Workflow " + id + " is not JSON: " + e.getMessage(), e);
+    }
+    try {
+      for (String pod : r.pods()) {
+        cluster.client().pods().inNamespace(cluster.namespace()).withName(pod).delete();
+      }
+      cluster
+          .client()
+          .genericKubernetesResources(ArgoCompiler.API_VERSION, "Workflow")
+          .inNamespace(cluster.namespace())
+          .resource(
+              serialization.unmarshal(r.workflow().toString(), GenericKubernetesResource.class))
+          .update();
+    } catch (KubernetesClientException e) {
+      throw cluster.explain(e, "retry Workflow " + id);
+    }
+    return r;
   }
 
   private static boolean running(Pod p) {
@@ -377,7 +412,7 @@ public final class ArgoPipelines {
   private static PipelineView.Task task(
       String name, String task, List<String> depends, Map<String, Object> node, String ref) {
     if (node == null) {
-      return new PipelineView.Task(name, depends, "Pending", "", null, null, ref, task);
+      return new PipelineView.Task(name, depends, "Pending", "", null, null, ref, task, 1);
     }
     return new PipelineView.Task(
         name,
@@ -387,7 +422,14 @@ public final class ArgoPipelines {
         instant(node.get("startedAt")),
         instant(node.get("finishedAt")),
         ref,
-        task);
+        task,
+        attemptOf(name));
+  }
+
+  /** Which try a node is: 2 for "big (try 2)", as Argo's retries are shown. */
+  private static int attemptOf(String name) {
+    var m = java.util.regex.Pattern.compile(" \\(try (\\d+)\\)$").matcher(name);
+    return m.find() ? Integer.parseInt(m.group(1)) : 1;
   }
 
   private static Instant instant(Object value) {

@@ -20,6 +20,8 @@ public final class DagExecutor {
   public enum State {
     SUCCEEDED,
     FAILED,
+    /** Stopped by a cancel (pipeline cancel, Ctrl-C) while it ran. */
+    CANCELLED,
     SKIPPED;
 
     public String display() {
@@ -83,8 +85,30 @@ public final class DagExecutor {
       Listener listener,
       java.util.function.BooleanSupplier cancelled)
       throws InterruptedException {
+    return execute(dag, parallelism, runner, listener, cancelled, Map.of());
+  }
+
+  /**
+   * As above, going on from {@code done}: the nodes in it ended before (a retry keeps what
+   * succeeded, a resume what ended); they are neither run nor told, and their results count as they
+   * did.
+   */
+  public Map<String, Result> execute(
+      Dag dag,
+      int parallelism,
+      TaskRunner runner,
+      Listener listener,
+      java.util.function.BooleanSupplier cancelled,
+      Map<String, Result> done)
+      throws InterruptedException {
     Map<String, Result> results = new LinkedHashMap<>();
     java.util.Set<String> started = new java.util.HashSet<>();
+    for (Dag.Node n : dag.nodes()) {
+      if (done.containsKey(n.name())) {
+        results.put(n.name(), done.get(n.name()));
+        started.add(n.name());
+      }
+    }
     ExecutorService pool =
         Executors.newFixedThreadPool(
             Math.max(1, parallelism),
@@ -93,7 +117,7 @@ public final class DagExecutor {
               t.setDaemon(true);
               return t;
             });
-    ExecutorCompletionService<Result> done = new ExecutorCompletionService<>(pool);
+    ExecutorCompletionService<Result> ending = new ExecutorCompletionService<>(pool);
     int running = 0;
     try {
       while (results.size() < dag.nodes().size()) {
@@ -138,7 +162,7 @@ public final class DagExecutor {
               // at most parallelism at once: a task is started (and told) only when it can run
               started.add(n.name());
               listener.started(n);
-              done.submit(() -> runner.run(n));
+              ending.submit(() -> runner.run(n));
               running++;
               changed = true;
             }
@@ -149,7 +173,7 @@ public final class DagExecutor {
         }
         Result r;
         try {
-          r = done.take().get();
+          r = ending.take().get();
         } catch (ExecutionException e) {
           throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e);
         }

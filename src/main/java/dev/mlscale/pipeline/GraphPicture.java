@@ -30,7 +30,8 @@ public final class GraphPicture {
               null,
               null,
               null,
-              n.task().name()));
+              n.task().name(),
+              1));
     }
     return svg(title, graph);
   }

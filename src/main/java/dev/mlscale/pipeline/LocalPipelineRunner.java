@@ -117,7 +117,43 @@ public final class LocalPipelineRunner {
     }
   }
 
+  /** Records a new run of {@code spec} and runs it to its end. */
   public Outcome run(
+      String id,
+      PipelineSpec spec,
+      Path file,
+      List<String> overrides,
+      Path workspace,
+      DagExecutor.Listener listener,
+      RunListener output)
+      throws InterruptedException {
+    Dag dag = Dag.of(file.toString(), spec);
+    prepare(dag, spec, file); // its mistakes before anything is recorded
+    List<PipelineStore.TaskRecord> records = new ArrayList<>();
+    dag.nodes()
+        .forEach(
+            n ->
+                records.add(
+                    PipelineStore.TaskRecord.pending(n.name(), n.task().name(), n.depends())));
+    if (spec.onExit() != null) {
+      // the exit task comes after all others (it is drawn last)
+      records.add(
+          PipelineStore.TaskRecord.pending(
+              spec.onExit().name(),
+              spec.onExit().name(),
+              dag.nodes().stream().map(Dag.Node::name).toList()));
+    }
+    store.create(
+        id, spec.name(), file.toAbsolutePath().toString(), overrides, records, clock.instant());
+    return execute(id, spec, file, workspace, Map.of(), Map.of(), null, listener, output);
+  }
+
+  /**
+   * Runs a Failed or Cancelled run again under its id: the tasks that succeeded and the workspace
+   * are kept; the failed, cancelled, skipped and unfinished tasks run again (as their next attempt,
+   * with new run ids), and so does the exit task.
+   */
+  public Outcome retry(
       String id,
       PipelineSpec spec,
       Path file,
@@ -125,7 +161,152 @@ public final class LocalPipelineRunner {
       DagExecutor.Listener listener,
       RunListener output)
       throws InterruptedException {
+    List<PipelineStore.TaskRecord> tasks = recordedTasks(id, spec, file);
+    String exitName = spec.onExit() == null ? null : spec.onExit().name();
+    Map<String, DagExecutor.Result> kept = new LinkedHashMap<>();
+    List<String> again = new ArrayList<>();
+    for (PipelineStore.TaskRecord t : tasks) {
+      if (t.state().equals("Succeeded") && !t.task().equals(exitName)) {
+        kept.put(t.task(), resultOf(t));
+      } else {
+        again.add(t.task());
+      }
+    }
+    if (!store.reopen(id, again)) {
+      throw refused(id, "retry runs a Failed or Cancelled run again");
+    }
+    return execute(id, spec, file, workspace, kept, Map.of(), null, listener, output);
+  }
+
+  /**
+   * Continues a Running run whose owner died (the caller holds its owner lock now): what ended
+   * stays as it ended, each task recorded Running goes through {@link #resumeTask}, and what never
+   * started starts. The exit task runs unless it had ended.
+   */
+  public Outcome resume(
+      String id,
+      PipelineSpec spec,
+      Path file,
+      Path workspace,
+      DagExecutor.Listener listener,
+      RunListener output)
+      throws InterruptedException {
+    List<PipelineStore.TaskRecord> tasks = recordedTasks(id, spec, file);
+    if (!store.adopt(id)) {
+      throw refused(
+          id,
+          "resume continues a run whose mlscale process died ('mlscale pipeline retry "
+              + id
+              + "' runs the failed tasks of an ended one again)");
+    }
+    String exitName = spec.onExit() == null ? null : spec.onExit().name();
+    Map<String, DagExecutor.Result> ended = new LinkedHashMap<>();
+    Map<String, PipelineStore.TaskRecord> running = new LinkedHashMap<>();
+    PipelineStore.TaskRecord exitEnded = null;
+    for (PipelineStore.TaskRecord t : tasks) {
+      boolean done = !t.state().equals("Pending") && !t.state().equals("Running");
+      if (t.task().equals(exitName)) {
+        exitEnded = done ? t : null;
+      } else if (done) {
+        ended.put(t.task(), resultOf(t));
+      } else if (t.state().equals("Running")) {
+        running.put(t.task(), t);
+      }
+    }
+    return execute(id, spec, file, workspace, ended, running, exitEnded, listener, output);
+  }
+
+  /**
+   * Continues a task that was running when its pipeline's owner died. A job task's run is taken
+   * over by the backend ({@link LocalBackend#resume}): an attempt that ended while nobody watched
+   * is taken as it ended, one still running is followed to its end, and it is never started again.
+   * A built-in task (S3, Slack, register_model), which runs inside mlscale, runs again as its next
+   * attempt.
+   */
+  DagExecutor.Result resumeTask(
+      String id,
+      Dag.Node node,
+      PipelineStore.TaskRecord was,
+      RunPlan old,
+      Map<String, Integer> attempts,
+      DagExecutor.TaskRunner again,
+      RunListener output) {
+    if (old != null && backend.runs().find(old.runId()).isPresent()) {
+      Instant start = clock.instant();
+      return resultOf(node.name(), backend.resume(old, output), start);
+    }
+    int attempt = store.nextAttempt(id, node.name());
+    attempts.put(node.name(), attempt);
+    store.taskStarted(id, node.name(), null, clock.instant());
+    return again.run(node);
+  }
+
+  /** The run id of a task's attempt: RUN-train for the first, RUN-train-try2 for the second. */
+  static String runIdOf(String id, String node, int attempt) {
+    return id + "-" + node + (attempt <= 1 ? "" : "-try" + attempt);
+  }
+
+  private UserError refused(String id, String why) {
+    return new UserError("pipeline run " + id + " is " + store.get(id).state() + "; " + why);
+  }
+
+  /**
+   * The recorded tasks of a run, checked against its spec as it reads now (and the spec's jobs
+   * checked before anything changes).
+   */
+  private List<PipelineStore.TaskRecord> recordedTasks(String id, PipelineSpec spec, Path file) {
     Dag dag = Dag.of(file.toString(), spec);
+    prepare(dag, spec, file);
+    List<PipelineStore.TaskRecord> tasks = store.tasks(id);
+    List<String> now = new ArrayList<>(dag.nodes().stream().map(Dag.Node::name).toList());
+    if (spec.onExit() != null) {
+      now.add(spec.onExit().name());
+    }
+    List<String> then = tasks.stream().map(PipelineStore.TaskRecord::task).toList();
+    if (!now.equals(then)) {
+      throw new UserError(
+          file
+              + " has changed since pipeline run "
+              + id
+              + " started: it had tasks "
+              + String.join(", ", then)
+              + ", now "
+              + String.join(", ", now)
+              + "; put the spec back, or start a new run with 'mlscale pipeline run "
+              + file
+              + "'");
+    }
+    return tasks;
+  }
+
+  /** A task's result as recorded, with the final metrics of its run. */
+  private DagExecutor.Result resultOf(PipelineStore.TaskRecord t) {
+    DagExecutor.State state =
+        switch (t.state()) {
+          case "Succeeded" -> DagExecutor.State.SUCCEEDED;
+          case "Cancelled" -> DagExecutor.State.CANCELLED;
+          case "Skipped" -> DagExecutor.State.SKIPPED;
+          default -> DagExecutor.State.FAILED;
+        };
+    return new DagExecutor.Result(
+        t.task(),
+        state,
+        t.message() == null ? "" : t.message(),
+        t.runId(),
+        t.runId() == null ? Map.of() : backend.runs().finalMetrics(t.runId()),
+        t.startedAt(),
+        t.endedAt());
+  }
+
+  /** What each task runs: its job, its job file, its S3 transfer (null where it has none). */
+  private record Prepared(
+      Map<String, JobSpec> jobs,
+      Map<String, Path> files,
+      Map<String, S3Transfer> transfers,
+      Dag.Node exitNode,
+      JobSpec exitJob) {}
+
+  private static Prepared prepare(Dag dag, PipelineSpec spec, Path file) {
     Map<String, JobSpec> jobs = new LinkedHashMap<>();
     Map<String, Path> files = new LinkedHashMap<>();
     Map<String, S3Transfer> transfers = new LinkedHashMap<>();
@@ -140,6 +321,29 @@ public final class LocalPipelineRunner {
             ? null
             : new Dag.Node(spec.onExit().name(), spec.onExit(), Map.of(), List.of());
     JobSpec exitJob = exitNode == null ? null : jobOf(exitNode, spec, file);
+    return new Prepared(jobs, files, transfers, exitNode, exitJob);
+  }
+
+  /**
+   * Runs a recorded run's tasks to the end, going on from {@code ended} (not run again); the tasks
+   * in {@code running} were running when a dead owner left them; {@code exitEnded} is the exit
+   * task's record when it had ended (it does not run again).
+   */
+  private Outcome execute(
+      String id,
+      PipelineSpec spec,
+      Path file,
+      Path workspace,
+      Map<String, DagExecutor.Result> ended0,
+      Map<String, PipelineStore.TaskRecord> running,
+      PipelineStore.TaskRecord exitEnded,
+      DagExecutor.Listener listener,
+      RunListener output)
+      throws InterruptedException {
+    Dag dag = Dag.of(file.toString(), spec);
+    Prepared prepared = prepare(dag, spec, file);
+    Map<String, JobSpec> jobs = prepared.jobs();
+    Map<String, S3Transfer> transfers = prepared.transfers();
     try {
       Files.createDirectories(workspace);
     } catch (IOException e) {
@@ -147,35 +351,9 @@ public final class LocalPipelineRunner {
           "cannot create the workspace " + workspace + ": " + e.getMessage());
     }
     Instant started = clock.instant();
-    List<PipelineStore.TaskRecord> records = new ArrayList<>();
-    dag.nodes()
-        .forEach(
-            n ->
-                records.add(
-                    new PipelineStore.TaskRecord(
-                        n.name(),
-                        n.task().name(),
-                        n.depends(),
-                        "Pending",
-                        null,
-                        null,
-                        null,
-                        null)));
-    if (spec.onExit() != null) {
-      records.add(
-          // the exit task comes after all others (it is drawn last)
-          new PipelineStore.TaskRecord(
-              spec.onExit().name(),
-              spec.onExit().name(),
-              dag.nodes().stream().map(Dag.Node::name).toList(),
-              "Pending",
-              null,
-              null,
-              null,
-              null));
-    }
-    store.create(id, spec.name(), file.toAbsolutePath().toString(), records, started);
-    Map<String, DagExecutor.Result> ended = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Integer> attempts = new java.util.concurrent.ConcurrentHashMap<>();
+    store.tasks(id).forEach(t -> attempts.put(t.task(), t.attempt()));
+    Map<String, DagExecutor.Result> ended = new java.util.concurrent.ConcurrentHashMap<>(ended0);
     DagExecutor.Listener recording =
         new DagExecutor.Listener() {
           @Override
@@ -183,7 +361,10 @@ public final class LocalPipelineRunner {
             store.taskStarted(
                 id,
                 node.name(),
-                jobs.get(node.name()) == null ? null : id + "-" + node.name(),
+                jobs.get(node.name()) == null
+                        && (node != prepared.exitNode() || prepared.exitJob() == null)
+                    ? null
+                    : runIdOf(id, node.name(), attempts.getOrDefault(node.name(), 1)),
                 clock.instant());
             listener.started(node);
           }
@@ -200,7 +381,7 @@ public final class LocalPipelineRunner {
     String failure = "mlscale stopped before the pipeline ended";
     boolean finished = false;
     try {
-      DagExecutor.TaskRunner runner =
+      DagExecutor.TaskRunner work =
           node ->
               transfers.get(node.name()) != null
                   ? s3.run(
@@ -220,32 +401,62 @@ public final class LocalPipelineRunner {
                               started,
                               Map.copyOf(ended))
                           : job(
+                              runIdOf(id, node.name(), attempts.getOrDefault(node.name(), 1)),
                               id,
                               node.name(),
                               jobs.get(node.name()),
-                              files.get(node.name()),
+                              prepared.files().get(node.name()),
                               workspace,
                               Map.of(),
                               output);
+      DagExecutor.TaskRunner runner =
+          node ->
+              running.containsKey(node.name())
+                  ? resumeTask(
+                      id,
+                      node,
+                      running.get(node.name()),
+                      jobs.get(node.name()) == null || running.get(node.name()).runId() == null
+                          ? null
+                          : planOf(
+                              running.get(node.name()).runId(),
+                              id,
+                              jobs.get(node.name()),
+                              prepared.files().get(node.name()),
+                              workspace,
+                              Map.of()),
+                      attempts,
+                      work,
+                      output)
+                  : work.run(node);
       Map<String, DagExecutor.Result> results =
           new DagExecutor(clock)
-              .execute(dag, spec.parallelism(), runner, recording, () -> store.cancelRequested(id));
+              .execute(
+                  dag,
+                  spec.parallelism(),
+                  runner,
+                  recording,
+                  () -> store.cancelRequested(id),
+                  ended0);
       boolean ok =
           results.values().stream().allMatch(r -> r.state() == DagExecutor.State.SUCCEEDED);
       // a cancel that comes after every task succeeded changes nothing
       String status = ok ? "Succeeded" : store.cancelRequested(id) ? "Cancelled" : "Failed";
       DagExecutor.Result exit = null;
-      if (spec.onExit() != null) {
-        Dag.Node node = exitNode;
+      if (exitEnded != null) {
+        exit = resultOf(exitEnded);
+      } else if (spec.onExit() != null) {
+        Dag.Node node = prepared.exitNode();
         recording.started(node);
         exit =
             spec.onExit().slack() != null
                 ? slack(
                     id, node.name(), spec.onExit().slack(), spec.name(), status, started, results)
                 : job(
+                    runIdOf(id, node.name(), attempts.getOrDefault(node.name(), 1)),
                     id,
                     node.name(),
-                    exitJob,
+                    prepared.exitJob(),
                     fileOf(node, file),
                     workspace,
                     Map.of("MLSCALE_PIPELINE_STATUS", status),
@@ -495,7 +706,27 @@ public final class LocalPipelineRunner {
         null);
   }
 
+  /**
+   * What a job task's attempt runs, as run {@code runId} of pipeline run {@code id}: its job with
+   * the workspace and the pipeline's variables. (An adopting {@link #resumeTask} plans the old
+   * attempt's run id with it.)
+   */
+  static RunPlan planOf(
+      String runId,
+      String id,
+      JobSpec job,
+      Path jobFile,
+      Path workspace,
+      Map<String, String> extraEnv) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("MLSCALE_WORKSPACE", workspace.toString());
+    env.put("MLSCALE_PIPELINE_RUN", id);
+    env.putAll(extraEnv);
+    return Planner.plan(runId, job.withEnv(env), jobFile);
+  }
+
   private DagExecutor.Result job(
+      String runId,
       String id,
       String node,
       JobSpec job,
@@ -503,12 +734,7 @@ public final class LocalPipelineRunner {
       Path workspace,
       Map<String, String> extraEnv,
       RunListener output) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("MLSCALE_WORKSPACE", workspace.toString());
-    env.put("MLSCALE_PIPELINE_RUN", id);
-    env.putAll(extraEnv);
-    JobSpec withEnv = job.withEnv(env);
-    RunPlan plan = Planner.plan(id + "-" + node, withEnv, jobFile);
+    RunPlan plan = planOf(runId, id, job, jobFile, workspace, extraEnv);
     backend.preflight(plan);
     backend.create(plan);
     if (!extraEnv.containsKey("MLSCALE_PIPELINE_STATUS") && store.cancelRequested(id)) {
@@ -516,9 +742,16 @@ public final class LocalPipelineRunner {
       backend.cancel(plan.runId());
     }
     Instant start = clock.instant();
-    RunOutcome o = backend.run(plan, output);
+    return resultOf(node, backend.run(plan, output), start);
+  }
+
+  private DagExecutor.Result resultOf(String node, RunOutcome o, Instant start) {
     DagExecutor.State state =
-        o.state() == RunState.SUCCEEDED ? DagExecutor.State.SUCCEEDED : DagExecutor.State.FAILED;
+        switch (o.state()) {
+          case SUCCEEDED -> DagExecutor.State.SUCCEEDED;
+          case CANCELLED -> DagExecutor.State.CANCELLED;
+          default -> DagExecutor.State.FAILED;
+        };
     return new DagExecutor.Result(
         node,
         state,

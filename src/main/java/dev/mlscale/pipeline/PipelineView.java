@@ -27,6 +27,8 @@ public record PipelineView(
    *
    * @param ref where it ran: the local run id, or the pod's name on the cluster
    * @param task the pipeline's task it belongs to: train for train-3 or for a retry of train
+   * @param attempt which run of the task this is: 2 once {@code pipeline retry} or {@code resume}
+   *     ran it again
    */
   public record Task(
       String name,
@@ -36,7 +38,9 @@ public record PipelineView(
       Instant started,
       Instant finished,
       String ref,
-      String task) {
+      String task,
+      int attempt) {
+
     /** Whether this is {@code task} or one of its items or tries. */
     public boolean of(String taskOrName) {
       return name.equals(taskOrName)

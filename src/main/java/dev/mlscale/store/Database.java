@@ -58,13 +58,15 @@ public final class Database implements AutoCloseable {
     CREATE TABLE IF NOT EXISTS pipelines (
       id TEXT PRIMARY KEY, name TEXT NOT NULL, spec_file TEXT NOT NULL, state TEXT NOT NULL,
       message TEXT, created_at INTEGER NOT NULL, ended_at INTEGER, owner_pid INTEGER,
-      cancel_requested INTEGER NOT NULL DEFAULT 0)
+      cancel_requested INTEGER NOT NULL DEFAULT 0, overrides TEXT NOT NULL DEFAULT '',
+      retries INTEGER NOT NULL DEFAULT 0)
     """,
     """
     CREATE TABLE IF NOT EXISTS pipeline_tasks (
       pipeline_id TEXT NOT NULL, position INTEGER NOT NULL, task TEXT NOT NULL, base TEXT NOT NULL,
       depends TEXT NOT NULL, state TEXT NOT NULL, run_id TEXT, message TEXT,
-      started_at INTEGER, ended_at INTEGER, PRIMARY KEY (pipeline_id, task))
+      started_at INTEGER, ended_at INTEGER, attempt INTEGER NOT NULL DEFAULT 1,
+      PRIMARY KEY (pipeline_id, task))
     """
   };
 
@@ -110,16 +112,28 @@ public final class Database implements AutoCloseable {
 
   /** Brings a database made by an earlier mlscale up to this schema. */
   private static void migrate(Statement s) throws SQLException {
-    boolean hasBase = false;
-    try (var rs = s.executeQuery("PRAGMA table_info(pipeline_tasks)")) {
-      while (rs.next()) {
-        hasBase |= "base".equals(rs.getString("name"));
-      }
-    }
-    if (!hasBase) {
+    if (!hasColumn(s, "pipeline_tasks", "base")) {
       s.execute("ALTER TABLE pipeline_tasks ADD COLUMN base TEXT NOT NULL DEFAULT ''");
       s.execute("UPDATE pipeline_tasks SET base = task");
     }
+    if (!hasColumn(s, "pipeline_tasks", "attempt")) {
+      s.execute("ALTER TABLE pipeline_tasks ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1");
+    }
+    if (!hasColumn(s, "pipelines", "overrides")) {
+      s.execute("ALTER TABLE pipelines ADD COLUMN overrides TEXT NOT NULL DEFAULT ''");
+      s.execute("ALTER TABLE pipelines ADD COLUMN retries INTEGER NOT NULL DEFAULT 0");
+    }
+  }
+
+  private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+    try (var rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+      while (rs.next()) {
+        if (column.equals(rs.getString("name"))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Runs {@code work} on the connection under this database's lock. */

@@ -89,6 +89,49 @@ public final class OwnerLock implements AutoCloseable {
     }
   }
 
+  /**
+   * Claims {@code file} for this process, or refuses with a user error (exit 2) that names the
+   * owner: {@code refusal} says what runs where and what to do instead.
+   */
+  public static OwnerLock claimOrRefuse(
+      Path file, Instant now, java.util.function.Function<Owner, String> refusal) {
+    Optional<OwnerLock> lock = claim(file, now);
+    if (lock.isPresent()) {
+      return lock.get();
+    }
+    Owner o = read(file);
+    for (int i = 0; i < 20 && o.pid() < 0; i++) { // the owner is writing its name
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      o = read(file);
+    }
+    throw new dev.mlscale.error.UserError(refusal.apply(o));
+  }
+
+  /**
+   * Why the owner of a thing recorded as Running is gone ("its mlscale process 42 on box is gone");
+   * empty while it lives. {@code recordedPid} is the owner the record names, for things recorded
+   * before their owner took a lock.
+   */
+  public static Optional<String> gone(Path file, Long recordedPid) {
+    if (Files.exists(file)) {
+      if (holder(file).isPresent()) {
+        return Optional.empty();
+      }
+      Owner o = read(file);
+      return Optional.of("its mlscale process " + o.pid() + " on " + o.host() + " is gone");
+    }
+    if (recordedPid != null
+        && !ProcessHandle.of(recordedPid).map(ProcessHandle::isAlive).orElse(false)) {
+      return Optional.of("its mlscale process " + recordedPid + " is gone");
+    }
+    return Optional.empty();
+  }
+
   private static FileLock tryLock(FileChannel ch) {
     try {
       return ch.tryLock();

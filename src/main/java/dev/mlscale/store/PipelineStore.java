@@ -28,9 +28,14 @@ public final class PipelineStore {
       Instant createdAt,
       Instant endedAt,
       Long ownerPid,
-      boolean cancelRequested) {}
+      boolean cancelRequested,
+      List<String> overrides,
+      int retries) {}
 
-  /** One task of a run. {@code state} is Pending, Running, Succeeded, Failed or Skipped. */
+  /**
+   * One task of a run. {@code state} is Pending, Running, Succeeded, Failed, Cancelled or Skipped;
+   * {@code attempt} counts its runs (a retry or a resume runs it again as attempt 2, ...).
+   */
   public record TaskRecord(
       String task,
       String base,
@@ -39,22 +44,38 @@ public final class PipelineStore {
       String runId,
       String message,
       Instant startedAt,
-      Instant endedAt) {}
+      Instant endedAt,
+      int attempt) {
+    /** A task not run yet. */
+    public static TaskRecord pending(String task, String base, List<String> depends) {
+      return new TaskRecord(task, base, depends, "Pending", null, null, null, null, 1);
+    }
+  }
 
-  /** Records a new run and its tasks (all Pending), in one transaction. */
-  public void create(String id, String name, String specFile, List<TaskRecord> tasks, Instant at) {
+  /**
+   * Records a new run and its tasks (all Pending), in one transaction; {@code overrides} (the --set
+   * values) are kept so that a retry or a resume runs the same spec.
+   */
+  public void create(
+      String id,
+      String name,
+      String specFile,
+      List<String> overrides,
+      List<TaskRecord> tasks,
+      Instant at) {
     db.transaction(
         c -> {
           RunStore.exec(
               c,
-              "INSERT INTO pipelines (id, name, spec_file, state, created_at, owner_pid)"
-                  + " VALUES (?,?,?,?,?,?)",
+              "INSERT INTO pipelines (id, name, spec_file, state, created_at, owner_pid, overrides)"
+                  + " VALUES (?,?,?,?,?,?,?)",
               id,
               name,
               specFile,
               "Running",
               at,
-              ProcessHandle.current().pid());
+              ProcessHandle.current().pid(),
+              String.join("\n", overrides));
           int position = 0;
           for (TaskRecord t : tasks) {
             RunStore.exec(
@@ -72,13 +93,74 @@ public final class PipelineStore {
         });
   }
 
+  /**
+   * Opens an ended (Failed or Cancelled) run again for a retry, in one transaction: {@code tasks}
+   * become Pending, those that ran with their next attempt; the run is Running again, owned by this
+   * process, its cancel forgotten. False when the run is not Failed or Cancelled (any more).
+   */
+  public boolean reopen(String id, java.util.Collection<String> tasks) {
+    return db.transaction(
+        c -> {
+          int changed =
+              RunStore.exec(
+                  c,
+                  "UPDATE pipelines SET state = 'Running', message = NULL, ended_at = NULL,"
+                      + " cancel_requested = 0, owner_pid = ?, retries = retries + 1"
+                      + " WHERE id = ? AND state IN ('Failed', 'Cancelled')",
+                  ProcessHandle.current().pid(),
+                  id);
+          if (changed == 0) {
+            return false;
+          }
+          for (String task : tasks) {
+            RunStore.exec(
+                c,
+                "UPDATE pipeline_tasks SET state = 'Pending', message = NULL, run_id = NULL,"
+                    + " attempt = attempt + (CASE WHEN started_at IS NULL THEN 0 ELSE 1 END),"
+                    + " started_at = NULL, ended_at = NULL WHERE pipeline_id = ? AND task = ?",
+                id,
+                task);
+          }
+          return true;
+        });
+  }
+
+  /** Makes this process the owner of a Running run (a resume); false if it is not Running. */
+  public boolean adopt(String id) {
+    return db.with(
+            c ->
+                RunStore.exec(
+                    c,
+                    "UPDATE pipelines SET owner_pid = ? WHERE id = ? AND state = 'Running'",
+                    ProcessHandle.current().pid(),
+                    id))
+        > 0;
+  }
+
+  /** Counts one more attempt of a task that runs again; returns its number. */
+  public int nextAttempt(String id, String task) {
+    return db.transaction(
+        c -> {
+          RunStore.exec(
+              c,
+              "UPDATE pipeline_tasks SET attempt = attempt + 1 WHERE pipeline_id = ? AND task = ?",
+              id,
+              task);
+          return tasks(id).stream()
+              .filter(t -> t.task().equals(task))
+              .findFirst()
+              .orElseThrow()
+              .attempt();
+        });
+  }
+
   public void taskStarted(String id, String task, String runId, Instant at) {
     db.with(
         c ->
             RunStore.exec(
                 c,
-                "UPDATE pipeline_tasks SET state = 'Running', run_id = ?, started_at = ?"
-                    + " WHERE pipeline_id = ? AND task = ?",
+                "UPDATE pipeline_tasks SET state = 'Running', run_id = ?, started_at = ?,"
+                    + " message = NULL, ended_at = NULL WHERE pipeline_id = ? AND task = ?",
                 runId,
                 at,
                 id,
@@ -209,7 +291,8 @@ public final class PipelineStore {
                         rs.getString("run_id"),
                         rs.getString("message"),
                         RunStore.instant(rs, "started_at"),
-                        RunStore.instant(rs, "ended_at")));
+                        RunStore.instant(rs, "ended_at"),
+                        rs.getInt("attempt")));
               }
             }
             return out;
@@ -235,7 +318,11 @@ public final class PipelineStore {
                         RunStore.instant(rs, "created_at"),
                         RunStore.instant(rs, "ended_at"),
                         RunStore.longOrNull(rs, "owner_pid"),
-                        rs.getInt("cancel_requested") == 1));
+                        rs.getInt("cancel_requested") == 1,
+                        rs.getString("overrides").isEmpty()
+                            ? List.of()
+                            : List.of(rs.getString("overrides").split("\n")),
+                        rs.getInt("retries")));
               }
             }
             return out;

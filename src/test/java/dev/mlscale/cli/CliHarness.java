@@ -66,6 +66,39 @@ public final class CliHarness {
     return first[0];
   }
 
+  /** The command line that runs mlscale as its own JVM, with this test's classes. */
+  public static java.util.List<String> command(String... args) {
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.mlscale.cli.Main");
+    cmd.addAll(java.util.List.of(args));
+    return cmd;
+  }
+
+  /** mlscale as its own process, as a terminal runs it; what it prints goes to {@code terminal}. */
+  public Process start(Path terminal, String... args) throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(command(args))
+            .redirectErrorStream(true)
+            .redirectOutput(terminal.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** Waits (up to two minutes) until {@code done} says true; fails naming {@code what}. */
+  public static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done)
+      throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    while (!done.call()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("waited two minutes for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
   /** Writes a file under {@code dir} and returns its path. */
   static Path write(Path dir, String name, String content) {
     try {
@@ -79,22 +112,6 @@ public final class CliHarness {
   }
 
   /** The repository's root, where examples/ lives. */
-  /**
-   * mlscale as a process of its own, as a terminal runs it; its output goes to {@code terminal}.
-   */
-  public Process spawn(Path terminal, String... args) throws java.io.IOException {
-    java.util.List<String> cmd = new java.util.ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.mlscale.cli.Main");
-    cmd.addAll(java.util.List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
-    pb.environment().putAll(env);
-    return pb.start();
-  }
-
   public static Path repo() {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.exists(p.resolve("examples"))) {

@@ -17,20 +17,6 @@ class InterruptTest {
   @TempDir Path home;
   @TempDir Path work;
 
-  /** mlscale as its own process, as a terminal runs it. */
-  static Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
-    java.util.List<String> cmd = new java.util.ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.mlscale.cli.Main");
-    cmd.addAll(java.util.List.of(args));
-    ProcessBuilder pb =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(terminal.toFile());
-    pb.environment().putAll(cli.env);
-    return pb.start();
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"INT", "TERM"})
   void aSignalCancelsTheRunAndRecordsIt(String signal) throws Exception {
@@ -43,7 +29,7 @@ class InterruptTest {
             command: [python3, -c, "import time; print('started', flush=True); time.sleep(300)"]
             """);
     Path terminal = work.resolve("terminal.txt");
-    Process p = mlscale(cli, terminal, "run", spec.toString());
+    Process p = cli.start(terminal, "run", spec.toString());
     String id = null;
     long pid = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

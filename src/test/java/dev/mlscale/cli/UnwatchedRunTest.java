@@ -41,7 +41,7 @@ class UnwatchedRunTest {
         Files.writeString(
             work.resolve("job.yaml"), "name: outlives\ncommand: [python3, wait.py]\n");
     Path terminal = work.resolve("terminal.txt");
-    Process p = cli.spawn(terminal, "run", spec.toString());
+    Process p = cli.start(terminal, "run", spec.toString());
     String id = null;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && !Files.readString(terminal).contains("started")) {

@@ -36,16 +36,19 @@ class DatabaseMigrationTest {
       PipelineStore store = new PipelineStore(db);
       assertThat(store.tasks("old-1"))
           .singleElement()
-          .satisfies(t -> assertThat(t.base()).isEqualTo("a"));
+          .satisfies(t -> assertThat(t.base()).isEqualTo("a"))
+          .satisfies(t -> assertThat(t.attempt()).isEqualTo(1));
+      assertThat(store.get("old-1").overrides()).isEmpty();
+      assertThat(store.get("old-1").retries()).isZero();
       store.create(
           "new-1",
           "new",
           "p.yaml",
-          List.of(
-              new PipelineStore.TaskRecord(
-                  "t-0", "t", List.of(), "Pending", null, null, null, null)),
+          List.of("params.lr=0.1", "params.x=a b"),
+          List.of(PipelineStore.TaskRecord.pending("t-0", "t", List.of())),
           Instant.now());
       assertThat(store.tasks("new-1").get(0).base()).isEqualTo("t");
+      assertThat(store.get("new-1").overrides()).containsExactly("params.lr=0.1", "params.x=a b");
     }
   }
 }

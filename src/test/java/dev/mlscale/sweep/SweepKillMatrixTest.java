@@ -43,7 +43,7 @@ class SweepKillMatrixTest {
   }
 
   private static Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
-    return cli.spawn(terminal, args);
+    return cli.start(terminal, args);
   }
 
   @Test

@@ -23,19 +23,6 @@ class SweepOwnerTest {
   @TempDir Path home;
   @TempDir Path work;
 
-  private static Process mlscale(CliHarness cli, Path terminal, String... args) throws Exception {
-    return cli.spawn(terminal, args);
-  }
-
-  private static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!done.call()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(100);
-    }
-  }
-
   @Test
   void aKilledOwnerShowsInterruptedAndOfTenParallelResumesExactlyOneRunsIt() throws Exception {
     CliHarness cli = new CliHarness(home);
@@ -68,8 +55,9 @@ class SweepOwnerTest {
             space: {x: {grid: [1, 2, 3, 4]}}
             budget: {max_trials: 4, max_parallel: 2}
             """);
-    Process first = mlscale(cli, work.resolve("first.txt"), "sweep", "run", sweep.toString());
-    waitUntil("two trials running", () -> Files.exists(ran) && Files.readAllLines(ran).size() == 2);
+    Process first = cli.start(work.resolve("first.txt"), "sweep", "run", sweep.toString());
+    CliHarness.waitUntil(
+        "two trials running", () -> Files.exists(ran) && Files.readAllLines(ran).size() == 2);
     JsonNode sweeps = JSON.readTree(cli.run("sweep", "ls", "-o", "json").out());
     assertThat(sweeps).hasSize(1);
     String id = sweeps.get(0).get("sweep").asText();
@@ -87,7 +75,7 @@ class SweepOwnerTest {
 
     List<Process> resumes = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      resumes.add(mlscale(cli, work.resolve("resume-" + i + ".txt"), "sweep", "resume", id));
+      resumes.add(cli.start(work.resolve("resume-" + i + ".txt"), "sweep", "resume", id));
     }
     try {
       tenResumes(cli, resumes, id, ran, release);

@@ -109,6 +109,11 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
   }
 
   /** Where a run's job writes its model ($MLSCALE_OUTPUT_DIR). */
+  /** The run records this backend writes. */
+  public RunStore runs() {
+    return runs;
+  }
+
   public Path outputDir(String runId) {
     return home.runs().resolve(runId).resolve("output");
   }

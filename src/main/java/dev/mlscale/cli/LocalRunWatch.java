@@ -33,7 +33,7 @@ final class LocalRunWatch {
     try (WatchService watcher = db.getFileSystem().newWatchService()) {
       register(watcher, db, watched);
       while (true) {
-        PipelineView v = PipelineCommand.localView(ctx, id);
+        PipelineView v = LocalPipelineRuns.view(ctx, id);
         for (Path dir : onRead.apply(v)) {
           register(watcher, dir, watched);
         }

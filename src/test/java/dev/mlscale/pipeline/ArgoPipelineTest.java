@@ -158,7 +158,11 @@ class ArgoPipelineTest {
     CliHarness.Result watched =
         other.run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "--watch");
     assertThat(watched.exit()).as(watched.all()).isZero();
-    assertThat(watched.err()).contains("● train-2 Succeeded").contains("● join Succeeded");
+    // the same lines as 'pipeline status -w' of a local run: each task's change once
+    assertThat(watched.err())
+        .contains("✔ train-2 Succeeded")
+        .contains("✔ join Succeeded")
+        .containsOnlyOnce("● train-2 Running");
     assertThat(watched.out())
         .contains("State:     ✔ Succeeded")
         .contains("[prep ✔] → [train ✔] → [join ✔]")

@@ -1,0 +1,94 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.backend.kubernetes.ClusterConnection;
+import dev.mlscale.pipeline.ArgoPipelineRunner;
+import dev.mlscale.pipeline.ArgoPipelines;
+import dev.mlscale.pipeline.PipelineView;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** Pipeline runs as Argo Workflows on a cluster: readable from any machine. */
+final class ArgoPipelineRuns implements PipelineRuns {
+  private final ClusterConnection connection;
+  private final ArgoPipelines pipelines;
+
+  ArgoPipelineRuns(Context ctx, ClusterConnection connection) {
+    this.connection = connection;
+    this.pipelines = new ArgoPipelines(connection);
+  }
+
+  @Override
+  public List<PipelineView> list() {
+    return pipelines.list();
+  }
+
+  @Override
+  public PipelineView get(String id) {
+    return pipelines.get(id);
+  }
+
+  @Override
+  public PipelineView watch(String id, Consumer<PipelineView.Task> changed)
+      throws InterruptedException {
+    PipelineView v = pipelines.get(id);
+    if (!v.done()) {
+      java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+      new ArgoPipelineRunner(connection)
+          .follow(
+              v.id(),
+              (node, phase) ->
+                  pipelines.get(id).tasks().stream()
+                      .filter(t -> t.name().equals(node))
+                      .filter(t -> !t.phase().equals(seen.put(t.name(), t.phase())))
+                      .forEach(changed));
+      v = pipelines.get(id);
+    }
+    return v;
+  }
+
+  @Override
+  public void logs(String id, String task, boolean follow, PrintStream out)
+      throws InterruptedException {
+    if (!follow) {
+      pipelines.logs(id, task, out);
+      return;
+    }
+    // each task's output as it ends (a pod's log is whole then), under one lock: the informer's
+    // thread prints as tasks end, this one at the end
+    Set<String> printed = new HashSet<>();
+    Consumer<PipelineView.Task> once =
+        t -> {
+          synchronized (printed) {
+            if ((task == null || t.of(task))
+                && !List.of("Pending", "Running").contains(t.phase())
+                && printed.add(t.name())) {
+              pipelines.logs(id, t.name(), out);
+            }
+          }
+        };
+    pipelines.get(id).tasks().forEach(once);
+    watch(id, once).tasks().forEach(once); // and what ended with the Workflow itself
+  }
+
+  @Override
+  public String cancel(String id, Duration grace) throws InterruptedException {
+    int stopped = pipelines.cancel(id, grace);
+    return stopped < 0
+        ? id + " has already ended"
+        : "cancelled " + id + " (" + stopped + " running pod(s) stopped)";
+  }
+
+  @Override
+  public void delete(String id, boolean await) throws InterruptedException {
+    pipelines.delete(id, await);
+  }
+
+  @Override
+  public void close() {
+    connection.client().close();
+  }
+}

@@ -1,0 +1,78 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.pipeline.PipelineView;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show a pipeline run: its graph with each task's state, and a table of its tasks.",
+      "With --target k8s it reads the Argo Workflow, so it works from any machine;"
+          + " --watch follows it until it ends."
+    })
+final class PipelineStatus implements Callable<Integer> {
+  private final Context ctx;
+
+  @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
+  String id;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "table, json or yaml.")
+  OutputFormat output;
+
+  @Option(
+      names = {"-w", "--watch"},
+      description = "Print each task's changes until the pipeline ends, then the status.")
+  boolean watch;
+
+  @Option(
+      names = "--picture",
+      paramLabel = "FILE.svg",
+      description = "Also draw the graph with each task's state as SVG.")
+  Path picture;
+
+  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+  PipelineStatus(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PipelineView v;
+    try (PipelineRuns runs = PipelineRuns.open(ctx, cluster)) {
+      v = runs.get(id);
+      if (watch && !v.done()) {
+        v =
+            runs.watch(
+                v.id(),
+                t ->
+                    ctx.err()
+                        .println(
+                            PipelineCommand.mark(t.phase(), ctx.style())
+                                + " "
+                                + t.name()
+                                + " "
+                                + t.phase()
+                                + (t.message().isEmpty() || t.phase().equals("Running")
+                                    ? ""
+                                    : ": " + t.message())));
+      }
+    }
+    if (picture != null) {
+      PipelineCommand.writePicture(picture, dev.mlscale.pipeline.GraphPicture.svg(v));
+      ctx.err().println("wrote " + picture);
+    }
+    if (!output.print(ctx.out(), v)) {
+      PipelineCommand.describe(ctx, v, ctx.out());
+    }
+    return 0;
+  }
+}

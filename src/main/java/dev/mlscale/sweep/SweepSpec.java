@@ -64,7 +64,8 @@ public record SweepSpec(
   public enum Algorithm {
     GRID,
     RANDOM,
-    TPE;
+    TPE,
+    GP;
 
     @JsonCreator
     static Algorithm parse(String text) {
@@ -72,7 +73,7 @@ public record SweepSpec(
         return valueOf(text.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "'" + text + "' is not a search algorithm; use grid, random or tpe");
+            "'" + text + "' is not a search algorithm; use grid, random, tpe or gp");
       }
     }
   }

@@ -2,9 +2,9 @@ package dev.mlscale.sweep;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.hipparchus.exception.MathIllegalStateException;
 import org.hipparchus.optim.InitialGuess;
 import org.hipparchus.optim.MaxEval;
-import org.hipparchus.optim.PointValuePair;
 import org.hipparchus.optim.SimpleBounds;
 import org.hipparchus.optim.nonlinear.scalar.GoalType;
 import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
@@ -16,13 +16,14 @@ import org.hipparchus.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
  * A categorical dimension holds the index of its value and counts as distance 1 when two indices
  * differ. The hyper-parameters maximise the log marginal likelihood plus Optuna's log prior (length
  * scales pulled towards 1, a Gamma(2, 1) kernel scale, a Gamma(1.1, 30) noise variance above a
- * floor of 1e-6), found by BOBYQA from a default start and two random ones.
+ * floor of 1e-6), found by BOBYQA from a default start and a random one.
  *
  * <p>The targets should be standardised (mean 0, variance 1). Immutable once built.
  */
 final class GaussianProcess {
   static final double MIN_NOISE = 1e-6;
-  private static final int RESTARTS = 2;
+  private static final int RESTARTS = 1;
+  private static final int EVALUATIONS = 25;
 
   /** The fitted hyper-parameters: inverse squared length scales, kernel scale, noise variance. */
   record Params(double[] inverseSquaredLengths, double scale, double noise) {
@@ -83,41 +84,61 @@ final class GaussianProcess {
     upper[d] = Math.log(1e2);
     lower[d + 1] = Math.log(1e-9);
     upper[d + 1] = Math.log(1.0);
+    Best best = new Best();
     ObjectiveFunction objective =
-        new ObjectiveFunction(logs -> logEvidence(sq, y, Params.of(logs)));
-    double[] best = null;
-    double bestValue = Double.NEGATIVE_INFINITY;
+        new ObjectiveFunction(logs -> best.offer(logs, logEvidence(sq, y, Params.of(logs))));
     for (int start = 0; start <= RESTARTS; start++) {
       double[] guess = new double[d + 2];
-      if (start == 0) {
-        guess[d + 1] = Math.log(1e-2);
-      } else {
+      guess[d + 1] = Math.log(1e-2);
+      if (start > 0) {
         for (int i = 0; i < guess.length; i++) {
           guess[i] = lower[i] + (0.1 + 0.8 * random.nextDouble()) * (upper[i] - lower[i]);
         }
       }
-      try {
-        PointValuePair p =
-            new BOBYQAOptimizer(2 * (d + 2) + 1, 1.0, 1e-3)
-                .optimize(
-                    new MaxEval(60 * (d + 2)),
-                    objective,
-                    GoalType.MAXIMIZE,
-                    new InitialGuess(guess),
-                    new SimpleBounds(lower, upper));
-        if (best == null || p.getValue() > bestValue) {
-          best = p.getPoint();
-          bestValue = p.getValue();
-        }
-      } catch (RuntimeException e) {
-        // too many evaluations: keep the other starts' results
+      best.offer(guess, logEvidence(sq, y, Params.of(guess)));
+      maximise(objective, guess, lower, upper, 1.0, 1e-3, EVALUATIONS * (d + 2));
+    }
+    return new GaussianProcess(x, y, categorical, Params.of(best.point));
+  }
+
+  /** The best point a search has evaluated, kept when the search runs out of evaluations. */
+  static final class Best {
+    double[] point;
+    double value = Double.NEGATIVE_INFINITY;
+
+    double offer(double[] x, double v) {
+      if (point == null || v > value) {
+        point = x.clone();
+        value = v;
       }
+      return v;
     }
-    if (best == null) {
-      best = new double[d + 2];
-      best[d + 1] = Math.log(1e-2);
+  }
+
+  /**
+   * BOBYQA maximising {@code f} within the bounds, at most {@code evaluations} evaluations; {@code
+   * f} is expected to record its best point (see {@link Best}), which stays valid when the search
+   * stops early.
+   */
+  static void maximise(
+      ObjectiveFunction f,
+      double[] guess,
+      double[] lower,
+      double[] upper,
+      double radius,
+      double stop,
+      int evaluations) {
+    try {
+      new BOBYQAOptimizer(2 * guess.length + 1, radius, stop)
+          .optimize(
+              new MaxEval(evaluations),
+              f,
+              GoalType.MAXIMIZE,
+              new InitialGuess(guess),
+              new SimpleBounds(lower, upper));
+    } catch (MathIllegalStateException e) {
+      // out of evaluations: the best point so far stands
     }
-    return new GaussianProcess(x, y, categorical, Params.of(best));
   }
 
   /**

@@ -9,13 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import org.hipparchus.optim.InitialGuess;
-import org.hipparchus.optim.MaxEval;
-import org.hipparchus.optim.PointValuePair;
-import org.hipparchus.optim.SimpleBounds;
-import org.hipparchus.optim.nonlinear.scalar.GoalType;
 import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
-import org.hipparchus.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
 import org.hipparchus.random.SobolSequenceGenerator;
 
 /**
@@ -223,6 +217,8 @@ public final class GpSampler implements Sampler {
     double[] lower = new double[numeric.length];
     double[] upper = new double[numeric.length];
     Arrays.fill(upper, 1);
+    GaussianProcess.Best best = new GaussianProcess.Best();
+    best.offer(guess, acq.logEi(start));
     ObjectiveFunction f =
         new ObjectiveFunction(
             u -> {
@@ -230,25 +226,14 @@ public final class GpSampler implements Sampler {
               for (int i = 0; i < numeric.length; i++) {
                 x[numeric[i]] = snap(numeric[i], u[i]);
               }
-              return acq.logEi(x);
+              return best.offer(u, acq.logEi(x));
             });
-    try {
-      PointValuePair p =
-          new BOBYQAOptimizer(2 * numeric.length + 1, 0.1, 1e-4)
-              .optimize(
-                  new MaxEval(100 * numeric.length),
-                  f,
-                  GoalType.MAXIMIZE,
-                  new InitialGuess(guess),
-                  new SimpleBounds(lower, upper));
-      double[] x = start.clone();
-      for (int i = 0; i < numeric.length; i++) {
-        x[numeric[i]] = snap(numeric[i], p.getPoint()[i]);
-      }
-      return acq.logEi(x) > acq.logEi(start) ? x : start;
-    } catch (RuntimeException e) {
-      return start; // out of evaluations before converging: keep the start
+    GaussianProcess.maximise(f, guess, lower, upper, 0.1, 1e-4, 50 * numeric.length);
+    double[] x = start.clone();
+    for (int i = 0; i < numeric.length; i++) {
+      x[numeric[i]] = snap(numeric[i], best.point[i]);
     }
+    return x;
   }
 
   /** Each categorical parameter in turn takes the value with the largest acquisition. */

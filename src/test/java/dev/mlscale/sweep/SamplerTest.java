@@ -249,7 +249,7 @@ class SamplerTest {
         """))
         .isInstanceOf(UserError.class)
         .hasMessageContaining(
-            "sweep.yaml:4:12: 'bayes' is not a search algorithm; use grid," + " random or tpe");
+            "sweep.yaml:4:12: 'bayes' is not a search algorithm; use grid, random, tpe or gp");
     SweepSpec continuous =
         spec(
             """

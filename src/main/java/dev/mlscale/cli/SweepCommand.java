@@ -34,7 +34,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "sweep",
     mixinStandardHelpOptions = true,
-    description = "Hyper-parameter sweeps: grid, random or TPE search with early stopping.",
+    description =
+        "Hyper-parameter sweeps: Gaussian-process, TPE, random or grid search with early stopping.",
     subcommands = {
       SweepCommand.Run.class,
       SweepCommand.Resume.class,
@@ -364,7 +365,9 @@ final class SweepCommand implements Runnable {
           .println(
               ctx.style().bold("▶ sweep " + id)
                   + "  "
-                  + spec.algorithm().name().toLowerCase()
+                  + spec.algorithmText()
+                  + ", seed "
+                  + spec.seed()
                   + ", "
                   + spec.objective().goal().name().toLowerCase()
                   + " "
@@ -533,7 +536,9 @@ final class SweepCommand implements Runnable {
       ctx.out()
           .println(
               "Search:  "
-                  + spec.algorithm().name().toLowerCase()
+                  + spec.algorithmText()
+                  + ", seed "
+                  + spec.seed()
                   + ", "
                   + spec.objective().goal().name().toLowerCase()
                   + " "

@@ -215,7 +215,9 @@ public final class SweepReport {
                 + " "
                 + spec.objective().metric()
                 + " with "
-                + spec.algorithm().name().toLowerCase()
+                + spec.algorithmText()
+                + ", seed "
+                + spec.seed()
                 + ", "
                 + trials.size()
                 + " trials")

@@ -18,6 +18,7 @@ public interface Sampler {
       case RANDOM -> new RandomSampler(spec.dimensions(), spec.seed());
       case TPE -> new TpeSampler(spec.dimensions(), spec.seed(), spec.objective());
       case GP -> new GpSampler(spec.dimensions(), spec.seed(), spec.objective());
+      case AUTO -> throw new IllegalStateException("the spec resolves auto when it is made");
     };
   }
 }

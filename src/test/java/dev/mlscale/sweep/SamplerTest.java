@@ -48,6 +48,7 @@ class SamplerTest {
         name: r
         job: job.yaml
         objective: {metric: acc}
+        algorithm: random
         seed: 3
         space:
           lr: {loguniform: [1.0e-5, 1.0e-1]}
@@ -249,7 +250,7 @@ class SamplerTest {
         """))
         .isInstanceOf(UserError.class)
         .hasMessageContaining(
-            "sweep.yaml:4:12: 'bayes' is not a search algorithm; use grid, random, tpe or gp");
+            "sweep.yaml:4:12: 'bayes' is not a search algorithm; use auto, grid, random, tpe or gp");
     SweepSpec continuous =
         spec(
             """

@@ -521,7 +521,7 @@ final class SweepCommand implements Runnable {
       view.put("sweep", sweepId);
       view.put("state", state);
       view.put("message", message);
-      view.put("trials", trials);
+      view.put("trials", trials.stream().map(t -> t.inOrder(spec.space().keySet())).toList());
       if (output.print(ctx.out(), view)) {
         return 0;
       }

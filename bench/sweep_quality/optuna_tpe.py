@@ -110,10 +110,11 @@ def main():
                         if budget == BUDGETS[-1]:
                             row["suggest_ms_at_100"] = ms
                         rows.append(row)
-        suffix = "" if name_ == "tpe" else "_" + name_
-        out = pathlib.Path(f"bench/results/sweep_quality_optuna{suffix}.json")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(rows, indent=1))
+            suffix = "" if name_ == "tpe" else "_" + name_
+            out = pathlib.Path(f"bench/results/sweep_quality_optuna{suffix}.json")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(rows, indent=1))  # after each function: a cut-short run
+            # keeps what it measured
 
 
 if __name__ == "__main__":

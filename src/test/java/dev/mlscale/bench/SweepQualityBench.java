@@ -178,6 +178,9 @@ class SweepQualityBench {
     SweepSpec.Objective minimize = new SweepSpec.Objective("f", SweepSpec.Goal.MINIMIZE);
     Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();
     List<Map<String, Object>> rows = new ArrayList<>();
+    String suffix = System.getProperty("bench.out_suffix", "");
+    Path out = Path.of("bench/results/sweep_quality_mlscale" + suffix + ".json");
+    Files.createDirectories(out.getParent());
     for (Problem problem : problems()) {
       if (!ONLY_FUNCTIONS.isEmpty() && !ONLY_FUNCTIONS.contains(problem.name())) {
         continue;
@@ -215,10 +218,8 @@ class SweepQualityBench {
           }
         }
       }
+      // after each function, so that a bench cut short keeps what it measured
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), rows);
     }
-    String suffix = System.getProperty("bench.out_suffix", "");
-    Path out = Path.of("bench/results/sweep_quality_mlscale" + suffix + ".json");
-    Files.createDirectories(out.getParent());
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), rows);
   }
 }

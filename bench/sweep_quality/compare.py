@@ -52,6 +52,10 @@ def fmt(x):
     return format(decimal.Decimal(f"{x:.2g}"), "f")  # 0.000091, not 9.1e-05
 
 
+def pfmt(p):
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def mean_median(rows, key):
     if key not in rows:
         return "-"
@@ -99,8 +103,8 @@ def main():
         print(f"| {fn} | {budget} | {par} | {mean_median(rows, ('mlscale gp', fn, budget, par))}"
               f" | {mean_median(rows, (optuna_tpe, fn, budget, par))}"
               f" | {mean_median(rows, ('mlscale tpe', fn, budget, par))} | {ogp_text}"
-              f" | {fmt(statistics.mean(rnd.values()))} | {w} of {n} | {p:.3f}"
-              f" | {tw} of {tn} | {tp:.3f} |")
+              f" | {fmt(statistics.mean(rnd.values()))} | {w} of {n} | {pfmt(p)}"
+              f" | {tw} of {tn} | {pfmt(tp)} |")
     if optuna_gp:
         print(f"\nmlscale gp against {optuna_gp}, on the seeds both ran:\n")
         print("| function | trials | parallel | mlscale gp wins | p |")
@@ -109,7 +113,7 @@ def main():
             if (optuna_gp, fn, budget, par) in rows:
                 w, n, p = versus(rows[("mlscale gp", fn, budget, par)],
                                  rows[(optuna_gp, fn, budget, par)])
-                print(f"| {fn} | {budget} | {par} | {w} of {n} | {p:.3f} |")
+                print(f"| {fn} | {budget} | {par} | {w} of {n} | {pfmt(p)} |")
     print("\nTime per suggestion at 100 trials (mean of the last ten suggestions of each sweep, ms; "
           "mlscale's seeds ran two at a time on a shared 2-core machine):\n")
     print("| sampler | " + " | ".join(FUNCS) + " |")

@@ -15,11 +15,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Search quality: mlscale's samplers driven in-process on Branin, Hartmann-6, Rosenbrock-4,
@@ -174,6 +176,7 @@ class SweepQualityBench {
   }
 
   @Test
+  @Timeout(value = 3, unit = TimeUnit.HOURS) // 20 seeds of gp take about 15 minutes on 2 cores
   void regretOfEachSamplerOnEachFunction() throws Exception {
     SweepSpec.Objective minimize = new SweepSpec.Objective("f", SweepSpec.Goal.MINIMIZE);
     Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();

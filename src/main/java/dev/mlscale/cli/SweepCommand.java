@@ -478,6 +478,11 @@ final class SweepCommand implements Runnable {
     Path plots;
 
     @Option(
+        names = "--log-objective",
+        description = "With --plots: the objective on a logarithmic axis (values above 0).")
+    boolean logObjective;
+
+    @Option(
         names = {"-o", "--output"},
         defaultValue = "table",
         description = "table, json or yaml.")
@@ -545,7 +550,7 @@ final class SweepCommand implements Runnable {
                   + spec.objective().metric());
       table(ctx, spec, trials);
       if (plots != null) {
-        for (Path p : SweepReport.write(plots, sweepId, spec, trials)) {
+        for (Path p : SweepReport.write(plots, sweepId, spec, trials, logObjective)) {
           ctx.err().println("wrote " + p);
         }
       }

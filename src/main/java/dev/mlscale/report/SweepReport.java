@@ -36,12 +36,21 @@ public final class SweepReport {
 
   /** Writes objective.png, one param-NAME.png per parameter and index.html; returns the files. */
   public static List<Path> write(Path dir, String sweepId, SweepSpec spec, List<Trial> trials) {
+    return write(dir, sweepId, spec, trials, false);
+  }
+
+  /**
+   * As {@link #write(Path, String, SweepSpec, List)}, the objective's axis logarithmic when {@code
+   * logObjective} and every value is above 0 (losses that fall by orders of magnitude).
+   */
+  public static List<Path> write(
+      Path dir, String sweepId, SweepSpec spec, List<Trial> trials, boolean logObjective) {
     System.setProperty("java.awt.headless", "true");
     List<Path> files = new ArrayList<>();
     StringBuilder images = new StringBuilder();
     try {
       Files.createDirectories(dir);
-      byte[] png = png(objectiveChart(spec, trials));
+      byte[] png = png(objectiveChart(spec, trials, logObjective));
       files.add(Files.write(dir.resolve("objective.png"), png));
       images.append(img("Objective over trials", png));
       for (Map.Entry<String, dev.mlscale.sweep.Dimension> e : spec.dimensions().entrySet()) {
@@ -58,7 +67,7 @@ public final class SweepReport {
     return files;
   }
 
-  private static JFreeChart objectiveChart(SweepSpec spec, List<Trial> trials) {
+  static JFreeChart objectiveChart(SweepSpec spec, List<Trial> trials, boolean logObjective) {
     XYSeries values = new XYSeries(spec.objective().metric());
     XYSeries best = new XYSeries("best so far");
     XYSeries pruned = new XYSeries("pruned (last value)");
@@ -107,10 +116,16 @@ public final class SweepReport {
     r.setSeriesPaint(2, new Color(150, 150, 150));
     r.setSeriesShape(2, new java.awt.geom.Rectangle2D.Double(-3, -3, 6, 6));
     style(chart, r);
+    boolean positive =
+        trials.stream().allMatch(t -> t.objective() == null || t.objective() > 0)
+            && values.getItemCount() + pruned.getItemCount() > 0;
+    if (logObjective && positive) {
+      ((XYPlot) chart.getPlot()).setRangeAxis(new LogAxis(spec.objective().metric() + " (log)"));
+    }
     return chart;
   }
 
-  private static JFreeChart paramChart(
+  static JFreeChart paramChart(
       SweepSpec spec, List<Trial> trials, String name, dev.mlscale.sweep.Dimension d) {
     XYSeries series = new XYSeries(name);
     List<String> categories = new ArrayList<>();

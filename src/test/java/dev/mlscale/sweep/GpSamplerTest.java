@@ -69,6 +69,18 @@ class GpSamplerTest {
   }
 
   @Test
+  void aSingleParameterIsSearchedToo() {
+    Map<String, Dimension> space = Map.of("lr", new Dimension.LogUniform(1e-6, 1));
+    List<Trial> trials =
+        run(
+            new GpSampler(space, 4, MINIMIZE),
+            p -> Math.pow(Math.log10((Double) p.get("lr")) + 3.3, 2),
+            20);
+    // the model's trials improve on the 10 quasi-random ones and land near lr = 10^-3.3
+    assertThat(best(trials)).isLessThan(best(trials.subList(0, 10))).isLessThan(0.001);
+  }
+
+  @Test
   void maximisingFollowsTheGoal() {
     SweepSpec.Objective maximize = new SweepSpec.Objective("f", SweepSpec.Goal.MAXIMIZE);
     List<Trial> up = run(new GpSampler(braninSpace(), 2, maximize), p -> -branin(p), 30);

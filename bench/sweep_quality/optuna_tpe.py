@@ -1,16 +1,19 @@
-"""Optuna's default TPESampler on the functions of SweepQualityBench, the same way.
+"""Optuna's default TPESampler (and its GPSampler) on the functions of SweepQualityBench, alike.
 
 Same functions, spaces, seeds (0..SEEDS-1), 100 trials per sweep with the regret after 40, 60 and
 100, max_parallel 1 and 4 (synchronous batches: ask four, then tell four; Optuna's default
 constant liar sees the asked ones as running). Run in the bench-only virtualenv
 bench/.venv-optuna (see bench/sweep_quality.sh). Writes bench/results/sweep_quality_optuna.json.
-Usage: optuna_tpe.py [SEEDS]
+GPSampler (Optuna's default settings; it needs torch and scipy, which bench/sweep_quality.sh
+installs in the same virtualenv) only when asked: Usage: optuna_tpe.py [SEEDS] [tpe,gp] [1,4]
+The rows carry the mean time of the last ten suggestions of each 100-trial sweep.
 """
 
 import json
 import math
 import pathlib
 import sys
+import time
 
 import optuna
 
@@ -66,37 +69,52 @@ PROBLEMS = (("branin", branin, 0.397887357729738), ("hartmann6", hartmann6, -3.3
             ("rosenbrock4", rosenbrock4, 0.0), ("ackley5", ackley5, 0.0), ("mixed", mixed, 0.0))
 
 
-def best_so_far(f, seed, trials, parallel):
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
-    best, out = math.inf, []
+SAMPLERS = {"tpe": lambda seed: optuna.samplers.TPESampler(seed=seed),
+            "gp": lambda seed: optuna.samplers.GPSampler(seed=seed)}
+
+
+def best_so_far(f, sampler, trials, parallel):
+    study = optuna.create_study(sampler=sampler)
+    best, out, last_ten = math.inf, [], 0.0
     for start in range(0, trials, parallel):
         batch = []
-        for _ in range(min(parallel, trials - start)):
+        for i in range(start, min(trials, start + parallel)):
+            t0 = time.perf_counter()
             t = study.ask()
-            batch.append((t, f(t)))  # the parameters are sampled here, the batch's earlier
-            # trials still running
+            v = f(t)  # the parameters are sampled here, the batch's earlier trials still running
+            if i >= trials - 10:
+                last_ten += time.perf_counter() - t0
+            batch.append((t, v))
         for t, v in batch:
             study.tell(t, v)
             best = min(best, v)
             out.append(best)
-    return out
+    return out, last_ten / 10 * 1000
 
 
 def main():
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    names = sys.argv[2].split(",") if len(sys.argv) > 2 else ["tpe"]
+    parallels = [int(p) for p in sys.argv[3].split(",")] if len(sys.argv) > 3 else PARALLEL
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    rows = []
-    for name, f, minimum in PROBLEMS:
-        for parallel in PARALLEL:
-            for seed in range(seeds):
-                best = best_so_far(f, seed, BUDGETS[-1], parallel)
-                for budget in BUDGETS:
-                    rows.append({"sampler": f"optuna {optuna.__version__} tpe", "function": name,
-                                 "parallel": parallel, "seed": seed, "budget": budget,
-                                 "regret": best[budget - 1] - minimum})
-    out = pathlib.Path("bench/results/sweep_quality_optuna.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=1))
+    for name_ in names:
+        rows = []
+        for name, f, minimum in PROBLEMS:
+            for parallel in parallels:
+                for seed in range(seeds):
+                    best, ms = best_so_far(f, SAMPLERS[name_](seed), BUDGETS[-1], parallel)
+                    for budget in BUDGETS:
+                        row = {"sampler": f"optuna {optuna.__version__} {name_}", "function": name,
+                               "parallel": parallel, "seed": seed, "budget": budget,
+                               "regret": best[budget - 1] - minimum}
+                        if budget == BUDGETS[-1]:
+                            row["suggest_ms_at_100"] = ms
+                        rows.append(row)
+            suffix = "" if name_ == "tpe" else "_" + name_
+            out = pathlib.Path(f"bench/results/sweep_quality_optuna{suffix}.json")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(rows, indent=1))  # after each function: a cut-short run
+            # keeps what it measured
 
 
 if __name__ == "__main__":

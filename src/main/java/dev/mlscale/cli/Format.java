@@ -1,8 +1,7 @@
 package dev.mlscale.cli;
 
+import dev.mlscale.report.Numbers;
 import dev.mlscale.spec.DurationValue;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -19,24 +18,9 @@ final class Format {
 
   private Format() {}
 
-  /**
-   * A number as a person writes it, to 4 significant digits: {@code 0.0001}, {@code 0.9689}, {@code
-   * 1234}, never {@code 1.0E-4}; only below {@code 1e-6} or from {@code 1e15} on with an exponent,
-   * {@code 2.5e-9}.
-   */
+  /** A number as a person writes it: {@link Numbers#number(double)}. */
   static String number(double v) {
-    if (!Double.isFinite(v)) {
-      return Double.toString(v);
-    }
-    if (v == Math.rint(v) && Math.abs(v) < 1e12) {
-      return Long.toString((long) v);
-    }
-    BigDecimal rounded = new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros();
-    double size = Math.abs(v);
-    if (size >= 1e-6 && size < 1e15) {
-      return rounded.toPlainString();
-    }
-    return rounded.toString().replace("E+", "e").replace("E", "e");
+    return Numbers.number(v);
   }
 
   static String metrics(Map<String, Double> metrics, int max) {
@@ -47,9 +31,7 @@ final class Format {
   }
 
   static String params(Map<String, Object> params) {
-    return params.entrySet().stream()
-        .map(e -> e.getKey() + "=" + (e.getValue() instanceof Double d ? number(d) : e.getValue()))
-        .collect(Collectors.joining(" "));
+    return Numbers.params(params);
   }
 
   static String time(Instant t) {

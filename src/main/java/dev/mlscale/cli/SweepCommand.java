@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "sweep",
     mixinStandardHelpOptions = true,
-    description = "Hyper-parameter sweeps: grid, random or TPE search with early stopping.",
+    description =
+        "Hyper-parameter sweeps: Gaussian-process, TPE, random or grid search with early stopping.",
     subcommands = {
       SweepCommand.Run.class,
       SweepCommand.Resume.class,
@@ -367,7 +368,9 @@ final class SweepCommand implements Runnable {
           .println(
               ctx.style().bold("▶ sweep " + id)
                   + "  "
-                  + spec.algorithm().name().toLowerCase()
+                  + spec.algorithmText()
+                  + ", seed "
+                  + spec.seed()
                   + ", "
                   + spec.objective().goal().name().toLowerCase()
                   + " "
@@ -478,6 +481,11 @@ final class SweepCommand implements Runnable {
     Path plots;
 
     @Option(
+        names = "--log-objective",
+        description = "With --plots: the objective on a logarithmic axis (values above 0).")
+    boolean logObjective;
+
+    @Option(
         names = {"-o", "--output"},
         defaultValue = "table",
         description = "table, json or yaml.")
@@ -521,7 +529,7 @@ final class SweepCommand implements Runnable {
       view.put("sweep", sweepId);
       view.put("state", state);
       view.put("message", message);
-      view.put("trials", trials);
+      view.put("trials", trials.stream().map(t -> t.inOrder(spec.space().keySet())).toList());
       if (output.print(ctx.out(), view)) {
         return 0;
       }
@@ -536,14 +544,16 @@ final class SweepCommand implements Runnable {
       ctx.out()
           .println(
               "Search:  "
-                  + spec.algorithm().name().toLowerCase()
+                  + spec.algorithmText()
+                  + ", seed "
+                  + spec.seed()
                   + ", "
                   + spec.objective().goal().name().toLowerCase()
                   + " "
                   + spec.objective().metric());
       table(ctx, spec, trials);
       if (plots != null) {
-        for (Path p : SweepReport.write(plots, sweepId, spec, trials)) {
+        for (Path p : SweepReport.write(plots, sweepId, spec, trials, logObjective)) {
           ctx.err().println("wrote " + p);
         }
       }

@@ -17,6 +17,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -35,12 +36,21 @@ public final class SweepReport {
 
   /** Writes objective.png, one param-NAME.png per parameter and index.html; returns the files. */
   public static List<Path> write(Path dir, String sweepId, SweepSpec spec, List<Trial> trials) {
+    return write(dir, sweepId, spec, trials, false);
+  }
+
+  /**
+   * As {@link #write(Path, String, SweepSpec, List)}, the objective's axis logarithmic when {@code
+   * logObjective} and every value is above 0 (losses that fall by orders of magnitude).
+   */
+  public static List<Path> write(
+      Path dir, String sweepId, SweepSpec spec, List<Trial> trials, boolean logObjective) {
     System.setProperty("java.awt.headless", "true");
     List<Path> files = new ArrayList<>();
     StringBuilder images = new StringBuilder();
     try {
       Files.createDirectories(dir);
-      byte[] png = png(objectiveChart(spec, trials));
+      byte[] png = png(objectiveChart(spec, trials, logObjective));
       files.add(Files.write(dir.resolve("objective.png"), png));
       images.append(img("Objective over trials", png));
       for (Map.Entry<String, dev.mlscale.sweep.Dimension> e : spec.dimensions().entrySet()) {
@@ -57,15 +67,16 @@ public final class SweepReport {
     return files;
   }
 
-  private static JFreeChart objectiveChart(SweepSpec spec, List<Trial> trials) {
+  static JFreeChart objectiveChart(SweepSpec spec, List<Trial> trials, boolean logObjective) {
     XYSeries values = new XYSeries(spec.objective().metric());
     XYSeries best = new XYSeries("best so far");
+    XYSeries pruned = new XYSeries("pruned (last value)");
     Double bestSoFar = null;
     for (Trial t : trials) {
       if (t.objective() == null) {
         continue;
       }
-      values.add(t.number(), t.objective());
+      (t.state() == Trial.TrialState.PRUNED ? pruned : values).add(t.number(), t.objective());
       if (t.completed()
           && (bestSoFar == null || spec.objective().better(t.objective(), bestSoFar))) {
         bestSoFar = t.objective();
@@ -76,6 +87,7 @@ public final class SweepReport {
     }
     XYSeriesCollection data = new XYSeriesCollection(values);
     data.addSeries(best);
+    data.addSeries(pruned);
     JFreeChart chart =
         ChartFactory.createXYLineChart(
             spec.name()
@@ -99,14 +111,27 @@ public final class SweepReport {
     r.setSeriesShapesVisible(1, false);
     r.setSeriesPaint(1, new Color(214, 39, 40));
     r.setSeriesStroke(1, new BasicStroke(2f));
+    r.setSeriesLinesVisible(2, false);
+    r.setSeriesShapesVisible(2, true);
+    r.setSeriesPaint(2, new Color(150, 150, 150));
+    r.setSeriesShape(2, new java.awt.geom.Rectangle2D.Double(-3, -3, 6, 6));
     style(chart, r);
+    boolean positive =
+        trials.stream().allMatch(t -> t.objective() == null || t.objective() > 0)
+            && values.getItemCount() + pruned.getItemCount() > 0;
+    if (logObjective && positive) {
+      ((XYPlot) chart.getPlot()).setRangeAxis(new LogAxis(spec.objective().metric() + " (log)"));
+    }
     return chart;
   }
 
-  private static JFreeChart paramChart(
+  static JFreeChart paramChart(
       SweepSpec spec, List<Trial> trials, String name, dev.mlscale.sweep.Dimension d) {
     XYSeries series = new XYSeries(name);
     List<String> categories = new ArrayList<>();
+    if (d instanceof dev.mlscale.sweep.Dimension.Choice c) {
+      c.values().forEach(v -> categories.add(String.valueOf(v))); // the declared order
+    }
     for (Trial t : trials) {
       Object v = t.params().get(name);
       if (t.objective() == null || v == null) {
@@ -124,15 +149,7 @@ public final class SweepReport {
       }
       series.add(x, t.objective());
     }
-    String xLabel =
-        categories.isEmpty()
-            ? name
-            : name
-                + " ("
-                + String.join(", ", categories)
-                + " = 0.."
-                + (categories.size() - 1)
-                + ")";
+    String xLabel = name;
     JFreeChart chart =
         ChartFactory.createScatterPlot(
             name + " against " + spec.objective().metric(),
@@ -145,6 +162,10 @@ public final class SweepReport {
             false);
     if (d instanceof dev.mlscale.sweep.Dimension.LogUniform && series.getItemCount() > 0) {
       ((XYPlot) chart.getPlot()).setDomainAxis(new LogAxis(xLabel));
+    }
+    if (!categories.isEmpty()) { // the values' names on the axis, not their indices
+      ((XYPlot) chart.getPlot())
+          .setDomainAxis(new SymbolAxis(xLabel, categories.toArray(String[]::new)));
     }
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(false, true);
     r.setSeriesPaint(0, new Color(31, 119, 180));
@@ -196,9 +217,9 @@ public final class SweepReport {
           .append("</td><td>")
           .append(t.state().display())
           .append("</td><td>")
-          .append(t.objective() == null ? "" : String.format("%.6g", t.objective()))
+          .append(t.objective() == null ? "" : Numbers.number(t.objective()))
           .append("</td><td>")
-          .append(esc(String.valueOf(t.params())))
+          .append(esc(Numbers.params(t.inOrder(spec.space().keySet()).params())))
           .append("</td><td>")
           .append(esc(t.reason() == null ? "" : t.reason()))
           .append("</td></tr>\n");
@@ -215,7 +236,9 @@ public final class SweepReport {
                 + " "
                 + spec.objective().metric()
                 + " with "
-                + spec.algorithm().name().toLowerCase()
+                + spec.algorithmText()
+                + ", seed "
+                + spec.seed()
                 + ", "
                 + trials.size()
                 + " trials")

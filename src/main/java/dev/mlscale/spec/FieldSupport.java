@@ -316,7 +316,8 @@ public final class FieldSupport {
             "budget",
             "budget.max_trials",
             "budget.max_parallel",
-            "budget.max_failed")) {
+            "budget.max_failed",
+            "auto_reason")) {
       sweep(f, ok(), ok());
     }
     for (String f : List.of("early_stopping", "early_stopping.rule", "early_stopping.min_steps")) {

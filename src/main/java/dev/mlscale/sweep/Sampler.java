@@ -17,6 +17,8 @@ public interface Sampler {
       case GRID -> new GridSampler(spec.dimensions());
       case RANDOM -> new RandomSampler(spec.dimensions(), spec.seed());
       case TPE -> new TpeSampler(spec.dimensions(), spec.seed(), spec.objective());
+      case GP -> new GpSampler(spec.dimensions(), spec.seed(), spec.objective());
+      case AUTO -> throw new IllegalStateException("the spec resolves auto when it is made");
     };
   }
 }

@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * A hyper-parameter sweep as the user wrote it: which job, which space, what to optimise, how to
- * search, how much to spend, and when to stop unpromising trials early.
+ * search, how much to spend, and when to stop unpromising trials early. Without an algorithm (or
+ * with {@code auto}) {@link AutoAlgorithm} picks one, here, once: {@link #algorithm()} is never
+ * {@code AUTO}, and {@code autoReason} says why it was picked.
  */
 public record SweepSpec(
     String name,
@@ -22,7 +24,8 @@ public record SweepSpec(
     Long seed,
     Map<String, Space> space,
     Budget budget,
-    EarlyStopping earlyStopping) {
+    EarlyStopping earlyStopping,
+    @JsonProperty("auto_reason") String autoReason) {
 
   public SweepSpec {
     check(
@@ -42,16 +45,32 @@ public record SweepSpec(
         space != null && !space.isEmpty(),
         "space",
         "the search space is empty; add parameters, e.g. space: {lr: {loguniform: [1e-4, 1e-1]}}");
-    algorithm = algorithm == null ? Algorithm.RANDOM : algorithm;
     seed = seed == null ? 0L : seed;
     budget = budget == null ? new Budget(null, null, null) : budget;
     space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
+    if (algorithm == null || algorithm == Algorithm.AUTO) {
+      AutoAlgorithm auto =
+          AutoAlgorithm.choose(
+              space.values().stream().map(Space::dimension).toList(), budget.maxTrials());
+      algorithm = auto.algorithm();
+      autoReason = auto.reason();
+    }
   }
 
   private static void check(boolean ok, String field, String message) {
     if (!ok) {
       throw new SpecFieldException(field, message);
     }
+  }
+
+  /**
+   * The algorithm as a person reads it: {@code tpe}, or {@code auto → gp (5 parameters, 60 trials)}
+   * when auto picked it. The spec stores what auto picked (and why, in {@code auto_reason}), so a
+   * resumed sweep keeps its algorithm.
+   */
+  public String algorithmText() {
+    String name = algorithm.name().toLowerCase(Locale.ROOT);
+    return autoReason == null ? name : "auto → " + name + " (" + autoReason + ")";
   }
 
   /** The space as dimensions, in the order written. */
@@ -62,9 +81,11 @@ public record SweepSpec(
   }
 
   public enum Algorithm {
+    AUTO,
     GRID,
     RANDOM,
-    TPE;
+    TPE,
+    GP;
 
     @JsonCreator
     static Algorithm parse(String text) {
@@ -72,7 +93,7 @@ public record SweepSpec(
         return valueOf(text.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            "'" + text + "' is not a search algorithm; use grid, random or tpe");
+            "'" + text + "' is not a search algorithm; use auto, grid, random, tpe or gp");
       }
     }
   }

@@ -436,12 +436,17 @@ public final class TpeSampler implements Sampler {
   /** The complementary error function (Numerical Recipes' erfcc, relative error < 1.2e-7). */
   static double erfc(double x) {
     double z = Math.abs(x);
-    double t = 1 / (1 + 0.5 * z);
+    double ans = erfcx(z) * Math.exp(-z * z);
+    return x >= 0 ? ans : 2 - ans;
+  }
+
+  /** The scaled complementary error function {@code exp(x²) erfc(x)} for x ≥ 0, no underflow. */
+  static double erfcx(double x) {
+    double t = 1 / (1 + 0.5 * x);
     double poly = 0;
     for (int i = ERFC.length - 1; i >= 0; i--) {
       poly = ERFC[i] + t * poly;
     }
-    double ans = t * Math.exp(-z * z + poly);
-    return x >= 0 ? ans : 2 - ans;
+    return t * Math.exp(poly);
   }
 }

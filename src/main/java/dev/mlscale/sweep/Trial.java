@@ -1,5 +1,8 @@
 package dev.mlscale.sweep;
 
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -14,7 +17,19 @@ public record Trial(
     String runId,
     String reason) {
   public Trial {
-    params = Map.copyOf(params);
+    params = Collections.unmodifiableMap(new LinkedHashMap<>(params)); // the sampler's order
+  }
+
+  /** This trial with its parameters in this order (the space's), any others after them. */
+  public Trial inOrder(Collection<String> names) {
+    Map<String, Object> ordered = new LinkedHashMap<>();
+    for (String n : names) {
+      if (params.containsKey(n)) {
+        ordered.put(n, params.get(n));
+      }
+    }
+    params.forEach(ordered::putIfAbsent);
+    return new Trial(number, ordered, state, objective, runId, reason);
   }
 
   public boolean completed() {

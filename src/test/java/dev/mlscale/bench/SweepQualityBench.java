@@ -3,6 +3,7 @@ package dev.mlscale.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mlscale.sweep.Dimension;
+import dev.mlscale.sweep.GpSampler;
 import dev.mlscale.sweep.RandomSampler;
 import dev.mlscale.sweep.Sampler;
 import dev.mlscale.sweep.SweepSpec;
@@ -14,10 +15,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Search quality: mlscale's samplers driven in-process on Branin, Hartmann-6, Rosenbrock-4,
@@ -35,6 +39,16 @@ class SweepQualityBench {
   static final long FIRST_SEED = Long.getLong("bench.first_seed", 0);
   static final int[] BUDGETS = {40, 60, 100};
   static final int[] PARALLEL = {1, 4};
+
+  /** Which samplers and functions to run, comma-separated; all when empty. */
+  static final List<String> ONLY_SAMPLERS = listProperty("bench.samplers");
+
+  static final List<String> ONLY_FUNCTIONS = listProperty("bench.functions");
+
+  static List<String> listProperty(String name) {
+    String v = System.getProperty(name, "");
+    return v.isBlank() ? List.of() : List.of(v.split(","));
+  }
 
   /** A test function: its space, its value and its global minimum. */
   record Problem(
@@ -131,15 +145,23 @@ class SweepQualityBench {
         new Problem("mixed", mixedSpace, SweepQualityBench::mixed, 0));
   }
 
+  /** A sweep's best value after each trial, and the mean time of its last ten suggestions. */
+  record Sweep(double[] best, double lastTenMillis) {}
+
   /** The best value after each trial of a sweep of {@code trials}, {@code parallel} at a time. */
-  static double[] bestSoFar(Sampler sampler, Problem problem, int trials, int parallel) {
+  static Sweep bestSoFar(Sampler sampler, Problem problem, int trials, int parallel) {
     List<Trial> history = new ArrayList<>();
     double[] best = new double[trials];
     double min = Double.POSITIVE_INFINITY;
+    long lastTenNanos = 0;
     for (int start = 0; start < trials; start += parallel) {
       int end = Math.min(trials, start + parallel);
       for (int i = start; i < end; i++) {
+        long t0 = System.nanoTime();
         Map<String, Object> p = sampler.suggest(i, history).orElseThrow();
+        if (i >= trials - 10) {
+          lastTenNanos += System.nanoTime() - t0;
+        }
         history.add(new Trial(i, p, Trial.TrialState.RUNNING, null, "r" + i, null));
       }
       for (int i = start; i < end; i++) {
@@ -150,38 +172,57 @@ class SweepQualityBench {
         best[i] = min;
       }
     }
-    return best;
+    return new Sweep(best, lastTenNanos / 10 / 1e6);
   }
 
   @Test
+  @Timeout(value = 3, unit = TimeUnit.HOURS) // 20 seeds of gp take about 15 minutes on 2 cores
   void regretOfEachSamplerOnEachFunction() throws Exception {
     SweepSpec.Objective minimize = new SweepSpec.Objective("f", SweepSpec.Goal.MINIMIZE);
     Map<String, LongFunction<Sampler>> samplers = new LinkedHashMap<>();
     List<Map<String, Object>> rows = new ArrayList<>();
+    String suffix = System.getProperty("bench.out_suffix", "");
+    Path out = Path.of("bench/results/sweep_quality_mlscale" + suffix + ".json");
+    Files.createDirectories(out.getParent());
     for (Problem problem : problems()) {
+      if (!ONLY_FUNCTIONS.isEmpty() && !ONLY_FUNCTIONS.contains(problem.name())) {
+        continue;
+      }
       samplers.put("tpe", seed -> new TpeSampler(problem.space(), seed, minimize));
       samplers.put("random", seed -> new RandomSampler(problem.space(), seed));
+      samplers.put("gp", seed -> new GpSampler(problem.space(), seed, minimize));
       for (var sampler : samplers.entrySet()) {
+        if (!ONLY_SAMPLERS.isEmpty() && !ONLY_SAMPLERS.contains(sampler.getKey())) {
+          continue;
+        }
         for (int parallel : PARALLEL) {
-          for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
-            double[] best =
-                bestSoFar(sampler.getValue().apply(seed), problem, BUDGETS[2], parallel);
+          // seeds in parallel: each sweep is deterministic, the rows are put in seed order
+          List<Sweep> sweeps =
+              LongStream.range(FIRST_SEED, FIRST_SEED + SEEDS)
+                  .parallel()
+                  .mapToObj(
+                      seed ->
+                          bestSoFar(sampler.getValue().apply(seed), problem, BUDGETS[2], parallel))
+                  .toList();
+          for (int k = 0; k < SEEDS; k++) {
             for (int budget : BUDGETS) {
               Map<String, Object> row = new LinkedHashMap<>();
               row.put("sampler", "mlscale " + sampler.getKey());
               row.put("function", problem.name());
               row.put("parallel", parallel);
-              row.put("seed", seed);
+              row.put("seed", FIRST_SEED + k);
               row.put("budget", budget);
-              row.put("regret", best[budget - 1] - problem.minimum());
+              row.put("regret", sweeps.get(k).best()[budget - 1] - problem.minimum());
+              if (budget == BUDGETS[2]) {
+                row.put("suggest_ms_at_100", sweeps.get(k).lastTenMillis());
+              }
               rows.add(row);
             }
           }
         }
       }
+      // after each function, so that a bench cut short keeps what it measured
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), rows);
     }
-    Path out = Path.of("bench/results/sweep_quality_mlscale.json");
-    Files.createDirectories(out.getParent());
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), rows);
   }
 }

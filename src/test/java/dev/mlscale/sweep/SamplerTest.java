@@ -48,6 +48,7 @@ class SamplerTest {
         name: r
         job: job.yaml
         objective: {metric: acc}
+        algorithm: random
         seed: 3
         space:
           lr: {loguniform: [1.0e-5, 1.0e-1]}
@@ -75,9 +76,11 @@ class SamplerTest {
     space.put("y", new Dimension.Uniform(0, 15));
     SweepSpec.Objective minimize = new SweepSpec.Objective("branin", SweepSpec.Goal.MINIMIZE);
     Sampler sampler =
-        algorithm == SweepSpec.Algorithm.TPE
-            ? new TpeSampler(space, seed, minimize)
-            : new RandomSampler(space, seed);
+        switch (algorithm) {
+          case TPE -> new TpeSampler(space, seed, minimize);
+          case GP -> new GpSampler(space, seed, minimize);
+          default -> new RandomSampler(space, seed);
+        };
     List<Trial> history = new ArrayList<>();
     double best = Double.MAX_VALUE;
     for (int i = 0; i < trials; i++) {
@@ -89,17 +92,22 @@ class SamplerTest {
     return best;
   }
 
+  /** The mean over seeds 1..seeds of the best Branin value after {@code trials}. */
+  static double meanBestOnBranin(SweepSpec.Algorithm algorithm, int seeds, int trials) {
+    double sum = 0;
+    for (long seed = 1; seed <= seeds; seed++) {
+      sum += bestAfter(algorithm, seed, trials);
+    }
+    return sum / seeds;
+  }
+
   @Test
   void tpeFindsABetterBraninMinimumThanRandomSearchOnAverage() {
-    int seeds = 10;
-    double tpe = 0;
-    double random = 0;
-    for (long seed = 1; seed <= seeds; seed++) {
-      tpe += bestAfter(SweepSpec.Algorithm.TPE, seed, 40) / seeds;
-      random += bestAfter(SweepSpec.Algorithm.RANDOM, seed, 40) / seeds;
-    }
+    double tpe = meanBestOnBranin(SweepSpec.Algorithm.TPE, 10, 40);
     // the global minimum is 0.397887
-    assertThat(tpe).isLessThan(random).isLessThan(1.0);
+    assertThat(tpe)
+        .isLessThan(meanBestOnBranin(SweepSpec.Algorithm.RANDOM, 10, 40))
+        .isLessThan(1.0);
   }
 
   /** Hartmann-6 on [0, 1]^6; its minimum is -3.32237. */
@@ -153,6 +161,18 @@ class SamplerTest {
 
   static final SweepSpec.Objective MINIMIZE = new SweepSpec.Objective("f", SweepSpec.Goal.MINIMIZE);
 
+  /** A batch of {@code size} suggestions, each added to the history as a running trial. */
+  static List<Map<String, Object>> batch(Sampler sampler, List<Trial> history, int size) {
+    List<Map<String, Object>> batch = new ArrayList<>();
+    for (int k = 0; k < size; k++) {
+      int i = history.size();
+      Map<String, Object> p = sampler.suggest(i, history).orElseThrow();
+      batch.add(p);
+      history.add(new Trial(i, p, Trial.TrialState.RUNNING, null, "r" + i, null));
+    }
+    return batch;
+  }
+
   /** The trials a sampler runs on f, one at a time. */
   static List<Trial> run(
       Sampler sampler, java.util.function.ToDoubleFunction<Map<String, Object>> f, int trials) {
@@ -204,12 +224,7 @@ class SamplerTest {
   void parallelSuggestionsFromTheSameHistoryDifferAndAvoidRunningTrials() {
     Sampler tpe = new TpeSampler(hartmannSpace(), 3, MINIMIZE);
     List<Trial> history = new ArrayList<>(run(tpe, SamplerTest::hartmann6, 20));
-    List<Map<String, Object>> batch = new ArrayList<>();
-    for (int i = 20; i < 24; i++) {
-      Map<String, Object> p = tpe.suggest(i, history).orElseThrow();
-      batch.add(p);
-      history.add(new Trial(i, p, Trial.TrialState.RUNNING, null, "r" + i, null));
-    }
+    List<Map<String, Object>> batch = batch(tpe, history, 4);
     assertThat(batch).doesNotHaveDuplicates();
     // The liar at work: the same trial number, asked again while its own first suggestion runs
     // as another trial, goes elsewhere.
@@ -249,7 +264,7 @@ class SamplerTest {
         """))
         .isInstanceOf(UserError.class)
         .hasMessageContaining(
-            "sweep.yaml:4:12: 'bayes' is not a search algorithm; use grid," + " random or tpe");
+            "sweep.yaml:4:12: 'bayes' is not a search algorithm; use auto, grid, random, tpe or gp");
     SweepSpec continuous =
         spec(
             """

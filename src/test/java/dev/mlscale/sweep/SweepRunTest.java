@@ -45,14 +45,20 @@ class SweepRunTest {
             "--set",
             "budget.max_trials=14",
             "--set",
-            "budget.max_parallel=1");
+            "budget.max_parallel=1",
+            "--set",
+            "algorithm=auto");
     assertThat(r.exit()).as(r.all()).isZero();
-    assertThat(r.err()).contains("14/14").contains("best: trial");
+    assertThat(r.err())
+        .contains("14/14")
+        .contains("best: trial")
+        .contains("auto → gp (2 parameters, 14 trials), seed 0, minimize branin");
     String id =
         r.err().lines().filter(l -> l.startsWith("sweep ")).findFirst().orElseThrow().split(" ")[1];
     Path plots = work.resolve("plots");
     CliHarness.Result show = cli.run("sweep", "show", id, "--plots", plots.toString());
     assertThat(show.exit()).as(show.all()).isZero();
+    assertThat(show.out()).contains("Search:  auto → gp (2 parameters, 14 trials), seed 0");
     List<String> rows = show.out().lines().filter(l -> l.matches("^\\d+ .*")).toList();
     assertThat(rows).hasSize(14);
     List<Double> values = rows.stream().map(l -> Double.parseDouble(l.split("\\s+")[2])).toList();

@@ -53,6 +53,13 @@ final class SweepCommand implements Runnable {
 
   static SweepSpec load(Path file, List<String> overrides) {
     SweepSpec spec = new SpecLoader().load(file, SweepSpec.class, overrides).spec();
+    SpecLoader.writtenAt(file, "/auto_reason")
+        .ifPresent(
+            at -> {
+              // mlscale's own record of what 'algorithm: auto' picked, not a field to write
+              throw new UserError(
+                  at, "unknown field 'auto_reason'; mlscale writes it when algorithm is auto");
+            });
     if (spec.algorithm() == SweepSpec.Algorithm.GRID) {
       // refuses an infinite space now, not after trials ran
       Map<String, Dimension> space = spec.dimensions();

@@ -370,7 +370,10 @@ class ValidateBeforeRecordTest {
             .says("max_parallel must be 1 or more"),
         sweepWith("an unknown algorithm", SPACE, "algorithm: bayes")
             .at(5, 12)
-            .says("'bayes' is not a search algorithm; use grid, random or tpe"),
+            .says("'bayes' is not a search algorithm; use auto, grid, random, tpe or gp"),
+        sweepWith("mlscale's own auto_reason written by hand", SPACE, "auto_reason: because")
+            .at(5, 14)
+            .says("unknown field 'auto_reason'; mlscale writes it when algorithm is auto"),
         sweepWith("grid over a continuous space", SPACE, "algorithm: grid")
             .at(4, 13)
             .says("the grid algorithm needs a finite space", "list the values with grid"),

@@ -28,7 +28,9 @@ import java.util.concurrent.ExecutionException;
  * <p>The files of attempt N in the run's directory: {@code attempt-N.launch} (written before the
  * supervisor starts: the memory limit), {@code attempt-N.pid} ("supervisor-pid job-pid"), {@code
  * attempt-N.log}, {@code attempt-N.exit} (the exit status, as a shell reports it: 128+signal when
- * killed) and {@code attempt-N.killed} (why mlscale killed it, when it did).
+ * killed) and {@code attempt-N.killed} (why mlscale killed it, when it did). The shell writes its
+ * two files with one short write each (no extra process for a rename): a reader that finds one
+ * empty waits for the supervisor to end, or for the pid file to be written.
  */
 final class AttemptProcess {
   /** The supervisor; its words are fixed, the job's argv is passed to it as arguments. */
@@ -37,11 +39,11 @@ final class AttemptProcess {
       prefix=$1; shift
       setsid "$@" >>"$prefix.log" 2>&1 </dev/null &
       job=$!
-      printf '%s %s\\n' "$$" "$job" >"$prefix.pid.tmp" && mv -f "$prefix.pid.tmp" "$prefix.pid"
+      printf '%s %s\\n' "$$" "$job" >"$prefix.pid"
       exec >/dev/null
       wait "$job"
       code=$?
-      printf '%s\\n' "$code" >"$prefix.exit.tmp" && mv -f "$prefix.exit.tmp" "$prefix.exit"
+      printf '%s\\n' "$code" >"$prefix.exit"
       exit "$code"
       """;
 
@@ -128,6 +130,19 @@ final class AttemptProcess {
    */
   static Optional<AttemptProcess> attach(Path dir, int number) {
     Optional<long[]> pids = readPids(dir, number);
+    // a supervisor writes its pid file within milliseconds of its launch: give one that was
+    // launched a moment ago (its launcher killed right then) the time to write it
+    for (int i = 0;
+        i < 40 && pids.isEmpty() && launchedAt(dir, number).isAfter(Instant.now().minusSeconds(10));
+        i++) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      pids = readPids(dir, number);
+    }
     if (pids.isEmpty()) {
       return Optional.empty();
     }

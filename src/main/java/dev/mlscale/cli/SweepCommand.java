@@ -5,7 +5,6 @@ import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.render.CodeArchive;
-import dev.mlscale.report.SweepReport;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
@@ -40,8 +39,8 @@ import picocli.CommandLine.Parameters;
     subcommands = {
       SweepCommand.Run.class,
       SweepCommand.Resume.class,
-      SweepCommand.Show.class,
-      SweepCommand.Ls.class
+      SweepShow.class,
+      SweepLs.class
     })
 final class SweepCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -468,160 +467,6 @@ final class SweepCommand implements Runnable {
           verbose,
           cluster,
           false);
-    }
-  }
-
-  @Command(
-      name = "show",
-      mixinStandardHelpOptions = true,
-      description = "Print a sweep's trials sorted by the objective; write plots with --plots.")
-  static final class Show implements Callable<Integer> {
-    private final Context ctx;
-
-    @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
-    String id;
-
-    @Option(
-        names = "--plots",
-        paramLabel = "DIR",
-        description = "Write objective.png, param-*.png and index.html here.")
-    Path plots;
-
-    @Option(
-        names = "--log-objective",
-        description = "With --plots: the objective on a logarithmic axis (values above 0).")
-    boolean logObjective;
-
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description = "table, json or yaml.")
-    OutputFormat output;
-
-    @Mixin ClusterOptions cluster = new ClusterOptions();
-
-    Show(Context ctx) {
-      this.ctx = ctx;
-    }
-
-    @Override
-    public Integer call() throws java.io.IOException {
-      String sweepId;
-      String state;
-      String message;
-      SweepSpec spec;
-      List<Trial> trials;
-      if (cluster.onCluster()) {
-        try (var connection = new AutoClose(cluster.connect(ctx))) {
-          var stored =
-              new ClusterSweeps(connection.get())
-                  .load(id, java.nio.file.Files.createTempDirectory("mlscale-sweep-"));
-          sweepId = stored.id();
-          state = stored.state();
-          message = stored.message();
-          spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
-          trials = new ClusterTrials(id, null, null, connection.get(), null, null).load();
-        }
-      } else {
-        SweepStore store = new SweepStore(ctx.db());
-        SweepStore.SweepRecord r = store.get(id);
-        sweepId = r.id();
-        Shown shown = shown(ctx, r);
-        state = shown.state();
-        message = shown.message();
-        spec = new SpecLoader().parse(r.spec(), r.specFile(), SweepSpec.class, List.of());
-        trials = store.trials(r.id());
-      }
-      Map<String, Object> view = new LinkedHashMap<>();
-      view.put("sweep", sweepId);
-      view.put("state", state);
-      view.put("message", message);
-      view.put("trials", trials.stream().map(t -> t.inOrder(spec.space().keySet())).toList());
-      if (output.print(ctx.out(), view)) {
-        return 0;
-      }
-      ctx.out()
-          .println(
-              "Sweep:   "
-                  + sweepId
-                  + "  ("
-                  + state
-                  + (message == null ? "" : ": " + message)
-                  + ")");
-      ctx.out()
-          .println(
-              "Search:  "
-                  + spec.algorithmText()
-                  + ", seed "
-                  + spec.seed()
-                  + ", "
-                  + spec.objective().goal().name().toLowerCase()
-                  + " "
-                  + spec.objective().metric());
-      table(ctx, spec, trials);
-      if (plots != null) {
-        for (Path p : SweepReport.write(plots, sweepId, spec, trials, logObjective)) {
-          ctx.err().println("wrote " + p);
-        }
-      }
-      return 0;
-    }
-  }
-
-  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List sweeps.")
-  static final class Ls implements Callable<Integer> {
-    private final Context ctx;
-
-    @Mixin ClusterOptions cluster = new ClusterOptions();
-
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description = "table, json or yaml.")
-    OutputFormat output;
-
-    Ls(Context ctx) {
-      this.ctx = ctx;
-    }
-
-    @Override
-    public Integer call() {
-      Table t = new Table("SWEEP", "NAME", "STATE", "TRIALS", "CREATED", "MESSAGE");
-      if (cluster.onCluster()) {
-        try (var connection = new AutoClose(cluster.connect(ctx))) {
-          for (Map<String, String> s : new ClusterSweeps(connection.get()).list()) {
-            t.row(s.get("sweep"), "-", s.get("state"), "-", s.get("created"), s.get("message"));
-          }
-        }
-        t.print(ctx.out(), "");
-        return 0;
-      }
-      SweepStore store = new SweepStore(ctx.db());
-      List<Map<String, Object>> views = new ArrayList<>();
-      for (SweepStore.SweepRecord r : store.list()) {
-        Shown shown = shown(ctx, r);
-        int trials = store.trials(r.id()).size();
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("sweep", r.id());
-        v.put("name", r.name());
-        v.put("state", shown.state());
-        v.put("trials", trials);
-        v.put("createdAt", r.createdAt());
-        v.put("endedAt", r.endedAt());
-        v.put("message", shown.message());
-        views.add(v);
-        t.row(
-            r.id(),
-            r.name(),
-            shown.state(),
-            trials,
-            Format.ago(r.createdAt(), ctx.clock().instant()),
-            shown.message());
-      }
-      if (!output.print(ctx.out(), views)) {
-        t.print(ctx.out(), "");
-      }
-      return 0;
     }
   }
 

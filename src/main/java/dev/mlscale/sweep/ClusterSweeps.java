@@ -126,12 +126,23 @@ public final class ClusterSweeps {
             cm -> {
               Map<String, String> m = new LinkedHashMap<>();
               m.put("sweep", cm.getMetadata().getLabels().get(ClusterTrials.SWEEP));
+              m.put("name", nameOf(cm.getData() == null ? null : cm.getData().get("sweep.json")));
               m.put("state", cm.getMetadata().getAnnotations().get(STATE));
               m.put("message", cm.getMetadata().getAnnotations().get(MESSAGE));
               m.put("created", cm.getMetadata().getCreationTimestamp());
               return m;
             })
         .toList();
+  }
+
+  private static String nameOf(String specJson) {
+    try {
+      return specJson == null
+          ? null
+          : dev.mlscale.spec.SpecLoader.mapper().readTree(specJson).path("name").asText(null);
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   void finish(String id, String state, String message) {

@@ -80,6 +80,14 @@ class ClusterSweepTest {
         cli(otherHome).run("sweep", "show", id, "--target", "k8s", "-n", ns.name());
     assertThat(show.exit()).as(show.all()).isZero();
     assertThat(show.out()).contains("Succeeded").contains("0.75");
+    // the same view as a local sweep's, -o json included
+    CliHarness.Result ls =
+        cli(otherHome).run("sweep", "ls", "-o", "json", "--target", "k8s", "-n", ns.name());
+    assertThat(ls.exit()).as(ls.all()).isZero();
+    assertThat(ls.out())
+        .contains("\"sweep\" : \"" + id + "\"")
+        .contains("\"name\" : \"cs\"")
+        .contains("\"state\" : \"Succeeded\"");
   }
 
   @Test

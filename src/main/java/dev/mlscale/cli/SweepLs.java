@@ -1,0 +1,47 @@
+package dev.mlscale.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "ls", mixinStandardHelpOptions = true, description = "List sweeps.")
+final class SweepLs implements Callable<Integer> {
+  private final Context ctx;
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "table, json or yaml.")
+  OutputFormat output;
+
+  SweepLs(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    List<SweepRuns.SweepView> views;
+    try (SweepRuns sweeps = SweepRuns.open(ctx, cluster)) {
+      views = sweeps.list();
+    }
+    if (output.print(ctx.out(), views)) {
+      return 0;
+    }
+    Table t = new Table("SWEEP", "NAME", "STATE", "TRIALS", "CREATED", "MESSAGE");
+    for (SweepRuns.SweepView v : views) {
+      t.row(
+          v.sweep(),
+          v.name() == null ? "-" : v.name(),
+          v.state(),
+          v.trials() == null ? "-" : v.trials(),
+          v.createdAt() == null ? "-" : Format.ago(v.createdAt(), ctx.clock().instant()),
+          v.message());
+    }
+    t.print(ctx.out(), "");
+    return 0;
+  }
+}

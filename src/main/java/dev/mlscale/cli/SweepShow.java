@@ -1,0 +1,86 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.report.SweepReport;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "show",
+    mixinStandardHelpOptions = true,
+    description = "Print a sweep's trials sorted by the objective; write plots with --plots.")
+final class SweepShow implements Callable<Integer> {
+  private final Context ctx;
+
+  @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
+  String id;
+
+  @Option(
+      names = "--plots",
+      paramLabel = "DIR",
+      description = "Write objective.png, param-*.png and index.html here.")
+  Path plots;
+
+  @Option(
+      names = "--log-objective",
+      description = "With --plots: the objective on a logarithmic axis (values above 0).")
+  boolean logObjective;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "table, json or yaml.")
+  OutputFormat output;
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  SweepShow(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() throws java.io.IOException {
+    SweepRuns.SweepDetail d;
+    try (SweepRuns sweeps = SweepRuns.open(ctx, cluster)) {
+      d = sweeps.show(id);
+    }
+    Map<String, Object> view = new LinkedHashMap<>();
+    view.put("sweep", d.id());
+    view.put("state", d.state());
+    view.put("message", d.message());
+    view.put("trials", d.trials().stream().map(t -> t.inOrder(d.spec().space().keySet())).toList());
+    if (output.print(ctx.out(), view)) {
+      return 0;
+    }
+    ctx.out()
+        .println(
+            "Sweep:   "
+                + d.id()
+                + "  ("
+                + d.state()
+                + (d.message() == null ? "" : ": " + d.message())
+                + ")");
+    ctx.out()
+        .println(
+            "Search:  "
+                + d.spec().algorithmText()
+                + ", seed "
+                + d.spec().seed()
+                + ", "
+                + d.spec().objective().goal().name().toLowerCase()
+                + " "
+                + d.spec().objective().metric());
+    SweepCommand.table(ctx, d.spec(), d.trials());
+    if (plots != null) {
+      for (Path p : SweepReport.write(plots, d.id(), d.spec(), d.trials(), logObjective)) {
+        ctx.err().println("wrote " + p);
+      }
+    }
+    return 0;
+  }
+}

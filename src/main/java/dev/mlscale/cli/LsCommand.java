@@ -24,11 +24,7 @@ final class LsCommand implements Callable<Integer> {
       description = "Show at most this many runs. Default: ${DEFAULT-VALUE}.")
   int limit;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "table, json or yaml.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 

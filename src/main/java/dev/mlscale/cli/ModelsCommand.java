@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -49,11 +48,7 @@ final class ModelsCommand implements Runnable {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this model.")
     String name;
 
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description = "table, json or yaml.")
-    OutputFormat output;
+    @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
     Ls(Context ctx) {
       this.ctx = ctx;
@@ -99,11 +94,7 @@ final class ModelsCommand implements Runnable {
     @Parameters(paramLabel = "NAME[:VERSION]", description = "The latest version when none given.")
     String ref;
 
-    @Option(
-        names = {"-o", "--output"},
-        defaultValue = "table",
-        description = "table, json or yaml.")
-    OutputFormat output;
+    @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
     Show(Context ctx) {
       this.ctx = ctx;

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 @Command(
     name = "ls",
@@ -14,11 +13,7 @@ import picocli.CommandLine.Option;
 final class PipelineLs implements Callable<Integer> {
   private final Context ctx;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "table, json or yaml.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 

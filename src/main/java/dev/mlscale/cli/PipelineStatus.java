@@ -21,11 +21,7 @@ final class PipelineStatus implements Callable<Integer> {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
   String id;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "table, json or yaml.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @Option(
       names = {"-w", "--watch"},

@@ -61,11 +61,7 @@ final class RunCommand implements Callable<Integer> {
       description = "Do not stream the jobs' output; print only states and the result.")
   boolean quiet;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "How to print the result: table, json or yaml.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   RunCommand(Context ctx) {
     this.ctx = ctx;
@@ -127,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
         }
       }
       printer.summary(outcomes);
-      if (output != OutputFormat.TABLE) {
+      if (!output.isTable()) {
         output.print(
             ctx.out(),
             outcomes.size() == 1

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -27,11 +26,7 @@ final class StatusCommand implements Callable<Integer> {
   @Parameters(paramLabel = "RUN", description = "A run id or an unambiguous prefix of it.")
   String run;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "table, json or yaml.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
@@ -55,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
     List<AttemptRecord> attempts = store.attempts(r.id());
     List<Metric> history = store.metrics(r.id());
     Map<String, Double> last = store.finalMetrics(r.id());
-    if (output != OutputFormat.TABLE) {
+    if (!output.isTable()) {
       Map<String, Object> v = LsCommand.view(r, store);
       v.put("attempts", attempts);
       v.put("metricHistory", history);

@@ -31,11 +31,7 @@ final class SweepShow implements Callable<Integer> {
       description = "With --plots: the objective on a logarithmic axis (values above 0).")
   boolean logObjective;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "table, json or yaml.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 

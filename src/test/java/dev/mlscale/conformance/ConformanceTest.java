@@ -228,7 +228,7 @@ class ConformanceTest {
   // ---------------------------------------------------------------- the scenarios
 
   private List<Scenario> scenarios() {
-    Set<Target> all = Set.of(Target.LOCAL, Target.K8S, Target.ARGO);
+    Set<Target> all = java.util.EnumSet.allOf(Target.class);
     List<Scenario> list = new ArrayList<>();
     list.add(
         job(
@@ -331,12 +331,7 @@ class ConformanceTest {
                 t == Target.ARGO
                     ? new Outcome(
                         2, List.of(), "Argo retries every failed try whatever its exit code")
-                    // BUG: the same fail-fast exit is reason Error here, PodFailurePolicy there
-                    : new Outcome(
-                        1,
-                        List.of(
-                            Row.of("Failed", t == Target.K8S ? "PodFailurePolicy" : "Error", 2, 1)),
-                        "")));
+                    : new Outcome(1, List.of(Row.of("Failed", "Error", 2, 1)), "")));
     list.add(
         job(
             "timeout",
@@ -348,44 +343,18 @@ class ConformanceTest {
             timeout: 5s
             """,
             Map.of(),
-            t ->
-                switch (t) {
-                  // inherent: only here is the stopped process's own exit code known (SIGTERM)
-                  case LOCAL ->
-                      new Outcome(1, List.of(Row.of("Failed", "DeadlineExceeded", 143, 1)), "");
-                  case K8S ->
-                      new Outcome(1, List.of(Row.of("Failed", "DeadlineExceeded", null, 1)), "");
-                  // inherent: Argo's task says it in its own words
-                  case ARGO ->
-                      new Outcome(
-                          1,
-                          List.of(
-                              Row.of(
-                                  "Failed",
-                                  "Pod was active on the node longer than the specified deadline",
-                                  null,
-                                  1)),
-                          "pipeline Failed");
-                }));
+            stopped(
+                1,
+                "Failed",
+                "DeadlineExceeded",
+                "Pod was active on the node longer than the specified deadline")));
     list.add(
         new Scenario(
             "cancel",
             all,
             this::cancel,
-            t ->
-                switch (t) {
-                  case LOCAL ->
-                      new Outcome(130, List.of(Row.of("Cancelled", "Cancelled", 143, 1)), "");
-                  case K8S ->
-                      new Outcome(130, List.of(Row.of("Cancelled", "Cancelled", null, 1)), "");
-                  // BUG: a cancelled pipeline on Argo is Failed, its task too
-                  case ARGO ->
-                      new Outcome(
-                          130,
-                          List.of(
-                              Row.of("Failed", "workflow shutdown with strategy:  Stop", null, 1)),
-                          "pipeline Failed");
-                }));
+            // BUG: a cancelled pipeline on Argo is Failed, its task too
+            stopped(130, "Cancelled", "Cancelled", "workflow shutdown with strategy:  Stop")));
     list.add(
         new Scenario(
             "rows, one failing",
@@ -403,7 +372,7 @@ class ConformanceTest {
     list.add(
         new Scenario(
             "diamond, one branch failing",
-            Set.of(Target.LOCAL, Target.ARGO),
+            java.util.EnumSet.of(Target.LOCAL, Target.ARGO),
             t -> {
               PipelineRun run = diamond(t);
               List<Row> rows = new ArrayList<>();
@@ -421,12 +390,14 @@ class ConformanceTest {
                         Row.task("a", "Succeeded"),
                         Row.task("b", "Failed"),
                         Row.task("c", "Succeeded"),
-                        Row.task("d", "Skipped")),
+                        // BUG: the same fact in other words (pipeline status shows ⊘ for both)
+                        Row.task("d", t == Target.ARGO ? "Omitted" : "Skipped"),
+                        Row.task("tell", "Succeeded")),
                     "")));
     list.add(
         new Scenario(
             "the exit task's status",
-            Set.of(Target.LOCAL, Target.ARGO),
+            java.util.EnumSet.of(Target.LOCAL, Target.ARGO),
             t -> {
               PipelineRun run = diamond(t);
               List<Row> rows = new ArrayList<>();
@@ -435,9 +406,22 @@ class ConformanceTest {
                   rows.add(Row.task("tell", task.get("phase").asText()));
                 }
               }
-              return new Outcome(run.result().exit(), rows, run.exitLog().strip());
+              List<String> lines = run.exitLog().lines().toList();
+              String saw =
+                  lines.stream().filter(l -> l.startsWith("[tell] saw")).findFirst().orElse("");
+              return new Outcome(
+                  run.result().exit(),
+                  rows,
+                  lines.size() == 1 ? saw : saw + " (+" + (lines.size() - 1) + " other lines)");
             },
-            t -> new Outcome(1, List.of(Row.task("tell", "Succeeded")), "[tell] saw Failed")));
+            t ->
+                new Outcome(
+                    1,
+                    List.of(Row.task("tell", "Succeeded")),
+                    // BUG: Argo's executor's own line ("sub-process exited") is in the task's log
+                    t == Target.ARGO
+                        ? "[tell] saw Failed (+1 other lines)"
+                        : "[tell] saw Failed")));
     list.add(
         new Scenario(
             "setup reused",
@@ -449,8 +433,23 @@ class ConformanceTest {
                     List.of(
                         new Row("1st", "Succeeded", "Completed", 0, 1, Map.of()),
                         new Row("2nd", "Succeeded", "Completed", 0, 1, Map.of())),
-                    "2nd run downloaded 0")));
+                    "1st run installed threadpoolctl, 2nd run installed nothing")));
     return list;
+  }
+
+  /**
+   * What a job stopped from outside (a timeout, a cancel) shows. Inherent: only a local process
+   * leaves its exit code (143, SIGTERM), and Argo says it in its own words: a Failed task.
+   */
+  private static Function<Target, Outcome> stopped(
+      int cli, String state, String reason, String argoMessage) {
+    return t ->
+        switch (t) {
+          case LOCAL -> new Outcome(cli, List.of(Row.of(state, reason, 143, 1)), "");
+          case K8S -> new Outcome(cli, List.of(Row.of(state, reason, null, 1)), "");
+          case ARGO ->
+              new Outcome(cli, List.of(Row.of("Failed", argoMessage, null, 1)), "pipeline Failed");
+        };
   }
 
   // ---------------------------------------------------------------- pipelines
@@ -505,7 +504,8 @@ class ConformanceTest {
   /** The same job twice with a setup: the second run installs nothing. */
   private Outcome setup(Target t) {
     Path dir = dir("setup", t);
-    // one environment per target: k8s and Argo share the claim's environment cache
+    // an environment of its own: environments are cached by content (locally across homes, on
+    // the cluster on the claim that Kubernetes and Argo share), and each target must build one
     Path spec =
         write(
             dir,
@@ -518,16 +518,30 @@ class ConformanceTest {
             """,
             Map.of(
                 "requirements.txt",
-                "threadpoolctl\n# conformance, " + t + "\n",
+                "threadpoolctl\n# conformance, " + t + " " + System.nanoTime() + "\n",
                 "index.txt",
                 "threadpoolctl\n"));
     try (PackageIndex index = PackageIndex.serve(RealNode.HOST, dir.resolve("index.txt"))) {
       CliHarness cli =
-          cli(dir).with("PIP_INDEX_URL", index.url()).with("PIP_TRUSTED_HOST", RealNode.HOST);
-      Outcome first = read(t, cli, cli.run(command(t, spec)));
+          cli(dir)
+              .with("PIP_INDEX_URL", index.url())
+              .with("PIP_TRUSTED_HOST", RealNode.HOST)
+              // pip's own cache on this machine would serve the wheel without the index
+              .with("PIP_NO_CACHE_DIR", "1");
+      CliHarness.Result firstRun = cli.run(command(t, spec));
       int firstDownloads = index.downloads().size();
-      Outcome second = read(t, cli, cli.run(command(t, spec)));
+      CliHarness.Result secondRun = cli.run(command(t, spec));
       int secondDownloads = index.downloads().size() - firstDownloads;
+      // what was installed: on the cluster what the pods fetched from the index; on this machine
+      // pip's own words (its setup runs with this JVM's pip configuration, a wheelhouse maybe)
+      String firstInstalled =
+          installed(t, firstRun, firstDownloads) ? "installed threadpoolctl" : "installed nothing";
+      String secondInstalled =
+          installed(t, secondRun, secondDownloads)
+              ? "installed threadpoolctl"
+              : "installed nothing";
+      Outcome first = read(t, cli, firstRun);
+      Outcome second = read(t, cli, secondRun);
       List<Row> rows = new ArrayList<>();
       for (var each : List.of(first, second)) {
         for (Row row : each.rows()) {
@@ -544,10 +558,16 @@ class ConformanceTest {
       return new Outcome(
           second.cli() != 0 ? second.cli() : first.cli(),
           rows,
-          "1st run downloaded " + firstDownloads + ", 2nd run downloaded " + secondDownloads);
+          "1st run " + firstInstalled + ", 2nd run " + secondInstalled);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static boolean installed(Target t, CliHarness.Result r, int downloads) {
+    return t == Target.LOCAL
+        ? r.all().contains("Successfully installed threadpoolctl")
+        : downloads > 0;
   }
 
   // ---------------------------------------------------------------- running one job
@@ -556,7 +576,7 @@ class ConformanceTest {
       String name, String spec, Map<String, String> files, Function<Target, Outcome> expected) {
     return new Scenario(
         name,
-        Set.of(Target.LOCAL, Target.K8S, Target.ARGO),
+        java.util.EnumSet.allOf(Target.class),
         t -> runJob(t, write(dir(name, t), spec, files)),
         expected);
   }

@@ -20,14 +20,20 @@ flock 8
 
 # kwok.yaml plus a ClusterLogs object, which needs an absolute path: `kubectl logs` of any
 # simulated container answers with testenv/sim/pod.log (CRI log lines), served by kwok-controller
-# as a kubelet would through the API server.
+# as a kubelet would through the API server. The path is a copy in TESTENV_ROOT, not this
+# checkout's file: the configuration (and so its hash below) must not depend on where the
+# checkout lies, or every checkout (git worktrees side by side) recreates the shared cluster.
 config="${TESTENV_ROOT}/kwok-config.yaml"
 mkdir -p "${TESTENV_ROOT}"
+sim_log="${TESTENV_ROOT}/sim-pod.log"
+if ! cmp -s "${here}/sim/pod.log" "${sim_log}"; then
+  cp "${here}/sim/pod.log" "${sim_log}.tmp" && mv "${sim_log}.tmp" "${sim_log}"
+fi
 {
   sed "s|@PKI@|${KWOK_WORKDIR}/clusters/${TESTENV_CLUSTER}/pki|g" "${here}/kwok.yaml"
   printf '%s\n' '---' 'apiVersion: kwok.x-k8s.io/v1alpha1' 'kind: ClusterLogs' \
     'metadata: {name: simulated-output}' 'spec:' '  logs:' \
-    "  - logsFile: ${here}/sim/pod.log"
+    "  - logsFile: ${sim_log}"
 } >"${config}.tmp"
 mv "${config}.tmp" "${config}"
 

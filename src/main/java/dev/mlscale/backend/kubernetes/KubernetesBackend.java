@@ -678,7 +678,9 @@ public final class KubernetesBackend implements Backend {
                   + term.map(PodExplainer::reason).orElse("no container status");
           default -> cond.getMessage();
         };
-    if (reason.equals("BackoffLimitExceeded") || reason.equals("FailedIndexes")) {
+    // the reason a user reads is the pod's, as on this machine; the Job's condition only says
+    // how the Job gave up (and the message says it: retries spent, or a fail-fast exit code)
+    if (List.of("BackoffLimitExceeded", "FailedIndexes", "PodFailurePolicy").contains(reason)) {
       reason = "Error";
     }
     return new Row(RunState.FAILED, reason, message, exit);

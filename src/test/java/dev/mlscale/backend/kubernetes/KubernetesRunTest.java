@@ -163,8 +163,9 @@ class KubernetesRunTest {
     CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
     assertThat(r.exit()).isEqualTo(1);
     JsonNode s = onlyRun();
-    assertThat(s.get("reason").asText()).isEqualTo("PodFailurePolicy");
-    assertThat(s.get("message").asText()).contains("exited with code 2");
+    assertThat(s.get("reason").asText()).isEqualTo("Error");
+    assertThat(s.get("message").asText())
+        .contains("exited with code 2, one of fail_fast_exit_codes");
     assertThat(
             ns.client()
                 .pods()

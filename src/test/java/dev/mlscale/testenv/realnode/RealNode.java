@@ -93,4 +93,40 @@ public final class RealNode {
     return java.nio.file.Path.of(
         client.persistentVolumes().withName(pv).get().getSpec().getHostPath().getPath());
   }
+
+  /** What Argo's executor needs in a namespace: its WorkflowTaskResults (Argo's executor role). */
+  public static void executorRole(KubernetesClient client) {
+    client
+        .rbac()
+        .roles()
+        .resource(
+            new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
+                .withNewMetadata()
+                .withName("argo-executor")
+                .endMetadata()
+                .withRules(
+                    new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
+                        .withApiGroups("argoproj.io")
+                        .withResources("workflowtaskresults")
+                        .withVerbs("create", "patch")
+                        .build())
+                .build())
+        .create();
+    client
+        .rbac()
+        .roleBindings()
+        .resource(
+            new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("argo-executor")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "argo-executor")
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("default")
+                .withNamespace(client.getNamespace())
+                .endSubject()
+                .build())
+        .create();
+  }
 }

@@ -6,9 +6,6 @@ import dev.mlscale.cli.CliHarness;
 import dev.mlscale.testenv.TestCluster;
 import dev.mlscale.testenv.TestNamespace;
 import dev.mlscale.testenv.infra.ArgoTestEnv;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
-import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,45 +35,9 @@ class RealNodeArgoTest {
     return new CliHarness(home).with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
   }
 
-  /** What Argo's executor needs in a namespace: its WorkflowTaskResults (Argo's executor role). */
-  static void executorRole(TestNamespace ns) {
-    ns.client()
-        .rbac()
-        .roles()
-        .resource(
-            new RoleBuilder()
-                .withNewMetadata()
-                .withName("argo-executor")
-                .endMetadata()
-                .withRules(
-                    new PolicyRuleBuilder()
-                        .withApiGroups("argoproj.io")
-                        .withResources("workflowtaskresults")
-                        .withVerbs("create", "patch")
-                        .build())
-                .build())
-        .create();
-    ns.client()
-        .rbac()
-        .roleBindings()
-        .resource(
-            new RoleBindingBuilder()
-                .withNewMetadata()
-                .withName("argo-executor")
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "argo-executor")
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName("default")
-                .withNamespace(ns.name())
-                .endSubject()
-                .build())
-        .create();
-  }
-
   @Test
   void helloStepsAndTheDiamondRunInRealContainers(TestNamespace ns) {
-    executorRole(ns);
+    RealNode.executorRole(ns.client());
     CliHarness.Result r =
         cli()
             .run(
@@ -128,7 +89,7 @@ class RealNodeArgoTest {
 
   @Test
   void aRealOomKillIsRetriedWithMoreMemoryThroughPodSpecPatch(TestNamespace ns) throws IOException {
-    executorRole(ns);
+    RealNode.executorRole(ns.client());
     Path file =
         Files.writeString(
             work.resolve("oom.yaml"),
@@ -162,7 +123,7 @@ class RealNodeArgoTest {
 
   @Test
   void aFanOutOfTheDigitsJobBuildsItsSetupOnceAndTrains(TestNamespace ns) throws IOException {
-    executorRole(ns);
+    RealNode.executorRole(ns.client());
     RealNode.createClaim(ns.client(), "model-storage");
     Path digits = CliHarness.repo().resolve("examples/digits/job.yaml");
     Path file =
@@ -211,7 +172,7 @@ class RealNodeArgoTest {
 
   @Test
   void theWorkshopsMlPipelineRunsEndToEndInRealContainers(TestNamespace ns) throws Exception {
-    executorRole(ns);
+    RealNode.executorRole(ns.client());
     RealNode.createClaim(ns.client(), "model-storage");
     dev.mlscale.testenv.infra.S3TestServer s3 = dev.mlscale.testenv.infra.S3TestServer.get();
     String podEndpoint = "http://" + RealNode.HOST + ":" + s3.endpoint().getPort();

@@ -323,7 +323,8 @@ class RealNodeJobsTest {
     CliHarness.Result failed = cli.run(args(ns, "run", usage.toString()));
     assertThat(failed.exit()).isEqualTo(1);
     JsonNode s = status(cli, runId(failed));
-    assertThat(s.get("reason").asText()).isEqualTo("PodFailurePolicy");
+    assertThat(s.get("reason").asText()).isEqualTo("Error");
+    assertThat(s.get("message").asText()).contains("one of fail_fast_exit_codes: not retried");
     assertThat(s.get("exitCode").asInt()).isEqualTo(2);
     assertThat(ns.client().pods().withLabel("mlscale.dev/run", runId(failed)).list().getItems())
         .hasSize(1);

@@ -37,15 +37,21 @@ final class ArgoPipelineRuns implements PipelineRuns {
     PipelineView v = pipelines.get(id);
     if (!v.done()) {
       java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+      Consumer<PipelineView.Task> once =
+          t -> {
+            if (!t.phase().equals("Pending") && !t.phase().equals(seen.put(t.name(), t.phase()))) {
+              changed.accept(t);
+            }
+          };
       new ArgoPipelineRunner(connection)
           .follow(
               v.id(),
               (node, phase) ->
                   pipelines.get(id).tasks().stream()
                       .filter(t -> t.name().equals(node))
-                      .filter(t -> !t.phase().equals(seen.put(t.name(), t.phase())))
-                      .forEach(changed));
+                      .forEach(once));
       v = pipelines.get(id);
+      v.tasks().forEach(once); // the changes that came with the Workflow's own end
     }
     return v;
   }

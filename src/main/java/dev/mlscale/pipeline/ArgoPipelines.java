@@ -266,7 +266,7 @@ public final class ArgoPipelines {
       }
       try {
         for (String line : text.split("\n", -1)) {
-          if (!line.isEmpty()) {
+          if (!line.isEmpty() && !EXECUTOR_LINE.matcher(line).find()) {
             out.write(("[" + t.name() + "] " + line + "\n").getBytes(StandardCharsets.UTF_8));
           }
         }
@@ -276,6 +276,10 @@ public final class ArgoPipelines {
       }
     }
   }
+
+  /** A line Argo's executor adds to a task's log ("sub-process exited"): not the task's output. */
+  private static final java.util.regex.Pattern EXECUTOR_LINE =
+      java.util.regex.Pattern.compile("^time=\"[^\"]*\" level=\\w+ msg=.* argo=true");
 
   private GenericKubernetesResource workflow(String id) {
     GenericKubernetesResource wf;
@@ -398,10 +402,15 @@ public final class ArgoPipelines {
                 (PipelineView.Task t) -> t.started() == null ? Instant.MAX : t.started())
             .thenComparing(PipelineView.Task::name));
     Map<String, String> labels = wf.getMetadata().getLabels();
+    String phase = ArgoPipelineRunner.phase(wf);
+    if (List.of("Failed", "Error").contains(phase) && spec(wf).get("shutdown") != null) {
+      phase =
+          "Cancelled"; // stopped with 'pipeline cancel' (Argo: shutdown), as a local run shows it
+    }
     return new PipelineView(
         wfName,
         labels == null ? "" : labels.getOrDefault("mlscale.dev/pipeline", ""),
-        ArgoPipelineRunner.phase(wf),
+        phase,
         status.get("message") == null ? "" : status.get("message").toString(),
         instant(status.get("startedAt")),
         instant(status.get("finishedAt")),
@@ -414,11 +423,20 @@ public final class ArgoPipelines {
     if (node == null) {
       return new PipelineView.Task(name, depends, "Pending", "", null, null, ref, task, 1);
     }
+    String message = node.get("message") == null ? "" : node.get("message").toString();
+    String phase = String.valueOf(node.getOrDefault("phase", "Pending"));
+    // the words a local run uses for the same facts
+    if (phase.equals("Omitted")) {
+      phase = "Skipped";
+    } else if (List.of("Failed", "Error").contains(phase)
+        && message.startsWith("workflow shutdown with strategy")) {
+      phase = "Cancelled";
+    }
     return new PipelineView.Task(
         name,
         depends,
-        String.valueOf(node.getOrDefault("phase", "Pending")),
-        node.get("message") == null ? "" : node.get("message").toString(),
+        phase,
+        message,
         instant(node.get("startedAt")),
         instant(node.get("finishedAt")),
         ref,

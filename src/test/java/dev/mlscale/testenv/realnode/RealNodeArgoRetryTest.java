@@ -34,7 +34,7 @@ class RealNodeArgoRetryTest {
   @Test
   void aFailedWorkflowRunsAgainFromItsFailedTaskWithItsWorkspace(TestNamespace ns)
       throws Exception {
-    RealNodeArgoTest.executorRole(ns);
+    RealNode.executorRole(ns.client());
     Path file =
         Files.writeString(
             work.resolve("flaky.yaml"),

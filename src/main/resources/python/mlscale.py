@@ -209,6 +209,8 @@ def _slack_best():
         if not isinstance(value, (int, float)):
             continue
         run = entry[: -len(".json")]
+        if prefix != "-" and not run.startswith(prefix):
+            continue  # another run's, on a claim that was used before: not this pipeline's
         task = run[len(prefix):] if run.startswith(prefix) else run
         if best is None or (value < best[0] if goal == "min" else value > best[0]):
             best = (value, task)

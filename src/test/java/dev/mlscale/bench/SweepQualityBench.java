@@ -1,5 +1,7 @@
 package dev.mlscale.bench;
 
+import static dev.mlscale.sweep.TestFunctions.x;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.mlscale.sweep.Dimension;
@@ -7,6 +9,7 @@ import dev.mlscale.sweep.GpSampler;
 import dev.mlscale.sweep.RandomSampler;
 import dev.mlscale.sweep.Sampler;
 import dev.mlscale.sweep.SweepSpec;
+import dev.mlscale.sweep.TestFunctions;
 import dev.mlscale.sweep.TpeSampler;
 import dev.mlscale.sweep.Trial;
 import java.nio.file.Files;
@@ -57,10 +60,6 @@ class SweepQualityBench {
       ToDoubleFunction<Map<String, Object>> f,
       double minimum) {}
 
-  static double x(Map<String, Object> p, String k) {
-    return ((Number) p.get(k)).doubleValue();
-  }
-
   static Map<String, Dimension> box(int d, double low, double high) {
     Map<String, Dimension> space = new LinkedHashMap<>();
     for (int j = 0; j < d; j++) {
@@ -70,32 +69,7 @@ class SweepQualityBench {
   }
 
   static double branin(Map<String, Object> p) {
-    double x = x(p, "x0");
-    double y = x(p, "x1");
-    return Math.pow(y - 5.1 / (4 * Math.PI * Math.PI) * x * x + 5 / Math.PI * x - 6, 2)
-        + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x)
-        + 10;
-  }
-
-  static double hartmann6(Map<String, Object> p) {
-    double[] a = {1.0, 1.2, 3.0, 3.2};
-    double[][] m = {
-      {10, 3, 17, 3.5, 1.7, 8}, {0.05, 10, 17, 0.1, 8, 14},
-      {3, 3.5, 1.7, 10, 17, 8}, {17, 8, 0.05, 10, 0.1, 14}
-    };
-    double[][] q = {
-      {1312, 1696, 5569, 124, 8283, 5886}, {2329, 4135, 8307, 3736, 1004, 9991},
-      {2348, 1451, 3522, 2883, 3047, 6650}, {4047, 8828, 8732, 5743, 1091, 381}
-    };
-    double sum = 0;
-    for (int i = 0; i < 4; i++) {
-      double e = 0;
-      for (int j = 0; j < 6; j++) {
-        e += m[i][j] * Math.pow(x(p, "x" + j) - q[i][j] * 1e-4, 2);
-      }
-      sum -= a[i] * Math.exp(-e);
-    }
-    return sum;
+    return TestFunctions.branin(x(p, "x0"), x(p, "x1"));
   }
 
   static double rosenbrock4(Map<String, Object> p) {
@@ -119,16 +93,6 @@ class SweepQualityBench {
     return -20 * Math.exp(-0.2 * Math.sqrt(squares / 5)) - Math.exp(cosines / 5) + 20 + Math.E;
   }
 
-  /** The best learning rate depends on the optimiser; minimum 0 at adam, 7 layers, lr 10^-3.5. */
-  static double mixed(Map<String, Object> p) {
-    int opt = List.of("sgd", "adam", "rmsprop").indexOf(p.get("opt"));
-    double best = new double[] {-1.5, -3.5, -2.5}[opt];
-    double layers = (x(p, "layers") - 7) / 4.0;
-    return new double[] {0.5, 0, 0.3}[opt]
-        + layers * layers
-        + Math.pow(Math.log10(x(p, "lr")) - best, 2);
-  }
-
   static List<Problem> problems() {
     Map<String, Dimension> braninSpace = new LinkedHashMap<>();
     braninSpace.put("x0", new Dimension.Uniform(-5, 10));
@@ -139,10 +103,10 @@ class SweepQualityBench {
     mixedSpace.put("lr", new Dimension.LogUniform(1e-6, 1));
     return List.of(
         new Problem("branin", braninSpace, SweepQualityBench::branin, 0.397887357729738),
-        new Problem("hartmann6", box(6, 0, 1), SweepQualityBench::hartmann6, -3.32236801141551),
+        new Problem("hartmann6", box(6, 0, 1), TestFunctions::hartmann6, -3.32236801141551),
         new Problem("rosenbrock4", box(4, -2.048, 2.048), SweepQualityBench::rosenbrock4, 0),
         new Problem("ackley5", box(5, -32.768, 32.768), SweepQualityBench::ackley5, 0),
-        new Problem("mixed", mixedSpace, SweepQualityBench::mixed, 0));
+        new Problem("mixed", mixedSpace, TestFunctions::mixed, 0));
   }
 
   /** A sweep's best value after each trial, and the mean time of its last ten suggestions. */

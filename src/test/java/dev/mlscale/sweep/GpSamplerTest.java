@@ -20,7 +20,7 @@ class GpSamplerTest {
   }
 
   static double branin(Map<String, Object> p) {
-    return SamplerTest.branin((Double) p.get("x"), (Double) p.get("y"));
+    return TestFunctions.branin((Double) p.get("x"), (Double) p.get("y"));
   }
 
   @Test
@@ -34,11 +34,11 @@ class GpSamplerTest {
   @Test
   void aFixedSeedReproducesTheWholeSweepAndValuesStayInTheirDomain() {
     List<Trial> first =
-        run(new GpSampler(SamplerTest.mixedSpace(), 5, MINIMIZE), SamplerTest::mixed, 20);
+        run(new GpSampler(SamplerTest.mixedSpace(), 5, MINIMIZE), TestFunctions::mixed, 20);
     List<Trial> again =
-        run(new GpSampler(SamplerTest.mixedSpace(), 5, MINIMIZE), SamplerTest::mixed, 20);
+        run(new GpSampler(SamplerTest.mixedSpace(), 5, MINIMIZE), TestFunctions::mixed, 20);
     List<Trial> other =
-        run(new GpSampler(SamplerTest.mixedSpace(), 6, MINIMIZE), SamplerTest::mixed, 20);
+        run(new GpSampler(SamplerTest.mixedSpace(), 6, MINIMIZE), TestFunctions::mixed, 20);
     assertThat(again).isEqualTo(first);
     assertThat(other).isNotEqualTo(first);
     for (Trial t : first) {

@@ -64,12 +64,6 @@ class SamplerTest {
     }
   }
 
-  static double branin(double x, double y) {
-    return Math.pow(y - 5.1 / (4 * Math.PI * Math.PI) * x * x + 5 / Math.PI * x - 6, 2)
-        + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x)
-        + 10;
-  }
-
   static double bestAfter(SweepSpec.Algorithm algorithm, long seed, int trials) {
     Map<String, Dimension> space = new LinkedHashMap<>();
     space.put("x", new Dimension.Uniform(-5, 10));
@@ -85,7 +79,7 @@ class SamplerTest {
     double best = Double.MAX_VALUE;
     for (int i = 0; i < trials; i++) {
       Map<String, Object> p = sampler.suggest(i, history).orElseThrow();
-      double v = branin((Double) p.get("x"), (Double) p.get("y"));
+      double v = TestFunctions.branin((Double) p.get("x"), (Double) p.get("y"));
       best = Math.min(best, v);
       history.add(new Trial(i, p, Trial.TrialState.COMPLETED, v, "r" + i, null));
     }
@@ -108,39 +102,6 @@ class SamplerTest {
     assertThat(tpe)
         .isLessThan(meanBestOnBranin(SweepSpec.Algorithm.RANDOM, 10, 40))
         .isLessThan(1.0);
-  }
-
-  /** Hartmann-6 on [0, 1]^6; its minimum is -3.32237. */
-  static double hartmann6(Map<String, Object> p) {
-    double[] a = {1.0, 1.2, 3.0, 3.2};
-    double[][] m = {
-      {10, 3, 17, 3.5, 1.7, 8}, {0.05, 10, 17, 0.1, 8, 14},
-      {3, 3.5, 1.7, 10, 17, 8}, {17, 8, 0.05, 10, 0.1, 14}
-    };
-    double[][] q = {
-      {1312, 1696, 5569, 124, 8283, 5886}, {2329, 4135, 8307, 3736, 1004, 9991},
-      {2348, 1451, 3522, 2883, 3047, 6650}, {4047, 8828, 8732, 5743, 1091, 381}
-    };
-    double sum = 0;
-    for (int i = 0; i < 4; i++) {
-      double e = 0;
-      for (int j = 0; j < 6; j++) {
-        double x = (Double) p.get("x" + j);
-        e += m[i][j] * Math.pow(x - q[i][j] * 1e-4, 2);
-      }
-      sum -= a[i] * Math.exp(-e);
-    }
-    return sum;
-  }
-
-  /** A mixed space: the best learning rate depends on the optimiser; minimum 0. */
-  static double mixed(Map<String, Object> p) {
-    int opt = List.of("sgd", "adam", "rmsprop").indexOf(p.get("opt"));
-    double best = new double[] {-1.5, -3.5, -2.5}[opt];
-    double layers = ((Long) p.get("layers") - 7) / 4.0;
-    return new double[] {0.5, 0, 0.3}[opt]
-        + layers * layers
-        + Math.pow(Math.log10((Double) p.get("lr")) - best, 2);
   }
 
   static Map<String, Dimension> hartmannSpace() {
@@ -190,9 +151,9 @@ class SamplerTest {
 
   @Test
   void tpeWithAFixedSeedReproducesItsWholeSweep() {
-    List<Trial> first = run(new TpeSampler(mixedSpace(), 5, MINIMIZE), SamplerTest::mixed, 30);
-    List<Trial> again = run(new TpeSampler(mixedSpace(), 5, MINIMIZE), SamplerTest::mixed, 30);
-    List<Trial> other = run(new TpeSampler(mixedSpace(), 6, MINIMIZE), SamplerTest::mixed, 30);
+    List<Trial> first = run(new TpeSampler(mixedSpace(), 5, MINIMIZE), TestFunctions::mixed, 30);
+    List<Trial> again = run(new TpeSampler(mixedSpace(), 5, MINIMIZE), TestFunctions::mixed, 30);
+    List<Trial> other = run(new TpeSampler(mixedSpace(), 6, MINIMIZE), TestFunctions::mixed, 30);
     assertThat(again).isEqualTo(first);
     assertThat(other).isNotEqualTo(first);
     for (Trial t : first) {
@@ -211,10 +172,10 @@ class SamplerTest {
     double randomM = 0;
     for (long seed = 1; seed <= seeds; seed++) {
       tpeH +=
-          best(run(new TpeSampler(hartmannSpace(), seed, MINIMIZE), SamplerTest::hartmann6, 60));
-      randomH += best(run(new RandomSampler(hartmannSpace(), seed), SamplerTest::hartmann6, 60));
-      tpeM += best(run(new TpeSampler(mixedSpace(), seed, MINIMIZE), SamplerTest::mixed, 40));
-      randomM += best(run(new RandomSampler(mixedSpace(), seed), SamplerTest::mixed, 40));
+          best(run(new TpeSampler(hartmannSpace(), seed, MINIMIZE), TestFunctions::hartmann6, 60));
+      randomH += best(run(new RandomSampler(hartmannSpace(), seed), TestFunctions::hartmann6, 60));
+      tpeM += best(run(new TpeSampler(mixedSpace(), seed, MINIMIZE), TestFunctions::mixed, 40));
+      randomM += best(run(new RandomSampler(mixedSpace(), seed), TestFunctions::mixed, 40));
     }
     assertThat(tpeH / seeds).isLessThan(randomH / seeds);
     assertThat(tpeM / seeds).isLessThan(randomM / seeds);
@@ -223,7 +184,7 @@ class SamplerTest {
   @Test
   void parallelSuggestionsFromTheSameHistoryDifferAndAvoidRunningTrials() {
     Sampler tpe = new TpeSampler(hartmannSpace(), 3, MINIMIZE);
-    List<Trial> history = new ArrayList<>(run(tpe, SamplerTest::hartmann6, 20));
+    List<Trial> history = new ArrayList<>(run(tpe, TestFunctions::hartmann6, 20));
     List<Map<String, Object>> batch = batch(tpe, history, 4);
     assertThat(batch).doesNotHaveDuplicates();
     // The liar at work: the same trial number, asked again while its own first suggestion runs

@@ -36,16 +36,22 @@ final class ArgoPipelineRuns implements PipelineRuns {
       throws InterruptedException {
     PipelineView v = pipelines.get(id);
     if (!v.done()) {
+      java.util.Map<String, String> seen = new java.util.concurrent.ConcurrentHashMap<>();
+      Consumer<PipelineView.Task> once =
+          t -> {
+            if (!t.phase().equals("Pending") && !t.phase().equals(seen.put(t.name(), t.phase()))) {
+              changed.accept(t);
+            }
+          };
       new ArgoPipelineRunner(connection)
           .follow(
               v.id(),
-              (java.util.function.Consumer<PipelineView.Task>)
-                  t -> {
-                    if (!t.phase().equals("Pending")) {
-                      changed.accept(t);
-                    }
-                  });
+              (node, phase) ->
+                  pipelines.get(id).tasks().stream()
+                      .filter(t -> t.name().equals(node))
+                      .forEach(once));
       v = pipelines.get(id);
+      v.tasks().forEach(once); // the changes that came with the Workflow's own end
     }
     return v;
   }

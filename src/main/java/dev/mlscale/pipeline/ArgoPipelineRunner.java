@@ -83,15 +83,6 @@ public final class ArgoPipelineRunner {
    */
   public Outcome follow(String name, BiConsumer<String, String> nodeChanged)
       throws InterruptedException {
-    return follow(
-        name,
-        (java.util.function.Consumer<PipelineView.Task>)
-            t -> nodeChanged.accept(t.name(), t.phase()));
-  }
-
-  /** The same, reporting each changed task as the views show it. */
-  public Outcome follow(String name, java.util.function.Consumer<PipelineView.Task> taskChanged)
-      throws InterruptedException {
     var workflows = ArgoPipelines.workflows(cluster);
     Map<String, String> seen = new ConcurrentHashMap<>();
     var informer =
@@ -114,7 +105,13 @@ public final class ArgoPipelineRunner {
                   public void onDelete(GenericKubernetesResource obj, boolean unknown) {}
 
                   private void report(GenericKubernetesResource obj) {
-                    changes(obj, seen, taskChanged);
+                    nodes(obj)
+                        .forEach(
+                            (node, phase) -> {
+                              if (!phase.equals(seen.put(node, phase))) {
+                                nodeChanged.accept(node, phase);
+                              }
+                            });
                   }
                 },
                 0);
@@ -128,25 +125,19 @@ public final class ArgoPipelineRunner {
         return new Outcome("Deleted", "the Workflow was deleted before it finished", Map.of());
       }
       GenericKubernetesResource last = end.get(0);
-      changes(last, seen, taskChanged);
+      nodes(last)
+          .forEach(
+              (node, phase) -> {
+                if (!phase.equals(seen.put(node, phase))) {
+                  nodeChanged.accept(node, phase);
+                }
+              });
       Object message = status(last).get("message");
       return new Outcome(phase(last), message == null ? "" : message.toString(), nodes(last));
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } finally {
       informer.close();
-    }
-  }
-
-  /** Reports each task of {@code wf} whose phase differs from the one last {@code seen}. */
-  private static void changes(
-      GenericKubernetesResource wf,
-      Map<String, String> seen,
-      java.util.function.Consumer<PipelineView.Task> taskChanged) {
-    for (PipelineView.Task t : ArgoPipelines.view(wf).tasks()) {
-      if (!t.phase().equals(seen.put(t.name(), t.phase()))) {
-        taskChanged.accept(t);
-      }
     }
   }
 

@@ -52,4 +52,14 @@ final class ClusterOptions {
         ? dev.mlscale.spec.FieldSupport.Target.KUBERNETES
         : dev.mlscale.spec.FieldSupport.Target.LOCAL;
   }
+
+  /** The backend the runs of {@code jobs} run on: this machine, or the cluster (its namespace). */
+  dev.mlscale.backend.Backend backend(Context ctx, java.util.List<dev.mlscale.spec.JobSpec> jobs) {
+    if (!onCluster()) {
+      return ctx.localBackend();
+    }
+    return new dev.mlscale.backend.kubernetes.KubernetesBackend(
+            connect(ctx, jobs), ctx.runs(), ctx.clock())
+        .registeringModels(ctx.models());
+  }
 }

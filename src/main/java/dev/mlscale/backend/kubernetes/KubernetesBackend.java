@@ -309,6 +309,11 @@ public final class KubernetesBackend implements Backend {
   public void cancelAll() {}
 
   @Override
+  public String where() {
+    return "Kubernetes";
+  }
+
+  @Override
   public void close() {
     cluster.client().close();
   }

@@ -589,7 +589,18 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     cancelAll("cancelled by the user");
   }
 
+  @Override
+  public boolean cancelsOnInterrupt() {
+    return true;
+  }
+
+  @Override
+  public String where() {
+    return "this machine";
+  }
+
   /** Stops every run this process runs or waits to run, saying why. */
+  @Override
   public void cancelAll(String message) {
     java.util.Set<String> ids = new java.util.LinkedHashSet<>(owned);
     ids.addAll(runners.keySet());

@@ -212,13 +212,22 @@ final class PodSteps {
     if (plan.spec().setupOpt().isEmpty()) {
       return parts;
     }
-    dev.mlscale.spec.Setup setup = plan.spec().setup();
-    String key = dev.mlscale.plan.EnvKey.of(setup, plan.workdir());
+    return setup(parts, in, plan.spec().setup(), List.of());
+  }
+
+  /** As above, for {@code setup} plus {@code packages} installed after its requirements. */
+  static PodParts setup(
+      PodParts parts, RenderInput in, dev.mlscale.spec.Setup setup, List<String> packages) {
+    RunPlan plan = in.plan();
+    String key = dev.mlscale.plan.EnvKey.of(setup, plan.workdir(), packages);
     String envDir = ENVS + "/" + key;
     List<String> args = new ArrayList<>(List.of(setup.python(), LIB + "/mlscale.py", "setup"));
     args.addAll(List.of("--key", key, "--cache", ENVS, "--image", plan.spec().image()));
     if (setup.requirements() != null) {
       args.addAll(List.of("--requirements", setup.requirements()));
+    }
+    for (String p : packages) {
+      args.addAll(List.of("--package", p));
     }
     for (String command : setup.commands()) {
       args.addAll(List.of("--command", command));

@@ -134,7 +134,11 @@ public final class NotebookRenderer {
             .withName(o.podName())
             .withNamespace(in.namespace())
             .withLabels(labels)
-            .addToAnnotations(IDLE_ANNOTATION, o.idleTimeout().toString())
+            .addToAnnotations(
+                IDLE_ANNOTATION,
+                o.idleTimeout().isZero()
+                    ? "never"
+                    : dev.mlscale.spec.DurationValue.format(o.idleTimeout()))
             .addToAnnotations(
                 in.plan().spec().kubernetes().podAnnotations().isEmpty()
                     ? Map.of()

@@ -1,12 +1,9 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.backend.kubernetes.ClusterConnection;
-import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.notebook.ClusterNotebooks;
 import dev.mlscale.notebook.Jupyter;
 import dev.mlscale.notebook.NotebookRequest;
 import dev.mlscale.plan.PipSources;
-import dev.mlscale.render.Manifests;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import java.util.List;
@@ -52,24 +49,7 @@ final class NotebookRender implements Callable<Integer> {
     ns = ns == null ? "default" : ns;
     var rendered =
         ClusterNotebooks.render(request, Jupyter.newToken(), ns, PipSources.fromUser(ctx.env()));
-    if (serverDryRun) {
-      var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
-      try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {
-        backend.serverDryRun(rendered.objects());
-      }
-      ctx.err()
-          .println(
-              "the API server of context "
-                  + connection.context()
-                  + " accepts all "
-                  + rendered.objects().size()
-                  + " objects (server-side dry run)");
-    }
-    ctx.out()
-        .print(
-            output == OutputFormat.JSON
-                ? Manifests.json(rendered.objects()) + "\n"
-                : Manifests.yaml(rendered.objects()));
+    RenderCommand.print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
     return 0;
   }
 }

@@ -23,7 +23,6 @@ import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import io.fabric8.kubernetes.client.LocalPortForward;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,7 +101,7 @@ public final class ClusterNotebooks implements Notebooks {
         progress.accept("notebook " + r.name() + " runs already in pod " + base + "; connecting");
       }
       Pod ready = awaitReady(base, progress);
-      int port = r.port() == 0 ? freePort() : r.port();
+      int port = r.port() == 0 ? Jupyter.freePort() : r.port();
       LocalPortForward forward =
           client()
               .pods()
@@ -280,14 +279,6 @@ public final class ClusterNotebooks implements Notebooks {
         .inNamespace(ns())
         .withName(pod.getMetadata().getName())
         .waitUntilCondition(Objects::isNull, 60, TimeUnit.SECONDS);
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new EnvironmentError("no free local port for the port-forward: " + e.getMessage());
-    }
   }
 
   /** A port-forward to a ready notebook pod; closing it leaves the pod running. */

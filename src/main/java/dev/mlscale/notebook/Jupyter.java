@@ -26,6 +26,17 @@ public final class Jupyter {
 
   private Jupyter() {}
 
+  /** A free port on this machine's loopback interface. */
+  static int freePort() {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new dev.mlscale.error.EnvironmentError(
+          "no free local port for the notebook: " + e.getMessage());
+    }
+  }
+
   /** A new random token: 32 bytes, hex. */
   public static String newToken() {
     byte[] b = new byte[32];

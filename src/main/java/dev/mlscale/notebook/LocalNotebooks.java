@@ -14,7 +14,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +100,7 @@ public final class LocalNotebooks implements Notebooks {
     } catch (IOException e) {
       throw new EnvironmentError("cannot prepare " + dir + ": " + e.getMessage());
     }
-    int port = request.port() == 0 ? freePort() : request.port();
+    int port = request.port() == 0 ? Jupyter.freePort() : request.port();
     String token = Jupyter.newToken();
     List<String> argv = new ArrayList<>(List.of("setsid"));
     argv.addAll(
@@ -211,14 +210,6 @@ public final class LocalNotebooks implements Notebooks {
 
   private static String url(int port) {
     return "http://127.0.0.1:" + port + "/";
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new EnvironmentError("no free local port for the notebook: " + e.getMessage());
-    }
   }
 
   /** A server this process started: closing it stops the server and its kernels. */

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,14 +83,7 @@ public final class NotebookRenderer {
       List<HasMetadata> podObjects) {}
 
   public static Rendered render(RenderInput in, Options o, List<String> packages) {
-    PodParts parts =
-        new PodParts(
-            new ContainerBuilder().withName(PodSteps.MAIN).build(),
-            List.of(),
-            List.of(),
-            Map.of(),
-            List.of(),
-            List.of());
+    PodParts parts = JobRenderer.emptyParts();
     Setup setup = in.plan().spec().setupOpt().orElse(new Setup(null, null, null, null));
     parts = PodSteps.command(parts, in);
     parts = PodSteps.files(parts, in);
@@ -144,16 +136,7 @@ public final class NotebookRenderer {
                     ? Map.of()
                     : in.plan().spec().kubernetes().podAnnotations())
             .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .withEnableServiceLinks(false)
-            .withServiceAccountName(in.plan().spec().kubernetes().serviceAccount())
-            .withInitContainers(parts.initContainers())
-            .withContainers(parts.main())
-            .withVolumes(parts.volumes())
-            .withNodeSelector(parts.nodeSelector().isEmpty() ? null : parts.nodeSelector())
-            .withTolerations(parts.tolerations())
-            .endSpec()
+            .withSpec(JobRenderer.podSpec(parts, in.plan().spec()))
             .build();
     List<HasMetadata> objects = new ArrayList<>();
     objects.add(claim);
@@ -187,20 +170,8 @@ public final class NotebookRenderer {
             PodSteps.WORKSPACE,
             o.idleTimeout());
     return parts
-        .plusVolume(
-            new VolumeBuilder()
-                .withName("notebook-workspace")
-                .withNewPersistentVolumeClaim()
-                .withClaimName(o.claimName())
-                .endPersistentVolumeClaim()
-                .build())
-        .plusVolume(
-            new VolumeBuilder()
-                .withName("model-storage")
-                .withNewPersistentVolumeClaim()
-                .withClaimName(claim)
-                .endPersistentVolumeClaim()
-                .build())
+        .plusVolume(PodSteps.claimVolume("notebook-workspace", o.claimName()))
+        .plusVolume(PodSteps.claimVolume("model-storage", claim))
         .withMain(
             c ->
                 new ContainerBuilder(c)

@@ -385,6 +385,16 @@ final class PodSteps {
     return out;
   }
 
+  /** A volume of a PersistentVolumeClaim. */
+  static io.fabric8.kubernetes.api.model.Volume claimVolume(String name, String claim) {
+    return new VolumeBuilder()
+        .withName(name)
+        .withNewPersistentVolumeClaim()
+        .withClaimName(claim)
+        .endPersistentVolumeClaim()
+        .build();
+  }
+
   /** The shared RWX model store, mounted with a per-run sub-path at {@code $MLSCALE_OUTPUT_DIR}. */
   static PodParts modelStorage(PodParts parts, RenderInput in) {
     if (in.plan().spec().outputsOpt().isEmpty()) {
@@ -393,13 +403,7 @@ final class PodSteps {
     String claim = in.plan().spec().kubernetes().modelStorage();
     String model = in.plan().spec().outputs().model();
     return parts
-        .plusVolume(
-            new VolumeBuilder()
-                .withName("model-storage")
-                .withNewPersistentVolumeClaim()
-                .withClaimName(claim)
-                .endPersistentVolumeClaim()
-                .build())
+        .plusVolume(claimVolume("model-storage", claim))
         .withMain(
             c ->
                 new ContainerBuilder(c)

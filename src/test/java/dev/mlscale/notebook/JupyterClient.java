@@ -34,6 +34,28 @@ public final class JupyterClient {
     this.token = u.getQuery().substring("token=".length());
   }
 
+  private static final java.util.regex.Pattern URL =
+      java.util.regex.Pattern.compile("is ready: (http://127\\.0\\.0\\.1:\\d+/lab\\?token=\\w+)");
+
+  /** Waits until mlscale, writing to {@code terminal}, prints the notebook's URL; returns it. */
+  public static String awaitUrl(java.nio.file.Path terminal, Process p, Duration atMost) {
+    String[] url = {null};
+    org.awaitility.Awaitility.await("the notebook's URL in mlscale's output")
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              if (!p.isAlive()) {
+                throw new AssertionError(
+                    "mlscale ended early:\n" + java.nio.file.Files.readString(terminal));
+              }
+              java.util.regex.Matcher m = URL.matcher(java.nio.file.Files.readString(terminal));
+              url[0] = m.find() ? m.group(1) : null;
+              return url[0] != null;
+            });
+    return url[0];
+  }
+
   public String token() {
     return token;
   }

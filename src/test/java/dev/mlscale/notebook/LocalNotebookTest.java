@@ -1,7 +1,6 @@
 package dev.mlscale.notebook;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalNotebookTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern URL =
-      Pattern.compile("is ready: (http://127\\.0\\.0\\.1:\\d+/lab\\?token=\\w+)");
 
   @TempDir Path home;
   @TempDir Path work;
@@ -43,23 +38,6 @@ class LocalNotebookTest {
             "name: nbjob\ncommand: [python, train.py]\nparams: {lr: 0.25, layers: 3}\n");
   }
 
-  private String awaitUrl(Path terminal, Process p) {
-    String[] url = {null};
-    await("the notebook's URL in mlscale's output")
-        .atMost(Duration.ofMinutes(4))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              if (!p.isAlive()) {
-                throw new AssertionError("mlscale ended early:\n" + Files.readString(terminal));
-              }
-              Matcher m = URL.matcher(Files.readString(terminal));
-              url[0] = m.find() ? m.group(1) : null;
-              return url[0] != null;
-            });
-    return url[0];
-  }
-
   private long serverGroup() throws Exception {
     return JSON.readTree(home.resolve("notebooks/nbjob/notebook.json").toFile())
         .get("pid")
@@ -70,7 +48,8 @@ class LocalNotebookTest {
   void aBrowserReachesTheJobsEnvironmentAndStopLeavesNothingRunning() throws Exception {
     Path terminal = work.resolve("terminal.txt");
     Process p = cli.start(terminal, "notebook", spec.toString(), "--no-browser");
-    JupyterClient jupyter = new JupyterClient(awaitUrl(terminal, p));
+    JupyterClient jupyter =
+        new JupyterClient(JupyterClient.awaitUrl(terminal, p, Duration.ofMinutes(4)));
 
     var status = jupyter.get("api/status", true);
     assertThat(status.statusCode()).isEqualTo(200);
@@ -127,7 +106,8 @@ class LocalNotebookTest {
   void ctrlCStopsTheServerAndIdleNotebooksAreCulled() throws Exception {
     Path terminal = work.resolve("terminal.txt");
     Process p = cli.start(terminal, "notebook", spec.toString(), "--no-browser");
-    JupyterClient jupyter = new JupyterClient(awaitUrl(terminal, p));
+    JupyterClient jupyter =
+        new JupyterClient(JupyterClient.awaitUrl(terminal, p, Duration.ofMinutes(4)));
     jupyter.startKernel();
     long group = serverGroup();
     new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
@@ -138,7 +118,8 @@ class LocalNotebookTest {
     Path terminal2 = work.resolve("terminal2.txt");
     Process culled =
         cli.start(terminal2, "notebook", spec.toString(), "--no-browser", "--idle-timeout", "3s");
-    JupyterClient j2 = new JupyterClient(awaitUrl(terminal2, culled));
+    JupyterClient j2 =
+        new JupyterClient(JupyterClient.awaitUrl(terminal2, culled, Duration.ofMinutes(4)));
     var cell = j2.execute(j2.startKernel(), "print(6 * 7)", Duration.ofSeconds(60));
     assertThat(cell.stdout()).contains("42");
     long group2 = serverGroup();

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       DeleteCommand.class,
       SweepCommand.class,
       PipelineCommand.class,
+      NotebookCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

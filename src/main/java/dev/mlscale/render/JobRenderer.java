@@ -31,14 +31,7 @@ public final class JobRenderer {
 
   public static Rendered render(RenderInput in) {
     RunPlan plan = in.plan();
-    PodParts parts =
-        new PodParts(
-            new ContainerBuilder().withName(PodSteps.MAIN).build(),
-            List.of(),
-            List.of(),
-            Map.of(),
-            List.of(),
-            List.of());
+    PodParts parts = emptyParts();
     for (PodSteps.Step step : PodSteps.all()) {
       parts = step.apply(parts, in);
     }
@@ -76,22 +69,39 @@ public final class JobRenderer {
                     ? null
                     : plan.spec().kubernetes().podAnnotations())
             .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .withEnableServiceLinks(false)
-            .withServiceAccountName(plan.spec().kubernetes().serviceAccount())
-            .withInitContainers(parts.initContainers())
-            .withContainers(parts.main())
-            .withVolumes(parts.volumes())
-            .withNodeSelector(parts.nodeSelector().isEmpty() ? null : parts.nodeSelector())
-            .withTolerations(parts.tolerations())
-            .endSpec()
+            .withSpec(podSpec(parts, plan.spec()))
             .endTemplate()
             .endSpec()
             .build();
     List<HasMetadata> objects = new ArrayList<>(parts.extraObjects());
     objects.add(job);
     return new Rendered(List.copyOf(objects), job);
+  }
+
+  /** The main container alone, before any step. */
+  static PodParts emptyParts() {
+    return new PodParts(
+        new ContainerBuilder().withName(PodSteps.MAIN).build(),
+        List.of(),
+        List.of(),
+        Map.of(),
+        List.of(),
+        List.of());
+  }
+
+  /** The pod of the steps' parts: never restarted, no service links, the job's account. */
+  static io.fabric8.kubernetes.api.model.PodSpec podSpec(
+      PodParts parts, dev.mlscale.spec.JobSpec spec) {
+    return new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+        .withRestartPolicy("Never")
+        .withEnableServiceLinks(false)
+        .withServiceAccountName(spec.kubernetes().serviceAccount())
+        .withInitContainers(parts.initContainers())
+        .withContainers(parts.main())
+        .withVolumes(parts.volumes())
+        .withNodeSelector(parts.nodeSelector().isEmpty() ? null : parts.nodeSelector())
+        .withTolerations(parts.tolerations())
+        .build();
   }
 
   /**

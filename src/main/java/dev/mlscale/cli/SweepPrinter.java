@@ -95,16 +95,7 @@ final class SweepPrinter implements SweepRunner.SweepListener {
   }
 
   static void table(Context ctx, SweepSpec spec, List<Trial> trials) {
-    List<Trial> sorted = new ArrayList<>(trials);
-    sorted.sort(
-        (a, b) -> {
-          if (a.objective() == null || b.objective() == null) {
-            return a.objective() == null ? (b.objective() == null ? 0 : 1) : -1;
-          }
-          return spec.objective().better(a.objective(), b.objective())
-              ? -1
-              : spec.objective().better(b.objective(), a.objective()) ? 1 : 0;
-        });
+    List<Trial> sorted = SweepRunner.ranked(trials, spec.objective());
     List<String> header =
         new ArrayList<>(List.of("TRIAL", "STATE", spec.objective().metric().toUpperCase()));
     spec.space().keySet().forEach(k -> header.add(k.toUpperCase()));

@@ -1,6 +1,7 @@
 package dev.mlscale.pipeline;
 
 import dev.mlscale.error.UserError;
+import dev.mlscale.plan.AttemptPolicy;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.render.CodeArchive;
@@ -513,16 +514,9 @@ public final class ArgoCompiler {
    * time, up to {@code max}; just the job's own without on_oom.
    */
   static List<String> oomLadder(JobSpec job) {
-    MemorySize memory = job.resources().memory();
-    if (job.onOom() == null || memory == null) {
-      return memory == null ? List.of() : List.of(memory.toQuantity());
-    }
-    List<String> out = new ArrayList<>(List.of(memory.toQuantity()));
-    while (memory.compareTo(job.onOom().max()) < 0 && out.size() < 32) {
-      memory = memory.times(job.onOom().increase()).min(job.onOom().max());
-      out.add(memory.toQuantity());
-    }
-    return out;
+    return AttemptPolicy.of(job).memorySteps(job.resources().memory()).stream()
+        .map(MemorySize::toQuantity)
+        .toList();
   }
 
   /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */

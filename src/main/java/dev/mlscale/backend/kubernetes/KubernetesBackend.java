@@ -7,6 +7,7 @@ import dev.mlscale.backend.local.PythonHelper;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.metrics.MetricParser;
+import dev.mlscale.plan.AttemptPolicy;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
 import dev.mlscale.render.CodeArchive;
@@ -208,20 +209,19 @@ public final class KubernetesBackend implements Backend {
                   attemptPlan, cluster.namespace(), code, PythonHelper.source(), attempt, null)
               .withPip(cluster.pip());
       Row row = runAttempt(in, List.of(attemptPlan), listener, true).get(0);
-      if ("OOMKilled".equals(row.reason)
-          && plan.spec().onOom() != null
-          && resources.memory() != null) {
-        MemorySize next = plan.spec().onOom().next(resources.memory());
-        if (next != null) {
-          listener.stateChanged(
-              plan.runId(),
-              plan.name(),
-              RunState.BACKOFF,
-              "OOMKilled at " + resources.memory() + "; on_oom: a new Job with " + next);
-          resources = resources.withMemory(next);
-          attempt++;
-          continue;
-        }
+      Optional<MemorySize> more =
+          "OOMKilled".equals(row.reason)
+              ? AttemptPolicy.of(plan.spec()).afterOom(resources.memory(), null)
+              : Optional.empty();
+      if (more.isPresent()) {
+        listener.stateChanged(
+            plan.runId(),
+            plan.name(),
+            RunState.BACKOFF,
+            "OOMKilled at " + resources.memory() + "; on_oom: a new Job with " + more.get());
+        resources = resources.withMemory(more.get());
+        attempt++;
+        continue;
       }
       return List.of(finish(plan, row, attempt, started, listener));
     }

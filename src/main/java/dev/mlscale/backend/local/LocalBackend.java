@@ -6,6 +6,7 @@ import dev.mlscale.error.EnvironmentError;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.metrics.MetricParser;
+import dev.mlscale.plan.AttemptPolicy;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
 import dev.mlscale.spec.DurationValue;
@@ -465,22 +466,25 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       if ("Lost".equals(a.reason)) {
         continue; // nobody knows how it ended: it runs again, and that is no retry of the spec's
       }
-      if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
-        MemorySize next = plan.spec().onOom().next(resources.memory());
-        if (next != null && next.compareTo(MemorySize.parse(pool.capacity().memoryBytes())) <= 0) {
-          listener.stateChanged(
-              id,
-              plan.name(),
-              RunState.BACKOFF,
-              "OOMKilled at " + resources.memory() + "; on_oom: trying again with " + next);
-          resources = resources.withMemory(next);
-          continue;
-        }
+      AttemptPolicy policy = AttemptPolicy.of(plan.spec());
+      Optional<MemorySize> more =
+          a.kind == FailureKind.OOM
+              ? policy.afterOom(resources.memory(), MemorySize.parse(pool.capacity().memoryBytes()))
+              : Optional.empty();
+      if (more.isPresent()) {
+        listener.stateChanged(
+            id,
+            plan.name(),
+            RunState.BACKOFF,
+            "OOMKilled at " + resources.memory() + "; on_oom: trying again with " + more.get());
+        resources = resources.withMemory(more.get());
+        continue;
       }
-      if (plan.spec().retries().retries(a.kind, a.exitCode == null ? 0 : a.exitCode)
-          && retriesUsed < plan.spec().retries().limit()) {
+      Optional<Duration> retry =
+          policy.retryAfter(a.kind, a.exitCode == null ? 0 : a.exitCode, retriesUsed, attempt + 1);
+      if (retry.isPresent()) {
         retriesUsed++;
-        Duration delay = plan.spec().retries().delayBefore(attempt + 1);
+        Duration delay = retry.get();
         setState(
             plan,
             RunState.BACKOFF,
@@ -502,10 +506,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
         }
         continue;
       }
-      String message = a.message;
-      if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
-        message += "; on_oom reached its max of " + plan.spec().onOom().max();
-      }
+      String message = policy.finalMessage(a.kind, a.message);
       return end(plan, started, RunState.FAILED, a.reason, message, a.exitCode, attempt, listener);
     }
   }

@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
       DeleteCommand.class,
       SweepCommand.class,
       PipelineCommand.class,
+      ClusterCommand.class,
+      TopCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

@@ -96,6 +96,22 @@ public record Access(
               true,
               "check the namespace before a run"),
           new Access(
+              "storage.k8s.io",
+              "storageclasses",
+              "",
+              List.of("get", "list"),
+              false,
+              false,
+              "cluster check: the RWX and the default class"),
+          new Access(
+              "",
+              "persistentvolumes",
+              "",
+              List.of("list"),
+              false,
+              false,
+              "cluster check: a static class's ReadWriteMany volumes"),
+          new Access(
               "",
               "nodes",
               "",

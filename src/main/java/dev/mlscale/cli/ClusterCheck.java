@@ -28,18 +28,7 @@ final class ClusterCheck implements Callable<Integer> {
 
   @Mixin OutputOption output = new OutputOption();
 
-  @Option(
-      names = "--storage-class",
-      defaultValue = CheckOptions.DEFAULT_STORAGE_CLASS,
-      description = "The RWX StorageClass mlscale's claims use. Default: ${DEFAULT-VALUE}.")
-  String storageClass;
-
-  @Option(
-      names = "--claim",
-      defaultValue = CheckOptions.DEFAULT_CLAIM,
-      description =
-          "The model-storage claim (kubernetes.model_storage). Default: ${DEFAULT-VALUE}.")
-  String claim;
+  @Mixin ClaimOptions storage = new ClaimOptions();
 
   @Option(
       names = "--argo-timeout",
@@ -64,7 +53,10 @@ final class ClusterCheck implements Callable<Integer> {
     try (var connection = new AutoClose(cluster.connect(ctx))) {
       var options =
           new CheckOptions(
-              storageClass, claim, Duration.ofSeconds(Math.max(1, argoTimeout)), queue);
+              storage.storageClass,
+              storage.claim,
+              Duration.ofSeconds(Math.max(1, argoTimeout)),
+              queue);
       report = new ClusterChecker(connection.get(), options).check();
     }
     if (!output.print(ctx.out(), report)) {

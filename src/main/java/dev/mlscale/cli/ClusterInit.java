@@ -1,6 +1,5 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.cluster.CheckOptions;
 import dev.mlscale.cluster.ClusterInitializer;
 import dev.mlscale.cluster.InitInput;
 import dev.mlscale.cluster.InitRenderer;
@@ -28,17 +27,7 @@ final class ClusterInit implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  @Option(
-      names = "--storage-class",
-      defaultValue = CheckOptions.DEFAULT_STORAGE_CLASS,
-      description = "The RWX StorageClass of the claim. Default: ${DEFAULT-VALUE}.")
-  String storageClass;
-
-  @Option(
-      names = "--claim",
-      defaultValue = CheckOptions.DEFAULT_CLAIM,
-      description = "The claim's name (kubernetes.model_storage). Default: ${DEFAULT-VALUE}.")
-  String claim;
+  @Mixin ClaimOptions storage = new ClaimOptions();
 
   @Option(
       names = "--size",
@@ -81,8 +70,8 @@ final class ClusterInit implements Callable<Integer> {
     var input =
         new InitInput(
             cluster.namespace,
-            storageClass,
-            claim,
+            storage.storageClass,
+            storage.claim,
             size,
             users,
             groups,

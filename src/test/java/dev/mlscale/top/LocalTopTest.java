@@ -50,7 +50,9 @@ class LocalTopTest {
     var pool = Executors.newSingleThreadExecutor();
     var running = pool.submit(() -> cli.run("run", spec.toString()));
     try {
-      Awaitility.await("the job holds its memory").atMost(Duration.ofMinutes(2)).until(() -> Files.exists(ready));
+      Awaitility.await("the job holds its memory")
+          .atMost(Duration.ofMinutes(2))
+          .until(() -> Files.exists(ready));
       CliHarness.Result top = cli.run("top", "-o", "json");
       assertThat(top.exit()).as(top.all()).isZero();
       JsonNode rows = JSON.readTree(top.out());

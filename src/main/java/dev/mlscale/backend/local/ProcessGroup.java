@@ -18,18 +18,7 @@ public final class ProcessGroup {
 
   /** The summed resident memory of every live process of the group {@code pgid}, in bytes. */
   static long residentBytes(long pgid) {
-    long total = 0;
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-      for (Path proc : procs) {
-        Optional<long[]> stat = groupAndRss(proc.resolve("stat"));
-        if (stat.isPresent() && stat.get()[0] == pgid) {
-          total += stat.get()[1] * PAGE_SIZE;
-        }
-      }
-    } catch (IOException e) {
-      return total;
-    }
-    return total;
+    return usage(pgid).residentBytes();
   }
 
   /**

@@ -62,7 +62,8 @@ class RealNodeTopTest {
         """);
     CliHarness cli =
         new CliHarness(home).with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
-    List<String> run = new ArrayList<>(List.of("run", spec.toString(), "--target", "k8s", "-n", ns.name()));
+    List<String> run =
+        new ArrayList<>(List.of("run", spec.toString(), "--target", "k8s", "-n", ns.name()));
     run.addAll(RealNode.PLACE);
     var pool = Executors.newSingleThreadExecutor();
     var running = pool.submit(() -> cli.run(run.toArray(String[]::new)));
@@ -73,7 +74,8 @@ class RealNodeTopTest {
           .pollInterval(Duration.ofSeconds(2))
           .until(
               () -> {
-                CliHarness.Result top = cli.run("top", "--target", "k8s", "-n", ns.name(), "-o", "json");
+                CliHarness.Result top =
+                    cli.run("top", "--target", "k8s", "-n", ns.name(), "-o", "json");
                 assertThat(top.exit()).as(top.all()).isZero();
                 JsonNode rows = JSON.readTree(top.out());
                 if (rows.size() != 1 || rows.get(0).get("memory").isNull()) {

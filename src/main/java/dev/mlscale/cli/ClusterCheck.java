@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
 final class ClusterCheck implements Callable<Integer> {
   private final Context ctx;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
+
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Mixin OutputOption output = new OutputOption();
@@ -49,6 +51,7 @@ final class ClusterCheck implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ClusterCommand.refuseTarget(command);
     CheckReport report;
     try (var connection = new AutoClose(cluster.connect(ctx))) {
       var options =

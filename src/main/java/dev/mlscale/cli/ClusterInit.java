@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
 final class ClusterInit implements Callable<Integer> {
   private final Context ctx;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
+
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Mixin ClaimOptions storage = new ClaimOptions();
@@ -64,6 +66,7 @@ final class ClusterInit implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ClusterCommand.refuseTarget(command);
     if (cluster.namespace == null) {
       throw new UserError("name the namespace to prepare with -n NAMESPACE");
     }

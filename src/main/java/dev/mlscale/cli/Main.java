@@ -29,6 +29,8 @@ import picocli.CommandLine.Spec;
       SweepCommand.class,
       PipelineCommand.class,
       NotebookCommand.class,
+      ClusterCommand.class,
+      TopCommand.class,
       AutoComplete.GenerateCompletion.class
     },
     footer = {

@@ -120,9 +120,12 @@ public final class KubernetesBackend implements Backend {
               + claim
               + "' does not exist in namespace "
               + ns
-              + "; create an RWX PersistentVolumeClaim named "
+              + "; create it with: mlscale cluster init -n "
+              + ns
+              + " --claim "
               + claim
-              + " (storageClassName: nfs-storage) or set "
+              + " (an RWX PersistentVolumeClaim on nfs-storage; --storage-class names another),"
+              + " or set "
               + field);
     }
   }

@@ -91,6 +91,8 @@ def _write_pipeline_metrics(final=False):
     run = os.environ.get("MLSCALE_RUN_ID")
     if not workspace or not run or not os.environ.get("MLSCALE_PIPELINE_RUN"):
         return
+    if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
+        return  # a distributed run's metrics are worker 0's
     try:
         folder = os.path.join(workspace, ".mlscale", "metrics")
         os.makedirs(folder, exist_ok=True)

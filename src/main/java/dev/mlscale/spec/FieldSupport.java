@@ -221,6 +221,13 @@ public final class FieldSupport {
     jobIn("sweep", "parallelism", refuse(NO_ROWS_SWEEP), refuse(NO_ROWS_SWEEP), none());
     jobIn("pipeline", "rows", refuse(NO_ROWS_PIPELINE), none(), refuse(NO_ROWS_PIPELINE));
     jobIn("pipeline", "parallelism", refuse(NO_ROWS_PIPELINE), none(), refuse(NO_ROWS_PIPELINE));
+    job("distributed", ok(), ok(), ok());
+    job("distributed.workers", ok(), ok(), ok());
+    job(
+        "distributed.port",
+        ignored("on this machine every worker gets a free port of its own"),
+        ok(),
+        ok());
     job("kubernetes", ignored(CLUSTER_ONLY), ok(), ok());
     for (String f :
         List.of(

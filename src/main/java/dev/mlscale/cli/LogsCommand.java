@@ -43,7 +43,17 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--setup", description = "Show the output of the environment setup instead.")
   boolean setup;
 
+  @Option(
+      names = "--worker",
+      paramLabel = "K",
+      description =
+          "A distributed run: only worker K's output, without its \"[K] \" prefix. Default:"
+              + " every worker's, each line prefixed by its rank.")
+  Integer worker;
+
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+
+  private WorkerLines lines = WorkerLines.ALL;
 
   LogsCommand(Context ctx) {
     this.ctx = ctx;
@@ -72,9 +82,10 @@ final class LogsCommand implements Callable<Integer> {
               + r.attempts());
     }
     Path log = dir.resolve(setup ? "setup.log" : "attempt-" + n + ".log");
+    lines = WorkerLines.of(worker, r.id(), dir, n);
     if (!follow) {
       if (Files.exists(log)) {
-        ctx.out().write(Files.readAllBytes(log));
+        ctx.out().print(lines.accept(Files.readString(log, StandardCharsets.UTF_8), true));
         ctx.out().flush();
       } else {
         ctx.err().println("(no output yet: run " + r.id() + " is " + RunViews.state(r) + ")");
@@ -96,12 +107,14 @@ final class LogsCommand implements Callable<Integer> {
         int current = Math.max(n, now.attempts());
         if (current != n && !setup) {
           offset = print(dir.resolve("attempt-" + n + ".log"), offset);
+          ctx.out().print(lines.accept("", true));
           n = current;
           offset = 0;
           ctx.err().println("--- attempt " + n + " ---");
         }
         offset = print(dir.resolve(setup ? "setup.log" : "attempt-" + n + ".log"), offset);
         if (now.state().isFinal() || RunViews.isLost(now)) {
+          ctx.out().print(lines.accept("", true));
           return 0;
         }
         try {
@@ -126,7 +139,7 @@ final class LogsCommand implements Callable<Integer> {
         f.seek(offset);
         byte[] bytes = new byte[(int) (f.length() - offset)];
         f.readFully(bytes);
-        ctx.out().print(new String(bytes, StandardCharsets.UTF_8));
+        ctx.out().print(lines.accept(new String(bytes, StandardCharsets.UTF_8), false));
         ctx.out().flush();
         return offset + bytes.length;
       }

@@ -152,6 +152,19 @@ def _run_row():
     os.execvpe(row["argv"][0], row["argv"], env)
 
 
+def _run_worker():
+    """Starts a distributed run's worker on Kubernetes: `python3 -m mlscale worker ARGV...`
+    (mlscale renders it when the job saves a model). Worker 0 keeps $MLSCALE_OUTPUT_DIR, the
+    model store's folder; the others get a scratch folder, so only worker 0's model is kept.
+    Then it replaces itself with ARGV (no shell)."""
+    import tempfile
+
+    argv = sys.argv[2:]
+    if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
+        os.environ["MLSCALE_OUTPUT_DIR"] = tempfile.mkdtemp(prefix="mlscale-worker-output-")
+    os.execvp(argv[0], argv)
+
+
 def _failed_tasks(raw, workflow):
     """The failed tasks in Argo's {{workflow.failures}}: a JSON list of the Failed/Error nodes,
     which Argo hands over quoted once more (a JSON string holding the JSON), or "null". Drops
@@ -453,6 +466,8 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:2] == ["row"]:
         _run_row()
+    if sys.argv[1:2] == ["worker"]:
+        _run_worker()
     if sys.argv[1:2] == ["register-model"]:
         _register_model()
         sys.exit(0)

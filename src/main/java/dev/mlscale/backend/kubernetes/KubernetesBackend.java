@@ -551,23 +551,33 @@ public final class KubernetesBackend implements Backend {
     }
     String jobName = job.getMetadata().getName();
     String jobUid = job.getMetadata().getUid();
+    var owner =
+        new OwnerReferenceBuilder()
+            .withApiVersion("batch/v1")
+            .withKind("Job")
+            .withName(jobName)
+            .withUid(jobUid)
+            .withBlockOwnerDeletion(true)
+            .build();
     c.configMaps()
         .inNamespace(files.getMetadata().getNamespace())
         .withName(files.getMetadata().getName())
         .edit(
             cm -> {
-              cm.getMetadata()
-                  .setOwnerReferences(
-                      List.of(
-                          new OwnerReferenceBuilder()
-                              .withApiVersion("batch/v1")
-                              .withKind("Job")
-                              .withName(jobName)
-                              .withUid(jobUid)
-                              .withBlockOwnerDeletion(true)
-                              .build()));
+              cm.getMetadata().setOwnerReferences(List.of(owner));
               return cm;
             });
+    // the rest (a distributed run's headless Service) is the Job's from the start
+    for (HasMetadata o : rendered.objects().subList(1, rendered.objects().size() - 1)) {
+      o.getMetadata().setOwnerReferences(List.of(owner));
+      try {
+        c.resource(o).create();
+      } catch (KubernetesClientException e) {
+        if (!alreadyExists(e)) {
+          throw cluster.explain(e, "create " + o.getKind() + " " + o.getMetadata().getName());
+        }
+      }
+    }
   }
 
   private static boolean alreadyExists(KubernetesClientException e) {

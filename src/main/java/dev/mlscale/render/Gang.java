@@ -33,7 +33,16 @@ public final class Gang {
 
   /** The gang of {@code in}, when it is one (a distributed run; rows are not gangs). */
   static Optional<Distributed> of(RenderInput in) {
-    return in.rowsOpt().isPresent() ? Optional.empty() : in.plan().spec().distributedOpt();
+    Optional<Distributed> gang = in.plan().spec().distributedOpt();
+    if (in.rowsOpt().isPresent() && gang.isPresent()) {
+      throw dev.mlscale.spec.SpecLoader.errorAt(
+          in.plan().specFile(),
+          "/distributed",
+          "rows of a distributed job cannot run on Kubernetes yet: rows become one Indexed Job"
+              + " and so does each gang. Run the rows on this machine (each row is a gang"
+              + " there), or one distributed run per row with --set params.NAME=...");
+    }
+    return gang;
   }
 
   /** DNS names of the workers, by rank: {@code JOB-K.JOB} (the pod's hostname.subdomain). */

@@ -225,12 +225,13 @@ public final class FieldSupport {
         "a pipeline task on Argo does not run a gang yet: run the job with mlscale run --target"
             + " k8s, or the pipeline on this machine";
     job("distributed", ok(), ok(), refuse(noGangOnArgo));
-    job("distributed.workers", ok(), ok(), refuse(noGangOnArgo));
+    String withDistributed = "refused with distributed itself";
+    job("distributed.workers", ok(), ok(), ignored(withDistributed));
     job(
         "distributed.port",
         ignored("on this machine every worker gets a free port of its own"),
         ok(),
-        refuse(noGangOnArgo));
+        ignored(withDistributed));
     job("kubernetes", ignored(CLUSTER_ONLY), ok(), ok());
     for (String f :
         List.of(

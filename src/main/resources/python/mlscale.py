@@ -91,6 +91,8 @@ def _write_pipeline_metrics(final=False):
     run = os.environ.get("MLSCALE_RUN_ID")
     if not workspace or not run or not os.environ.get("MLSCALE_PIPELINE_RUN"):
         return
+    if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
+        return  # a distributed run's metrics are worker 0's
     try:
         folder = os.path.join(workspace, ".mlscale", "metrics")
         os.makedirs(folder, exist_ok=True)
@@ -148,6 +150,19 @@ def _run_row():
     env.update(MLSCALE_PARAMS_FILE=params_path, MLSCALE_RUN_ID=row["run"], MLSCALE_ROW=str(index))
     print("mlscale: row %d (%s): %s" % (index, row["run"], " ".join(row["argv"])), flush=True)
     os.execvpe(row["argv"][0], row["argv"], env)
+
+
+def _run_worker():
+    """Starts a distributed run's worker on Kubernetes: `python3 -m mlscale worker ARGV...`
+    (mlscale renders it when the job saves a model). Worker 0 keeps $MLSCALE_OUTPUT_DIR, the
+    model store's folder; the others get a scratch folder, so only worker 0's model is kept.
+    Then it replaces itself with ARGV (no shell)."""
+    import tempfile
+
+    argv = sys.argv[2:]
+    if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
+        os.environ["MLSCALE_OUTPUT_DIR"] = tempfile.mkdtemp(prefix="mlscale-worker-output-")
+    os.execvp(argv[0], argv)
 
 
 def _failed_tasks(raw, workflow):
@@ -564,6 +579,8 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:2] == ["row"]:
         _run_row()
+    if sys.argv[1:2] == ["worker"]:
+        _run_worker()
     if sys.argv[1:2] == ["register-model"]:
         _register_model()
         sys.exit(0)

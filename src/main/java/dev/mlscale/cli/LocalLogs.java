@@ -21,6 +21,7 @@ final class LocalLogs {
   private final RunStore store;
   private final PrintStream out;
   private final PrintStream err;
+  private WorkerLines lines = WorkerLines.ALL;
 
   LocalLogs(RunStore store, PrintStream out, PrintStream err) {
     this.store = store;
@@ -42,9 +43,12 @@ final class LocalLogs {
               + r.attempts());
     }
     Path log = dir.resolve(request.setup() ? "setup.log" : "attempt-" + n + ".log");
+    lines = WorkerLines.of(request.worker(), r.id(), dir, n);
     if (!request.follow()) {
       if (Files.exists(log)) {
         print(log, 0);
+        out.print(lines.accept("", true));
+        out.flush();
       } else {
         err.println("(no output yet: run " + r.id() + " is " + RunViews.state(r) + ")");
       }
@@ -71,12 +75,14 @@ final class LocalLogs {
         int current = Math.max(n, now.attempts());
         if (current != n && !setup) {
           print(dir.resolve("attempt-" + n + ".log"), offset);
+          out.print(lines.accept("", true));
           n = current;
           offset = 0;
           err.println("--- attempt " + n + " ---");
         }
         offset = print(dir.resolve(setup ? "setup.log" : "attempt-" + n + ".log"), offset);
         if (now.state().isFinal() || RunViews.isLost(now)) {
+          out.print(lines.accept("", true));
           return;
         }
         try {
@@ -101,7 +107,7 @@ final class LocalLogs {
         f.seek(offset);
         byte[] bytes = new byte[(int) (f.length() - offset)];
         f.readFully(bytes);
-        out.print(new String(bytes, StandardCharsets.UTF_8));
+        out.print(lines.accept(new String(bytes, StandardCharsets.UTF_8), false));
         out.flush();
         return offset + bytes.length;
       }

@@ -30,6 +30,14 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--setup", description = "Show the output of the environment setup instead.")
   boolean setup;
 
+  @Option(
+      names = "--worker",
+      paramLabel = "K",
+      description =
+          "A distributed run: only worker K's output, without its \"[K] \" prefix. Default:"
+              + " every worker's, each line prefixed by its rank.")
+  Integer worker;
+
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   LogsCommand(Context ctx) {
@@ -39,7 +47,7 @@ final class LogsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (Runs runs = Runs.open(ctx, cluster)) {
-      runs.logs(run, new Runs.LogRequest(attempt, setup, follow), ctx.out(), ctx.err());
+      runs.logs(run, new Runs.LogRequest(attempt, setup, follow, worker), ctx.out(), ctx.err());
     }
     return 0;
   }

@@ -82,6 +82,7 @@ final class NotebookOptions {
           null,
           null,
           null,
+          null,
           null);
     }
     JobSpec job = new SpecLoader().loadJob(spec, overrides);

@@ -79,8 +79,11 @@ interface Runs extends AutoCloseable {
     }
   }
 
-  /** What {@code logs} shows: one attempt's (or the setup's) output, followed or not. */
-  record LogRequest(Integer attempt, boolean setup, boolean follow) {}
+  /**
+   * What {@code logs} shows: one attempt's (or the setup's) output, followed or not; of a
+   * distributed run every worker's lines (prefixed by rank) or one worker's.
+   */
+  record LogRequest(Integer attempt, boolean setup, boolean follow, Integer worker) {}
 
   static Runs open(Context ctx, ClusterOptions cluster) {
     return cluster.onCluster() ? new OnCluster(ctx, cluster) : new Local(ctx);
@@ -254,10 +257,10 @@ interface Runs extends AutoCloseable {
 
     @Override
     public void logs(String idOrPrefix, LogRequest request, PrintStream out, PrintStream err) {
-      if (request.attempt() != null || request.setup()) {
+      if (request.attempt() != null || request.setup() || request.worker() != null) {
         throw new UserError(
-            "--attempt and --setup are for this machine's runs; on the cluster 'mlscale logs'"
-                + " shows the latest pod of the run or row (kubectl logs shows the others)");
+            "--attempt, --setup and --worker are for this machine's runs; on the cluster 'mlscale"
+                + " logs' shows the latest pod of the run or row (kubectl logs shows the others)");
       }
       runs.logs(idOrPrefix, out, request.follow());
     }

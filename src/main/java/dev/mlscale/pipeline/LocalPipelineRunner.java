@@ -703,6 +703,7 @@ public final class LocalPipelineRunner {
         t.kubernetes(),
         null,
         null,
+        null,
         null);
   }
 

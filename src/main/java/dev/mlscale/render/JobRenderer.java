@@ -39,6 +39,7 @@ public final class JobRenderer {
     labels.put(Labels.ATTEMPT, Integer.toString(in.attempt()));
     labels.putAll(in.extraLabels());
     Retries retries = plan.spec().retries();
+    var gang = Gang.of(in);
     var spec =
         new JobBuilder()
             .withNewMetadata()
@@ -48,15 +49,30 @@ public final class JobRenderer {
             .withAnnotations(annotations(in))
             .endMetadata()
             .withNewSpec()
-            .withBackoffLimit(in.rowsOpt().isPresent() ? null : retries.limit())
+            .withBackoffLimit(
+                in.rowsOpt().isPresent() ? null : gang.isPresent() ? 0 : retries.limit())
             .withBackoffLimitPerIndex(in.rowsOpt().isPresent() ? retries.limit() : null)
-            .withCompletionMode(in.rowsOpt().isPresent() ? "Indexed" : null)
-            .withCompletions(in.rowsOpt().map(r -> r.runs().size()).orElse(null))
-            .withParallelism(in.rowsOpt().map(r -> r.parallelism()).orElse(null))
+            .withCompletionMode(in.rowsOpt().isPresent() || gang.isPresent() ? "Indexed" : null)
+            .withCompletions(
+                in.rowsOpt()
+                    .map(r -> r.runs().size())
+                    .or(() -> gang.map(g -> g.workers()))
+                    .orElse(null))
+            .withParallelism(
+                in.rowsOpt()
+                    .map(r -> r.parallelism())
+                    .or(() -> gang.map(g -> g.workers()))
+                    .orElse(null))
             .withTtlSecondsAfterFinished((int) plan.spec().kubernetes().ttl().seconds())
             .withActiveDeadlineSeconds(plan.spec().timeoutOpt().map(t -> t.seconds()).orElse(null));
     List<PodFailurePolicyRule> rules =
-        failureRules(retries, in.rowsOpt().isPresent(), plan.spec().setupOpt().isPresent());
+        new ArrayList<>(
+            failureRules(retries, in.rowsOpt().isPresent(), plan.spec().setupOpt().isPresent()));
+    if (gang.isPresent()) {
+      // a worker replaced alone would join a gang that is gone: a disruption fails the try too
+      rules.removeIf(r -> r.getOnPodConditions() != null && !r.getOnPodConditions().isEmpty());
+      rules.add(Gang.failJobOnAnyWorkerFailure());
+    }
     if (!rules.isEmpty()) {
       spec = spec.withNewPodFailurePolicy().withRules(rules).endPodFailurePolicy();
     }
@@ -69,7 +85,10 @@ public final class JobRenderer {
                     ? null
                     : plan.spec().kubernetes().podAnnotations())
             .endMetadata()
-            .withSpec(podSpec(parts, plan.spec()))
+            .withSpec(
+                new io.fabric8.kubernetes.api.model.PodSpecBuilder(podSpec(parts, plan.spec()))
+                    .withSubdomain(gang.map(g -> in.jobName()).orElse(null))
+                    .build())
             .endTemplate()
             .endSpec()
             .build();

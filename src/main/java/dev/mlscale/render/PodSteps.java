@@ -64,7 +64,8 @@ final class PodSteps {
         PodSteps::resources,
         PodSteps::gpus,
         PodSteps::placement,
-        PodSteps::modelStorage);
+        PodSteps::modelStorage,
+        Gang::step);
   }
 
   /** The program, its arguments and environment, as an argument vector (never a shell string). */

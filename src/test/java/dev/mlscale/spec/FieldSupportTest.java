@@ -53,6 +53,7 @@ class FieldSupportTest {
       case "retries.fail_fast_exit_codes" -> "[2]";
       case "kubernetes.namespace" -> "other";
       case "s3_upload.create_bucket" -> "true";
+      case "distributed" -> "{workers: 2}";
       default -> throw new AssertionError("no sample value for refused field " + path);
     };
   }

@@ -205,6 +205,7 @@ public final class KubernetesBackend implements Backend {
     RunPlan plan = submission.runs().get(0);
     Resources resources = plan.resources();
     int attempt = 1;
+    int gangRetries = 0;
     while (true) {
       RunPlan attemptPlan = attempt == 1 ? plan : withResources(plan, resources);
       RenderInput in =
@@ -226,8 +227,38 @@ public final class KubernetesBackend implements Backend {
         attempt++;
         continue;
       }
+      if (plan.spec().distributedOpt().isPresent()
+          && row.state == RunState.FAILED
+          && gangRetries < plan.spec().retries().limit()
+          && plan.spec().retries().retries(kindOf(row), row.exitCode == null ? 0 : row.exitCode)) {
+        gangRetries++; // a gang is retried whole, as a new Job: retries count gangs, not pods
+        listener.stateChanged(
+            plan.runId(),
+            plan.name(),
+            RunState.BACKOFF,
+            row.reason
+                + ": "
+                + row.message
+                + "; retry "
+                + gangRetries
+                + " of "
+                + plan.spec().retries().limit()
+                + ": a new Job starts all "
+                + plan.spec().workers()
+                + " workers again");
+        attempt++;
+        continue;
+      }
       return List.of(finish(plan, row, attempt, started, listener));
     }
+  }
+
+  private static dev.mlscale.spec.FailureKind kindOf(Row row) {
+    return switch (row.reason) {
+      case "OOMKilled" -> dev.mlscale.spec.FailureKind.OOM;
+      case "DeadlineExceeded" -> dev.mlscale.spec.FailureKind.TIMEOUT;
+      default -> dev.mlscale.spec.FailureKind.ERROR;
+    };
   }
 
   private RunOutcome finish(
@@ -559,23 +590,33 @@ public final class KubernetesBackend implements Backend {
     }
     String jobName = job.getMetadata().getName();
     String jobUid = job.getMetadata().getUid();
+    var owner =
+        new OwnerReferenceBuilder()
+            .withApiVersion("batch/v1")
+            .withKind("Job")
+            .withName(jobName)
+            .withUid(jobUid)
+            .withBlockOwnerDeletion(true)
+            .build();
     c.configMaps()
         .inNamespace(files.getMetadata().getNamespace())
         .withName(files.getMetadata().getName())
         .edit(
             cm -> {
-              cm.getMetadata()
-                  .setOwnerReferences(
-                      List.of(
-                          new OwnerReferenceBuilder()
-                              .withApiVersion("batch/v1")
-                              .withKind("Job")
-                              .withName(jobName)
-                              .withUid(jobUid)
-                              .withBlockOwnerDeletion(true)
-                              .build()));
+              cm.getMetadata().setOwnerReferences(List.of(owner));
               return cm;
             });
+    // the rest (a distributed run's headless Service) is the Job's from the start
+    for (HasMetadata o : rendered.objects().subList(1, rendered.objects().size() - 1)) {
+      o.getMetadata().setOwnerReferences(List.of(owner));
+      try {
+        c.resource(o).create();
+      } catch (KubernetesClientException e) {
+        if (!alreadyExists(e)) {
+          throw cluster.explain(e, "create " + o.getKind() + " " + o.getMetadata().getName());
+        }
+      }
+    }
   }
 
   private static boolean alreadyExists(KubernetesClientException e) {
@@ -626,14 +667,50 @@ public final class KubernetesBackend implements Backend {
               .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
       RunPlan plan = plans.get(i);
       Optional<ContainerStateTerminated> term = last.flatMap(PodExplainer::terminated);
-      term.map(ContainerStateTerminated::getMessage)
-          .ifPresent(m -> recordMetrics(plan, in.attempt(), m));
+      Optional<Integer> failedWorker = Optional.empty();
+      if (plan.spec().distributedOpt().isPresent() && in.rowsOpt().isEmpty()) {
+        // a gang: the metrics are worker 0's; a failure is the first worker's that failed
+        Optional<Pod> rankZero =
+            pods.stream()
+                .filter(p -> indexOf(p).orElse(-1) == 0)
+                .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
+        Optional<Pod> firstFailed =
+            pods.stream()
+                .filter(
+                    p -> PodExplainer.terminated(p).map(t -> t.getExitCode() != 0).orElse(false))
+                .min(
+                    Comparator.comparing(
+                        p -> String.valueOf(PodExplainer.terminated(p).get().getFinishedAt())));
+        rankZero
+            .flatMap(PodExplainer::terminated)
+            .map(ContainerStateTerminated::getMessage)
+            .ifPresent(m -> recordMetrics(plan, in.attempt(), m));
+        last = firstFailed.or(() -> rankZero);
+        term = last.flatMap(PodExplainer::terminated);
+        failedWorker = firstFailed.flatMap(KubernetesBackend::indexOf);
+      } else {
+        term.map(ContainerStateTerminated::getMessage)
+            .ifPresent(m -> recordMetrics(plan, in.attempt(), m));
+      }
       boolean ok =
           in.rowsOpt().isPresent() ? completed.contains(i) : "Complete".equals(cond.getType());
-      rows.add(
+      Row row =
           ok
               ? new Row(RunState.SUCCEEDED, "Completed", "completed", 0)
-              : failure(plan, cond, last, term, in.rowsOpt().isPresent()));
+              : failure(plan, cond, last, term, in.rowsOpt().isPresent());
+      if (!ok && failedWorker.isPresent()) {
+        row =
+            new Row(
+                row.state,
+                row.reason,
+                "worker "
+                    + failedWorker.get()
+                    + ": "
+                    + row.message
+                    + "; the Job stopped the other workers",
+                row.exitCode);
+      }
+      rows.add(row);
     }
     return rows;
   }
@@ -678,7 +755,10 @@ public final class KubernetesBackend implements Backend {
           case "DeadlineExceeded" ->
               "ran longer than its timeout of " + plan.spec().timeout() + " and was stopped";
           case "PodFailurePolicy" ->
-              "exited with code " + exit + ", one of fail_fast_exit_codes: not retried";
+              plan.spec().retries().failFastExitCodes().contains(exit)
+                  ? "exited with code " + exit + ", one of fail_fast_exit_codes: not retried"
+                  : "ended with " // a gang's worker: any failure fails its Job
+                      + term.map(PodExplainer::reason).orElse("no container status");
           case "BackoffLimitExceeded", "FailedIndexes" ->
               "failed "
                   + (plan.spec().retries().limit() + 1)

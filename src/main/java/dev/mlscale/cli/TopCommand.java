@@ -1,10 +1,6 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.top.ClusterUsage;
-import dev.mlscale.top.LocalUsage;
-import dev.mlscale.top.RunUsage;
 import dev.mlscale.top.Usage;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,23 +26,12 @@ final class TopCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    List<Usage> rows;
-    if (cluster.onCluster()) {
-      try (var connection = new AutoClose(cluster.connect(ctx))) {
-        rows = sample(new ClusterUsage(connection.get()));
-      }
-    } else {
-      rows = sample(new LocalUsage(ctx.runs(), Duration.ofSeconds(1)));
-    }
+    List<Usage> rows = cluster.usage(ctx);
     if (output.print(ctx.out(), rows)) {
       return 0;
     }
     if (rows.isEmpty()) {
-      ctx.out()
-          .println(
-              "No run is running"
-                  + (cluster.onCluster() ? " in namespace " + cluster.namespace : "")
-                  + ".");
+      ctx.out().println("No run is running" + cluster.where() + ".");
       return 0;
     }
     Table t =
@@ -76,10 +61,6 @@ final class TopCommand implements Callable<Integer> {
     }
     t.print(ctx.out(), "");
     return 0;
-  }
-
-  private static List<Usage> sample(RunUsage usage) throws InterruptedException {
-    return usage.sample();
   }
 
   private static String milli(Long m) {

@@ -87,23 +87,7 @@ final class NotebookOptions {
     }
     JobSpec job = new SpecLoader().loadJob(spec, overrides);
     FieldSupport.print(ctx.err(), FieldSupport.checkJob(spec, overrides, target, null));
-    List<String> unused = new ArrayList<>(List.of("command", "args"));
-    if (!job.retries().equals(dev.mlscale.spec.Retries.NONE)) {
-      unused.add("retries");
-    }
-    if (job.onOom() != null) {
-      unused.add("on_oom");
-    }
-    job.timeoutOpt().ifPresent(t -> unused.add("timeout"));
-    job.outputsOpt().ifPresent(o -> unused.add("outputs"));
-    if (!job.rows().isEmpty()) {
-      unused.add("rows");
-    }
-    ctx.err()
-        .println(
-            "note: a notebook runs JupyterLab with the job's environment, params, code and"
-                + " resources; it does not use the job's "
-                + String.join(", ", unused));
+    NotebookRequest.unusedFieldsNote(spec, overrides).ifPresent(ctx.err()::println);
     return job;
   }
 

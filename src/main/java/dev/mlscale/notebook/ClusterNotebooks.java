@@ -71,6 +71,13 @@ public final class ClusterNotebooks implements Notebooks {
 
   public static NotebookRenderer.Rendered render(
       NotebookRequest r, String token, String namespace, dev.mlscale.plan.PipSources pip) {
+    if (r.plan().spec().image() == null) {
+      throw dev.mlscale.spec.SpecLoader.errorAt(
+          r.plan().specFile(),
+          "/image",
+          "a notebook on the cluster runs in the job's image, and this job names none: add"
+              + " image: (e.g. image: python:3.11-slim, with Python and its venv module)");
+    }
     RenderInput in =
         new RenderInput(
                 r.plan(), namespace, CodeArchive.of(r.plan().workdir()), PythonHelper.source())
@@ -99,6 +106,7 @@ public final class ClusterNotebooks implements Notebooks {
         create(render(r, token), secret == null);
       } else {
         progress.accept("notebook " + r.name() + " runs already in pod " + base + "; connecting");
+        keptIdleTimeout(pod, r).ifPresent(progress);
       }
       Pod ready = awaitReady(base, progress);
       int port = r.port() == 0 ? Jupyter.freePort() : r.port();
@@ -112,6 +120,29 @@ public final class ClusterNotebooks implements Notebooks {
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "start notebook " + r.name());
     }
+  }
+
+  /**
+   * A running pod keeps the idle timeout it was started with: says so when this request asks for
+   * another, rather than dropping the request's silently.
+   */
+  static Optional<String> keptIdleTimeout(Pod pod, NotebookRequest r) {
+    String asked = NotebookRenderer.idleAnnotation(r.idleTimeout());
+    String kept =
+        pod.getMetadata().getAnnotations() == null
+            ? null
+            : pod.getMetadata().getAnnotations().get(NotebookRenderer.IDLE_ANNOTATION);
+    if (kept == null || kept.equals(asked)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "it keeps the idle timeout it started with ("
+            + kept
+            + ", not "
+            + asked
+            + "); to change it: mlscale notebook stop "
+            + r.name()
+            + ", then start it again");
   }
 
   private void preflight(NotebookRequest r) {

@@ -2,8 +2,13 @@ package dev.mlscale.notebook;
 
 import dev.mlscale.error.UserError;
 import dev.mlscale.plan.RunPlan;
+import dev.mlscale.spec.SpecLoader;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -52,5 +57,46 @@ public record NotebookRequest(
               + ")");
     }
     return n;
+  }
+
+  /** The job fields that describe a batch run, which a notebook (an interactive server) skips. */
+  static final List<String> UNUSED_FIELDS =
+      List.of(
+          "command",
+          "args",
+          "retries",
+          "on_oom",
+          "timeout",
+          "outputs",
+          "rows",
+          "parallelism",
+          "kubernetes.ttl");
+
+  /**
+   * The note that names the fields of {@code file} (or of its {@code --set} overrides) a notebook
+   * does not use, each with where it is written; empty when none is set.
+   */
+  public static Optional<String> unusedFieldsNote(Path file, List<String> overrides) {
+    List<String> found = new ArrayList<>();
+    for (String field : UNUSED_FIELDS) {
+      String pointer = "/" + field.replace('.', '/');
+      Optional<String> where =
+          SpecLoader.writtenAt(file, pointer)
+              .map(Object::toString)
+              .or(
+                  () ->
+                      overrides.stream()
+                          .filter(o -> o.startsWith(field + "=") || o.startsWith(field + "."))
+                          .findFirst()
+                          .map(o -> "--set " + o));
+      where.ifPresent(w -> found.add(field + " (" + w + ")"));
+    }
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "note: a notebook runs JupyterLab with the job's environment, params, code and resources;"
+            + " it does not use the job's "
+            + String.join(", ", found));
   }
 }

@@ -34,6 +34,12 @@ public final class NotebookRenderer {
   public static final String NOTEBOOK_LABEL = "mlscale.dev/notebook";
   public static final String USER_LABEL = "mlscale.dev/user";
   public static final String IDLE_ANNOTATION = "mlscale.dev/idle-timeout";
+
+  /** The value of {@link #IDLE_ANNOTATION}: the idle timeout as a spec writes it, or never. */
+  public static String idleAnnotation(java.time.Duration idleTimeout) {
+    return idleTimeout.isZero() ? "never" : dev.mlscale.spec.DurationValue.format(idleTimeout);
+  }
+
   public static final String TOKEN_KEY = "token";
 
   private NotebookRenderer() {}
@@ -126,11 +132,7 @@ public final class NotebookRenderer {
             .withName(o.podName())
             .withNamespace(in.namespace())
             .withLabels(labels)
-            .addToAnnotations(
-                IDLE_ANNOTATION,
-                o.idleTimeout().isZero()
-                    ? "never"
-                    : dev.mlscale.spec.DurationValue.format(o.idleTimeout()))
+            .addToAnnotations(IDLE_ANNOTATION, idleAnnotation(o.idleTimeout()))
             .addToAnnotations(
                 in.plan().spec().kubernetes().podAnnotations().isEmpty()
                     ? Map.of()

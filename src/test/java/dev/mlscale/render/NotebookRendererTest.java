@@ -2,6 +2,7 @@ package dev.mlscale.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mlscale.cli.CliHarness;
 import dev.mlscale.notebook.Jupyter;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -107,5 +109,61 @@ class NotebookRendererTest {
             pod.getSpec().getContainers().get(0).getResources().getLimits().get("nvidia.com/gpu"))
         .hasToString("1");
     assertThat(pod.getSpec().getNodeSelector()).containsEntry("role", "train-gpu");
+  }
+
+  /**
+   * The job fields a notebook skips (it is a server, not a batch run) are named on stderr with
+   * where they are written, so none is accepted and dropped without a word; the notebook still
+   * starts from the same file the job runs from.
+   */
+  @Test
+  void aNoteNamesTheJobFieldsANotebookDoesNotUseAndWhereTheyAreWritten(@TempDir Path dir)
+      throws IOException {
+    Path spec =
+        Files.writeString(
+            dir.resolve("job.yaml"),
+            String.join(
+                "\n",
+                "name: nbnote",
+                "image: python:3.11-slim",
+                "command: [python, train.py]",
+                "params: {lr: 0.1}",
+                "retries: 2",
+                "timeout: 1h",
+                "outputs:",
+                "  model: digits",
+                "kubernetes: {ttl: 1d}",
+                ""));
+    Files.writeString(dir.resolve("train.py"), "print(1)\n");
+    var r =
+        new CliHarness(dir.resolve("home"))
+            .run("notebook", "render", spec.toString(), "--set", "parallelism=2");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains(
+            "it does not use the job's command ("
+                + spec
+                + ":3:10), retries ("
+                + spec
+                + ":5:10), timeout ("
+                + spec
+                + ":6:10), outputs ("
+                + spec
+                + ":8:3), parallelism (--set parallelism=2), kubernetes.ttl ("
+                + spec
+                + ":9:19)")
+        .doesNotContain("args")
+        .doesNotContain("rows");
+    assertThat(r.out()).contains("kind: \"Pod\"");
+  }
+
+  @Test
+  void aNotebookOnTheClusterNeedsTheJobsImage(@TempDir Path dir) throws IOException {
+    Path spec = Files.writeString(dir.resolve("job.yaml"), "name: noimg\ncommand: [python]\n");
+    var r = new CliHarness(dir.resolve("home")).run("notebook", "render", spec.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err())
+        .contains(spec + ": a notebook on the cluster runs in the job's image")
+        .doesNotContain("Exception");
   }
 }

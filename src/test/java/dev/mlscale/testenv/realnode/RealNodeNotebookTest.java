@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code mlscale notebook --target k8s} on the real node: JupyterLab installed by the pod's setup
  * from the package index on the bridge, reached through a Fabric8 port-forward via the API server
- * as a browser would; the workspace claim keeps a cell's file when the pod is recreated; an idle
- * notebook is culled; stop keeps the workspace, delete needs --yes.
+ * as a browser would; Ctrl-C ends only the port-forward and starting again reconnects to the same
+ * pod with the same token; the workspace claim keeps a cell's file when the pod is recreated; an
+ * idle notebook is culled; stop keeps the workspace, delete needs --yes.
  */
 @RealNodeTest
 class RealNodeNotebookTest {
@@ -115,6 +116,27 @@ class RealNodeNotebookTest {
           .isEqualTo("Running");
       JsonNode listed = JSON.readTree(cli.run(args(ns, "notebook", "ls", "-o", "json")).out());
       assertThat(listed.get(0).get("state").asText()).isEqualTo("Running");
+
+      // started again, it reconnects to the same pod: the same token, the same kernel (its
+      // variables kept); it says the pod keeps the idle timeout it started with
+      String uid = ns.client().pods().withName("nb-tester-nbreal").get().getMetadata().getUid();
+      Path terminalAgain = work.resolve("terminal-again.txt");
+      Process again = start(cli, ns, spec, terminalAgain, "30m");
+      JupyterClient same =
+          new JupyterClient(JupyterClient.awaitUrl(terminalAgain, again, Duration.ofMinutes(2)));
+      assertThat(same.token()).isEqualTo(jupyter.token());
+      assertThat(same.get("api/status", true).statusCode()).isEqualTo(200);
+      assertThat(same.execute(kernel, "print('again', p['lr'])", Duration.ofSeconds(60)).stdout())
+          .contains("again 0.5");
+      assertThat(Files.readString(terminalAgain))
+          .contains("runs already in pod nb-tester-nbreal; connecting")
+          .contains("keeps the idle timeout it started with (never, not 30m)");
+      assertThat(ns.client().pods().withName("nb-tester-nbreal").get().getMetadata().getUid())
+          .isEqualTo(uid);
+      again.destroy();
+      assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(ns.client().pods().withName("nb-tester-nbreal").get().getStatus().getPhase())
+          .isEqualTo("Running");
 
       var stop = cli.run(args(ns, "notebook", "stop", "nbreal"));
       assertThat(stop.exit()).as(stop.all()).isZero();

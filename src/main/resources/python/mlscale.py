@@ -157,12 +157,52 @@ def _run_worker():
     (mlscale renders it when the job saves a model). Worker 0 keeps $MLSCALE_OUTPUT_DIR, the
     model store's folder; the others get a scratch folder, so only worker 0's model is kept.
     Then it replaces itself with ARGV (no shell)."""
+    import socket
     import tempfile
 
     argv = sys.argv[2:]
+    _wait_for_peers(socket)
     if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
         os.environ["MLSCALE_OUTPUT_DIR"] = tempfile.mkdtemp(prefix="mlscale-worker-output-")
     os.execvp(argv[0], argv)
+
+
+def _wait_for_peers(socket):
+    """A gang starts together or not at all: wait until every worker's name resolves (the
+    headless Service publishes a pod's address once it is scheduled and started), at most
+    $MLSCALE_GANG_START_TIMEOUT seconds; then exit 75 saying which workers never came, so the
+    Job fails at once (its pod failure policy) instead of a worker waiting for peers forever."""
+    timeout = float(os.environ.get("MLSCALE_GANG_START_TIMEOUT", "0") or 0)
+    hosts = [h.rsplit(":", 1)[0] for h in os.environ.get("MLSCALE_WORKER_HOSTS", "").split(",") if h]
+    if timeout <= 0 or not hosts:
+        return
+    deadline = time.monotonic() + timeout
+    missing = list(hosts)
+    while True:
+        still = []
+        for host in missing:
+            try:
+                socket.getaddrinfo(host, None)
+            except OSError:
+                still.append(host)
+        missing = still
+        if not missing:
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    why = ("gang not started: %d of %d workers had no address after %gs (%s); the cluster could "
+           "not run all workers at once: check 'mlscale status' for why they wait, or raise "
+           "distributed.start_timeout" % (len(missing), len(hosts), timeout, ", ".join(missing)))
+    print("[mlscale] " + why, file=sys.stderr, flush=True)
+    path = os.environ.get("MLSCALE_TERMINATION_LOG")
+    if path:
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(why)
+        except OSError:
+            pass
+    sys.exit(75)
 
 
 def _failed_tasks(raw, workflow):

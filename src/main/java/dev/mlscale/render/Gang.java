@@ -23,7 +23,16 @@ import java.util.Optional;
  * new Job ({@code JOB-aN}), so {@code retries.limit} counts gangs, not pods.
  */
 public final class Gang {
-  /** Starts a worker: worker 0 keeps {@code $MLSCALE_OUTPUT_DIR}, the others write elsewhere. */
+  /**
+   * Starts a worker: it waits until every peer has an address (at most {@code start_timeout}, else
+   * the gang fails with {@link #GANG_NOT_STARTED}), then worker 0 keeps {@code
+   * $MLSCALE_OUTPUT_DIR}, the others write elsewhere, and it execs the job's command.
+   */
+  static final String START_TIMEOUT = "MLSCALE_GANG_START_TIMEOUT";
+
+  /** The exit code of a worker whose peers never all had an address within start_timeout. */
+  public static final int GANG_NOT_STARTED = 75;
+
   static final List<String> WORKER_LAUNCHER = List.of("python3", "-m", "mlscale", "worker");
 
   static final String INDEX_FIELD =
@@ -82,7 +91,9 @@ public final class Gang {
     env.add(new EnvVar("LOCAL_RANK", "0", null));
     env.add(new EnvVar("LOCAL_WORLD_SIZE", "1", null));
     env.add(new EnvVar(WorkerEnv.PORT, Integer.toString(port), null));
-    boolean keepRankZeroModel = in.plan().spec().outputsOpt().isPresent();
+    env.add(
+        new EnvVar(
+            START_TIMEOUT, Long.toString(gang.get().startTimeout().duration().toSeconds()), null));
     return parts
         .withMain(
             c -> {
@@ -93,11 +104,10 @@ public final class Gang {
                       .withName("worker")
                       .withContainerPort(port)
                       .endPort();
-              if (keepRankZeroModel) {
-                List<String> command = new ArrayList<>(WORKER_LAUNCHER);
-                command.addAll(c.getCommand());
-                b.withCommand(command);
-              }
+              // the launcher waits for every peer (start_timeout), then execs the command
+              List<String> command = new ArrayList<>(WORKER_LAUNCHER);
+              command.addAll(c.getCommand());
+              b.withCommand(command);
               return b.build();
             })
         .plusObject(service(in, port));

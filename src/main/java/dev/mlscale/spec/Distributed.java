@@ -13,8 +13,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param workers how many workers (1 to 256); worker 0 is rank 0: its metrics and model count
  * @param port the port every worker listens on, on the cluster (each pod has its own address); on
  *     this machine each worker gets a free port of its own instead
+ * @param startTimeout on the cluster, how long the workers wait for all their peers to have an
+ *     address (to be scheduled and started) before the gang gives up, so that no worker waits for
+ *     peers forever; on this machine a gang starts only when all its workers fit, at once
  */
-public record Distributed(int workers, int port) {
+public record Distributed(int workers, int port, DurationValue startTimeout) {
+  public static final DurationValue DEFAULT_START_TIMEOUT = DurationValue.ofSeconds(600);
   public static final int DEFAULT_PORT = 29500;
   public static final int MAX_WORKERS = 256;
 
@@ -27,12 +31,23 @@ public record Distributed(int workers, int port) {
         port >= 1024 && port <= 65535,
         "port",
         "distributed.port must be 1024 to 65535 (an unprivileged port), got " + port);
+    startTimeout = startTimeout == null ? DEFAULT_START_TIMEOUT : startTimeout;
+    SpecFieldException.check(
+        !startTimeout.duration().isNegative() && !startTimeout.duration().isZero(),
+        "start_timeout",
+        "distributed.start_timeout must be more than 0, e.g. start_timeout: 10m");
+  }
+
+  public Distributed(int workers, int port) {
+    this(workers, port, null);
   }
 
   @JsonCreator
   static Distributed fromYaml(
-      @JsonProperty("workers") Integer workers, @JsonProperty("port") Integer port) {
+      @JsonProperty("workers") Integer workers,
+      @JsonProperty("port") Integer port,
+      @JsonProperty("start_timeout") DurationValue startTimeout) {
     SpecFieldException.require(workers, "workers", "how many workers, e.g. workers: 2");
-    return new Distributed(workers, port == null ? DEFAULT_PORT : port);
+    return new Distributed(workers, port == null ? DEFAULT_PORT : port, startTimeout);
   }
 }

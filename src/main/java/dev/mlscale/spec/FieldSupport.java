@@ -232,6 +232,11 @@ public final class FieldSupport {
         ignored("on this machine every worker gets a free port of its own"),
         ok(),
         ignored(withDistributed));
+    job(
+        "distributed.start_timeout",
+        ignored("on this machine a gang starts only when all its workers fit, all at once"),
+        ok(),
+        ignored(withDistributed));
     job("kubernetes", ignored(CLUSTER_ONLY), ok(), ok());
     for (String f :
         List.of(

@@ -722,6 +722,14 @@ public final class KubernetesBackend implements Backend {
       Optional<ContainerStateTerminated> term,
       boolean indexed) {
     Integer exit = term.map(ContainerStateTerminated::getExitCode).orElse(null);
+    if (plan.spec().distributedOpt().isPresent()
+        && Integer.valueOf(dev.mlscale.render.Gang.GANG_NOT_STARTED).equals(exit)
+        && term.map(ContainerStateTerminated::getMessage)
+            .map(m -> m.startsWith("gang not started"))
+            .orElse(false)) {
+      // a worker waited start_timeout for peers that never came: the gang gave up together
+      return new Row(RunState.FAILED, "GangNotStarted", term.get().getMessage().strip(), exit);
+    }
     Optional<String> noPython = last.flatMap(PodExplainer::imageCannotRunPython);
     if (term.isEmpty() && noPython.isPresent()) {
       return new Row(RunState.FAILED, "ImageWithoutPython", noPython.get(), null);

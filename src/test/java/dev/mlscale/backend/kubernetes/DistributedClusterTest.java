@@ -116,4 +116,21 @@ class DistributedClusterTest {
         .extracting(x -> x.getMetadata().getName())
         .containsExactlyInAnyOrder(run, run + "-a2");
   }
+
+  @Test
+  void workersWhosePeersNeverCameEndTheGangAsGangNotStarted(TestNamespace ns) throws IOException {
+    // what the worker launcher does after start_timeout (WorkerLauncherTest runs it for real):
+    // exit 75 with the missing workers as the termination message
+    Path spec =
+        spec(
+            "sim.mlscale.dev/duration: 1s, sim.mlscale.dev/exit-code: '75',"
+                + " sim.mlscale.dev/message: 'gang not started: 1 of 3 workers had no address"
+                + " after 600s (gang-2.gang)'",
+            0);
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    JsonNode s = onlyRun();
+    assertThat(s.get("reason").asText()).isEqualTo("GangNotStarted");
+    assertThat(s.get("message").asText()).contains("1 of 3 workers had no address after 600s");
+  }
 }

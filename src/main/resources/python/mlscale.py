@@ -57,15 +57,16 @@ def report(step=None, **metrics):
 _LAST = {}
 
 
-def _write_termination_message():
+def _write_termination_message(text=None):
     """On Kubernetes, keeps the latest value of every metric in the termination message, so the
-    result survives even when the pod ends before its logs are read."""
+    result survives even when the pod ends before its logs are read; or, given a text, says why
+    the pod ended (a culled notebook, a gang whose peers never came)."""
     path = os.environ.get("MLSCALE_TERMINATION_LOG")
     if not path:
         return
     try:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(json.dumps(_LAST)[:4000])
+            f.write((json.dumps(_LAST) if text is None else text)[:4000])
     except OSError:
         pass
 
@@ -195,13 +196,7 @@ def _wait_for_peers(socket):
            "not run all workers at once: check 'mlscale status' for why they wait, or raise "
            "distributed.start_timeout" % (len(missing), len(hosts), timeout, ", ".join(missing)))
     print("[mlscale] " + why, file=sys.stderr, flush=True)
-    path = os.environ.get("MLSCALE_TERMINATION_LOG")
-    if path:
-        try:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(why)
-        except OSError:
-            pass
+    _write_termination_message(why)
     sys.exit(75)
 
 
@@ -601,13 +596,7 @@ def _notebook():
             continue
         if idle >= a.idle_timeout:
             why = "culled: no activity for %ds (idle timeout %gs)" % (idle, a.idle_timeout)
-            path = os.environ.get("MLSCALE_TERMINATION_LOG")
-            if path:
-                try:
-                    with open(path, "w", encoding="utf-8") as f:
-                        f.write(why)
-                except OSError:
-                    pass
+            _write_termination_message(why)
             stop(why, 0)
 
 

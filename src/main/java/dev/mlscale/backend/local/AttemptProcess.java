@@ -21,9 +21,10 @@ import java.util.concurrent.ExecutionException;
  * One attempt of a run, started under a small supervisor that outlives mlscale: a POSIX shell in a
  * session of its own starts the job in another session (so that the job's process group can be
  * signalled without touching the supervisor), sends the job's output to the attempt's log, waits
- * for it and writes its exit status atomically next to the log. If mlscale dies (kill -9, a closed
- * laptop lid), the job runs on and its end is still recorded; the next mlscale adopts that record
- * or follows the attempt until it ends, and never starts it again.
+ * for it, kills what the job left running in its process group (as a container's end would) and
+ * writes its exit status atomically next to the log. If mlscale dies (kill -9, a closed laptop
+ * lid), the job runs on and its end is still recorded; the next mlscale adopts that record or
+ * follows the attempt until it ends, and never starts it again.
  *
  * <p>The files of attempt N in the run's directory: {@code attempt-N.launch} (written before the
  * supervisor starts: the memory limit), {@code attempt-N.pid} ("supervisor-pid job-pid"), {@code
@@ -43,6 +44,7 @@ final class AttemptProcess {
       exec >/dev/null
       wait "$job"
       code=$?
+      kill -s KILL -- -"$job" 2>/dev/null
       printf '%s\\n' "$code" >"$prefix.exit"
       exit "$code"
       """;

@@ -795,7 +795,11 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     if (deadline != null) {
       deadline.cancel(false);
     }
-    process.signal("KILL"); // like a container: when the main process ends, the rest goes too
+    if (exit.isEmpty()) {
+      // like a container: when the main process ends, the rest goes too. The supervisor does
+      // that before it writes the exit status; without one, nobody did
+      process.signal("KILL");
+    }
     active.remove(id);
     record(id, number, plan.name(), tail.poll(), listener);
 

@@ -7,6 +7,7 @@ MLSCALE_WORKER_PORT (this worker's rank and port)."""
 import argparse
 import hashlib
 import os
+import socket
 import time
 
 import lightgbm as lgb
@@ -43,7 +44,31 @@ params = {
     "seed": 7,
     "verbose": -1,
 }
+
+
+def resolved(hosts, wait=300.0):
+    """MLSCALE_WORKER_HOSTS with every host name turned into its IPv4 address: LightGBM takes
+    addresses only (it finds its own rank by comparing them with this machine's). On Kubernetes the
+    names are the headless Service's (JOB-K.JOB), which exist once each peer's pod has an address,
+    so a name that does not resolve yet is asked again until `wait` seconds have passed."""
+    out = []
+    deadline = time.time() + wait
+    for entry in hosts.split(","):
+        host, port = entry.rsplit(":", 1)
+        while True:
+            try:
+                out.append("%s:%s" % (socket.gethostbyname(host), port))
+                break
+            except socket.gaierror as e:
+                if time.time() > deadline:
+                    raise SystemExit("worker %d: cannot resolve peer %s after %.0f s: %s"
+                                     % (rank, host, wait, e))
+                time.sleep(0.5)
+    return ",".join(out)
+
+
 if world > 1:
+    hosts = resolved(hosts)
     params.update(
         tree_learner="data",
         pre_partition=True,

@@ -3,7 +3,8 @@
 #   ~/.cache/mlscale/testenv/node-<versions>/{bin,cni,images}
 # runc (CGO + seccomp), containerd and its runc shim, the CNI plugins, kubelet and kube-proxy
 # (from the control plane's wrapper module), a static C pause binary, and the images the tests
-# use: pause and python:3.11-slim, written as OCI image layouts from Debian's packages.
+# use: pause and python:3.11-slim, written as OCI image layouts from Debian's packages; and CoreDNS
+# (the test cluster's DNS) into a cache of its own.
 # Does nothing when everything is there. See testenv/realnode/README.md.
 set -euo pipefail
 
@@ -11,11 +12,80 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=testenv/realnode/env.sh
 source "${here}/env.sh"
 
+GO="${TESTENV_GO}"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+# CoreDNS with only the plugins the test cluster's DNS uses (kubernetes for cluster.local, and
+# bind, ready, health, errors, log, loadbalance, cache), the way CoreDNS documents building with
+# a chosen plugin set: a small main package that imports coremain and those plugins and sets the
+# directive order (CoreDNS's own order, zdirectives.go). The whole default build pulls in every
+# cloud DNS SDK; this one does not. It has a cache of its own, keyed by CoreDNS's version, so the
+# node's parts are not rebuilt for it.
+build_coredns() {
+  [[ -x "${COREDNS_BIN}" && -f "${COREDNS_DIR}/.complete" ]] && return 0
+  mkdir -p "${COREDNS_DIR}/bin"
+  exec 8>"${COREDNS_DIR}/.build.lock"
+  flock 8
+  if [[ -x "${COREDNS_BIN}" && -f "${COREDNS_DIR}/.complete" ]]; then exec 8>&-; return 0; fi
+  local t0 dir; t0=$(date +%s)
+  log "building CoreDNS ${COREDNS_VERSION} (kubernetes plugin) from its Go module"
+  dir="${COREDNS_DIR}/src"
+  rm -rf "${dir}" && mkdir -p "${dir}"
+  cat >"${dir}/go.mod" <<MOD
+module mlscale.test/coredns
+
+go 1.26.0
+MOD
+  cat >"${dir}/main.go" <<'GO'
+// CoreDNS for the mlscale test cluster: the kubernetes plugin and a few basic ones.
+package main
+
+import (
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/coremain"
+
+	_ "github.com/coredns/coredns/plugin/bind"
+	_ "github.com/coredns/coredns/plugin/cache"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/health"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/loadbalance"
+	_ "github.com/coredns/coredns/plugin/log"
+	_ "github.com/coredns/coredns/plugin/ready"
+)
+
+// The plugins in CoreDNS's own order (core/dnsserver/zdirectives.go), limited to those above.
+func init() {
+	dnsserver.Directives = []string{"bind", "ready", "health", "errors", "log", "loadbalance", "cache", "kubernetes"}
+}
+
+func main() { coremain.Run() }
+GO
+  (
+    cd "${dir}"
+    CGO_ENABLED=0 "${GO}" get "github.com/coredns/coredns@${COREDNS_VERSION}"
+    CGO_ENABLED=0 "${GO}" mod tidy
+    CGO_ENABLED=0 "${GO}" build -trimpath -ldflags "-s -w" -o "${COREDNS_BIN}.tmp" .
+  )
+  mv "${COREDNS_BIN}.tmp" "${COREDNS_BIN}"
+  touch "${COREDNS_DIR}/.complete"
+  exec 8>&-
+  log "CoreDNS built in $(( $(date +%s) - t0 ))s: ${COREDNS_BIN}"
+}
+
+build_coredns
+
 all_built() {
   local b
   for b in "${NODE_BINARIES[@]}"; do [[ -x "${NODE_BIN}/${b}" ]] || return 1; done
-  for i in "${NODE_IMAGE_TARS[@]}"; do [[ -f "${NODE_IMAGES}/${i}.tar" ]] || return 1; done
+  images_built || return 1
   [[ -f "${NODE_DIR}/.complete" ]]
+}
+# The images are rebuilt when python-image.packages changes (a copy is kept next to them).
+images_built() {
+  local i
+  for i in "${NODE_IMAGE_TARS[@]}"; do [[ -f "${NODE_IMAGES}/${i}.tar" ]] || return 1; done
+  cmp -s "${here}/python-image.packages" "${NODE_IMAGES}/python-image.packages"
 }
 if all_built; then
   log "real node parts cached in ${NODE_DIR}"
@@ -26,8 +96,6 @@ exec 9>"${NODE_DIR}/.build.lock"
 flock 9
 all_built && exit 0
 
-GO="${TESTENV_GO}"
-export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 work="${NODE_DIR}/work"
 mkdir -p "${work}"
 start_all=$(date +%s)
@@ -192,6 +260,7 @@ build_images() {
   printf 'root:x:0:0:root:/root:/bin/argoexec\n' >"${x}/etc/passwd"
   python3 "${here}/oci_image.py" --root "${x}" --ref "${ARGOEXEC_IMAGE_REF}" \
     --entrypoint argoexec --out "${NODE_IMAGES}/argoexec.tar"
+  cp "${here}/python-image.packages" "${NODE_IMAGES}/python-image.packages"
   log "images built in $(( $(date +%s) - t0 ))s"
 }
 
@@ -201,10 +270,6 @@ build_images() {
 [[ -x "${NODE_BIN}/pause" ]] || build_pause
 [[ -x "${NODE_BIN}/kubelet" && -x "${NODE_BIN}/kube-proxy" ]] || build_node_kubernetes
 [[ -x "${NODE_BIN}/argoexec" ]] || build_argoexec
-images_built() {
-  local i
-  for i in "${NODE_IMAGE_TARS[@]}"; do [[ -f "${NODE_IMAGES}/${i}.tar" ]] || return 1; done
-}
 images_built || build_images
 "${NODE_BIN}/runc" --version >&2
 "${NODE_BIN}/containerd" --version >&2

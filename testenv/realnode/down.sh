@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the real node and restores the host as up.sh found it: processes, containers, mounts,
+# Stops the real node (and the cluster's DNS, CoreDNS) and restores the host as up.sh found it: processes, containers, mounts,
 # network namespaces, the bridge, iptables rules, cgroups, sysctls and the host paths that
 # containerd and the kubelet create. Safe to run when nothing is up.
 set -euo pipefail
@@ -36,6 +36,7 @@ if [[ -S "${c}/containerd.sock" ]]; then
   for t in $(ctr tasks ls -q 2>/dev/null); do ctr tasks delete -f "${t}" >/dev/null 2>&1 || true; done
 fi
 stop containerd
+stop coredns
 # Shims and anything still in a pod (a shim outlives containerd by design).
 pkill -9 -f "containerd-shim-runc-v2 .*${c}/containerd.sock" 2>/dev/null || true
 pkill -9 -f "${NODE_BIN}/pause" 2>/dev/null || true

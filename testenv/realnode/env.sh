@@ -19,6 +19,14 @@ NODE_IMAGES="${NODE_DIR}/images"
 NODE_BINARIES=(runc containerd containerd-shim-runc-v2 ctr kubelet kube-proxy pause argoexec)
 NODE_IMAGE_TARS=(pause python argoexec aws-cli)
 
+# The test cluster's DNS (CoreDNS with the kubernetes plugin, serving cluster.local to the real
+# node's pods): built from its Go module into a cache of its own, keyed by version.
+COREDNS_VERSION="${MLSCALE_COREDNS_VERSION:-v1.15.0}"
+COREDNS_RECIPE=1
+COREDNS_DIR="${TESTENV_ROOT}/coredns-${COREDNS_VERSION}_${TESTENV_GO_VERSION}_r${COREDNS_RECIPE}"
+COREDNS_BIN="${COREDNS_DIR}/bin/coredns"
+CLUSTER_DOMAIN=cluster.local
+
 # Where the running node keeps its state (removed by down.sh).
 NODE_NAME="${MLSCALE_REAL_NODE:-real-0}"
 NODE_STATE="${TESTENV_ROOT}/realnode"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Joins one real node, real-0, to the test cluster: containerd + runc + CNI bridge + kubelet +
-# kube-proxy, all built from source by build.sh. Pods on it are real containers (real cgroups,
+# kube-proxy, and CoreDNS as the cluster's DNS, all built from source by build.sh. Pods on it are real containers (real cgroups,
 # real OOM kills, real Python). Idempotent: does nothing when the node is up and Ready.
 #
 #   testenv/realnode/up.sh        # needs root; starts testenv/up.sh first
@@ -33,7 +33,7 @@ running() { [[ -s "${NODE_STATE}/$1.pid" ]] && kill -0 "$(cat "${NODE_STATE}/$1.
 
 # The node's identity: its parts and the images it was given.
 node_id="${NODE_KEY} $(cd "${NODE_IMAGES}" && ls -l --time-style=+%s ./*.tar | awk '{print $5 $6 $7}' | tr '\n' ' ')"
-if running containerd && running kubelet && running kube-proxy && node_ready \
+if running coredns && running containerd && running kubelet && running kube-proxy && node_ready \
    && [[ "$(cat "${NODE_STATE}/key" 2>/dev/null)" == "${node_id}" ]]; then
   log "real node ${NODE_NAME} is already up"
   exit 0
@@ -93,6 +93,39 @@ cat >"${NODE_STATE}/cni/net.d/10-mlscale.conflist" <<JSON
   ]
 }
 JSON
+
+# ---------------------------------------------------------------- DNS
+# The cluster's DNS, CoreDNS with the kubernetes plugin (built by build.sh), on the bridge's
+# address: pods resolve Services and the hostname.subdomain names of Indexed Jobs' pods
+# (JOB-0.JOB) in ${CLUSTER_DOMAIN}. Other names are refused (pods have no internet).
+d="${NODE_STATE}/coredns"
+mkdir -p "${d}"
+cat >"${d}/Corefile" <<COREFILE
+${CLUSTER_DOMAIN}:53 in-addr.arpa:53 ip6.arpa:53 {
+    bind ${NODE_IP}
+    errors
+    ready 127.0.0.1:18181
+    kubernetes ${CLUSTER_DOMAIN} in-addr.arpa ip6.arpa {
+        kubeconfig ${kubeconfig}
+        pods insecure
+        ttl 5
+    }
+}
+COREFILE
+setsid "${COREDNS_BIN}" -conf "${d}/Corefile" \
+  >"${NODE_STATE}/coredns.log" 2>&1 < /dev/null 7>&- &
+echo $! >"${NODE_STATE}/coredns.pid"
+dns_ready=false
+for _ in $(seq 1 100); do
+  if curl -fsS --max-time 1 http://127.0.0.1:18181/ready >/dev/null 2>&1; then dns_ready=true; break; fi
+  sleep 0.2
+done
+if [[ "${dns_ready}" != true ]]; then
+  log "CoreDNS did not become ready on ${NODE_IP}:53 within 20s; last lines:"
+  tail -n 20 "${NODE_STATE}/coredns.log" >&2
+  exit 1
+fi
+log "CoreDNS ${COREDNS_VERSION} serving ${CLUSTER_DOMAIN} on ${NODE_IP}:53"
 
 # ---------------------------------------------------------------- containerd
 c="${NODE_STATE}/containerd"
@@ -172,7 +205,8 @@ failCgroupV1: false
 failSwapOn: false
 containerRuntimeEndpoint: unix://${c}/containerd.sock
 podLogsDir: ${k}/pod-logs
-clusterDomain: cluster.local
+clusterDomain: ${CLUSTER_DOMAIN}
+clusterDNS: [${NODE_IP}]
 resolvConf: ""
 maxPods: 30
 serializeImagePulls: false

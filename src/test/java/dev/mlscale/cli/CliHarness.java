@@ -88,15 +88,12 @@ public final class CliHarness {
   }
 
   /** Waits (up to two minutes) until {@code done} says true; fails naming {@code what}. */
-  public static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done)
-      throws Exception {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
-    while (!done.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("waited two minutes for " + what);
-      }
-      Thread.sleep(100);
-    }
+  public static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done) {
+    org.awaitility.Awaitility.await(what)
+        .atMost(java.time.Duration.ofMinutes(2))
+        .pollDelay(java.time.Duration.ZERO)
+        .pollInterval(java.time.Duration.ofMillis(100))
+        .until(done);
   }
 
   /** Writes a file under {@code dir} and returns its path. */

@@ -209,23 +209,7 @@ class PipelineRunTest {
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> cli.run("pipeline", "run", p.toString()));
     CliHarness other = new CliHarness(home);
-    String id =
-        org.awaitility.Awaitility.await("task a of the pipeline running and printing")
-            .atMost(java.time.Duration.ofSeconds(60))
-            .pollInterval(java.time.Duration.ofMillis(200))
-            .until(
-                () -> {
-                  JsonNode runs = JSON.readTree(other.run("pipeline", "ls", "-o", "json").out());
-                  return runs.size() == 1
-                          && runs.get(0).get("tasks").get(0).get("phase").asText().equals("Running")
-                          && !other
-                              .run("logs", runs.get(0).get("id").asText() + "-a")
-                              .out()
-                              .isEmpty()
-                      ? runs.get(0).get("id").asText()
-                      : null;
-                },
-                java.util.Objects::nonNull);
+    String id = taskAPrinting(other);
     String run = id;
     var watching =
         java.util.concurrent.CompletableFuture.supplyAsync(
@@ -343,20 +327,7 @@ class PipelineRunTest {
     pb.environment().putAll(cli.env);
     Process mlscale = pb.start();
     CliHarness other = new CliHarness(home);
-    String id =
-        org.awaitility.Awaitility.await("task a of the pipeline printing")
-            .atMost(java.time.Duration.ofSeconds(60))
-            .pollInterval(java.time.Duration.ofMillis(200))
-            .until(
-                () -> {
-                  JsonNode runs = JSON.readTree(other.run("pipeline", "ls", "-o", "json").out());
-                  if (runs.size() != 1) {
-                    return null;
-                  }
-                  String run = runs.get(0).get("id").asText();
-                  return other.run("logs", run + "-a").out().isEmpty() ? null : run;
-                },
-                java.util.Objects::nonNull);
+    String id = taskAPrinting(other);
     String runOfA = id + "-a";
     long pidOfA =
         JSON.readTree(other.run("status", runOfA, "-o", "json").out()).get("pid").asLong();
@@ -370,5 +341,23 @@ class PipelineRunTest {
     JsonNode view = JSON.readTree(other.run("pipeline", "status", id, "-o", "json").out());
     assertThat(view.get("phase").asText()).isEqualTo("Cancelled");
     assertThat(view.get("tasks").get(1).get("phase").asText()).isEqualTo("Skipped");
+  }
+
+  /** Waits until the one pipeline's task a runs and has printed; returns the pipeline's id. */
+  private static String taskAPrinting(CliHarness other) {
+    return org.awaitility.Awaitility.await("task a of the pipeline running and printing")
+        .atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(200))
+        .until(
+            () -> {
+              JsonNode runs = JSON.readTree(other.run("pipeline", "ls", "-o", "json").out());
+              if (runs.size() != 1
+                  || !runs.get(0).get("tasks").get(0).get("phase").asText().equals("Running")) {
+                return null;
+              }
+              String run = runs.get(0).get("id").asText();
+              return other.run("logs", run + "-a").out().isEmpty() ? null : run;
+            },
+            java.util.Objects::nonNull);
   }
 }

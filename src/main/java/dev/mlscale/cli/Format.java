@@ -2,9 +2,9 @@ package dev.mlscale.cli;
 
 import dev.mlscale.report.Numbers;
 import dev.mlscale.spec.DurationValue;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +12,7 @@ import java.util.stream.Collectors;
 
 /** How values are shown to people. */
 final class Format {
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
   private static final char[] SPARKS = "▁▂▃▄▅▆▇█".toCharArray();
 
   private Format() {}
@@ -34,8 +33,9 @@ final class Format {
     return Numbers.params(params);
   }
 
-  static String time(Instant t) {
-    return t == null ? "-" : TIME.format(t);
+  /** {@code t} as a wall-clock time in {@code clock}'s zone (the machine's, outside tests). */
+  static String time(Instant t, Clock clock) {
+    return t == null ? "-" : TIME.withZone(clock.getZone()).format(t);
   }
 
   static String duration(Duration d) {

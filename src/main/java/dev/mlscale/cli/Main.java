@@ -55,7 +55,8 @@ public final class Main implements Runnable {
       System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
     }
     int code;
-    try (Context ctx = new Context(System.getenv(), System.out, System.err, Clock.systemUTC())) {
+    try (Context ctx =
+        new Context(System.getenv(), System.out, System.err, Clock.systemDefaultZone())) {
       code = execute(ctx, args);
     }
     System.exit(code);

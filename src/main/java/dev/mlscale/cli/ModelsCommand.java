@@ -109,7 +109,7 @@ final class ModelsCommand implements Runnable {
       ctx.out().printf("%-9s %s%n", "Model:", m.ref());
       ctx.out().printf("%-9s %s%n", "Run:", m.runId());
       ctx.out().printf("%-9s %s%n", "Path:", m.path());
-      ctx.out().printf("%-9s %s%n", "Created:", Format.time(m.createdAt()));
+      ctx.out().printf("%-9s %s%n", "Created:", Format.time(m.createdAt(), ctx.clock()));
       ctx.out().printf("%-9s %s%n", "Size:", MemorySize.human(m.sizeBytes()));
       ctx.out().printf("%-9s %s%n", "Params:", Format.params(m.params()));
       ctx.out().printf("%-9s %s%n", "Metrics:", Format.metrics(m.metrics(), 20));

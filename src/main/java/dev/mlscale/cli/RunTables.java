@@ -55,7 +55,8 @@ final class RunTables {
         : Duration.between(r.startedAt(), r.endedAt() == null ? now : r.endedAt());
   }
 
-  static void describe(PrintStream out, Runs.RunDetail d, Instant now) {
+  static void describe(PrintStream out, Runs.RunDetail d, java.time.Clock clock) {
+    Instant now = clock.instant();
     Runs.RunView r = d.run();
     field(out, "Run", r.run());
     field(out, "Name", r.name());
@@ -83,7 +84,7 @@ final class RunTables {
               + r.active()
               + " active");
     }
-    field(out, "Created", Format.time(r.createdAt()));
+    field(out, "Created", Format.time(r.createdAt(), clock));
     field(out, "Duration", Format.duration(duration(r, now)));
     if (!r.params().isEmpty()) {
       field(out, "Params", Format.params(r.params()));

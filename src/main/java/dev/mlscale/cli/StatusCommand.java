@@ -29,7 +29,7 @@ final class StatusCommand implements Callable<Integer> {
     try (Runs runs = Runs.open(ctx, cluster)) {
       Runs.RunDetail detail = runs.get(run);
       if (!output.print(ctx.out(), detail)) {
-        RunTables.describe(ctx.out(), detail, ctx.clock().instant());
+        RunTables.describe(ctx.out(), detail, ctx.clock());
       }
     }
     return 0;

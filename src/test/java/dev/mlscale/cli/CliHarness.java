@@ -14,6 +14,7 @@ import java.util.Map;
 public final class CliHarness {
   final Path home;
   public final Map<String, String> env;
+  private Clock clock = Clock.systemUTC();
 
   public CliHarness(Path home) {
     this.home = home;
@@ -24,6 +25,12 @@ public final class CliHarness {
 
   public CliHarness with(String key, String value) {
     env.put(key, value);
+    return this;
+  }
+
+  /** Runs the commands after this with {@code clock} as their clock (a fixed one in tests). */
+  public CliHarness with(Clock clock) {
+    this.clock = clock;
     return this;
   }
 
@@ -39,7 +46,7 @@ public final class CliHarness {
     int code;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        Context ctx = new Context(env, o, e, Clock.systemUTC())) {
+        Context ctx = new Context(env, o, e, clock)) {
       code = Main.execute(ctx, args);
     }
     return new Result(
@@ -60,7 +67,7 @@ public final class CliHarness {
         };
     try (PrintStream o = new PrintStream(sink, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        Context ctx = new Context(env, o, e, Clock.systemUTC())) {
+        Context ctx = new Context(env, o, e, clock)) {
       Main.execute(ctx, args);
     }
     return first[0];
@@ -88,15 +95,12 @@ public final class CliHarness {
   }
 
   /** Waits (up to two minutes) until {@code done} says true; fails naming {@code what}. */
-  public static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done)
-      throws Exception {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
-    while (!done.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("waited two minutes for " + what);
-      }
-      Thread.sleep(100);
-    }
+  public static void waitUntil(String what, java.util.concurrent.Callable<Boolean> done) {
+    org.awaitility.Awaitility.await(what)
+        .atMost(java.time.Duration.ofMinutes(2))
+        .pollDelay(java.time.Duration.ZERO)
+        .pollInterval(java.time.Duration.ofMillis(100))
+        .until(done);
   }
 
   /** Writes a file under {@code dir} and returns its path. */

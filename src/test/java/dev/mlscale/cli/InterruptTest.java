@@ -30,22 +30,26 @@ class InterruptTest {
             """);
     Path terminal = work.resolve("terminal.txt");
     Process p = cli.start(terminal, "run", spec.toString());
-    String id = null;
-    long pid = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && pid == 0) {
-      JsonNode runs = JSON.readTree(cli.run("ls", "-o", "json").out());
-      if (runs.size() == 1) {
-        id = runs.get(0).get("run").asText();
-        JsonNode s = JSON.readTree(cli.run("status", id, "-o", "json").out());
-        if (s.get("state").asText().equals("Running")
-            && Files.readString(terminal).contains("started")) {
-          pid = s.get("pid").asLong();
-        }
-      }
-      Thread.sleep(100);
-    }
-    assertThat(pid).as("the job never started: %s", Files.readString(terminal)).isNotZero();
+    JsonNode started =
+        org.awaitility.Awaitility.await("the job Running and printing 'started'")
+            .atMost(java.time.Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  JsonNode runs = JSON.readTree(cli.run("ls", "-o", "json").out());
+                  if (runs.size() != 1) {
+                    return null;
+                  }
+                  JsonNode s =
+                      JSON.readTree(
+                          cli.run("status", runs.get(0).get("run").asText(), "-o", "json").out());
+                  return s.get("state").asText().equals("Running")
+                          && Files.readString(terminal).contains("started")
+                      ? s
+                      : null;
+                },
+                java.util.Objects::nonNull);
+    String id = started.get("run").asText();
+    long pid = started.get("pid").asLong();
 
     new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

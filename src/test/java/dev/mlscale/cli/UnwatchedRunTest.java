@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,13 +42,12 @@ class UnwatchedRunTest {
             work.resolve("job.yaml"), "name: outlives\ncommand: [python3, wait.py]\n");
     Path terminal = work.resolve("terminal.txt");
     Process p = cli.start(terminal, "run", spec.toString());
-    String id = null;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && !Files.readString(terminal).contains("started")) {
-      Thread.sleep(50);
-    }
+    org.awaitility.Awaitility.await("the job printing 'started'")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Files.readString(terminal).contains("started"));
     JsonNode runs = JSON.readTree(cli.run("ls", "-o", "json").out());
-    id = runs.get(0).get("run").asText();
+    String id = runs.get(0).get("run").asText();
     p.destroyForcibly().waitFor(); // kill -9
 
     JsonNode s = JSON.readTree(cli.run("status", id, "-o", "json").out());
@@ -58,18 +57,16 @@ class UnwatchedRunTest {
         .contains("attempt 1 runs on unwatched");
 
     Files.writeString(release, "");
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && !Files.exists(done)) {
-      Thread.sleep(50);
-    }
-    assertThat(done).as("the job ran to its end, its output going on").exists();
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    String message = "";
-    while (System.nanoTime() < deadline && !message.contains("while nobody watched")) {
-      message = JSON.readTree(cli.run("status", id, "-o", "json").out()).get("message").asText();
-      Thread.sleep(50);
-    }
-    assertThat(message).contains("attempt 1 completed while nobody watched");
+    org.awaitility.Awaitility.await("the job running to its end, its output going on")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Files.exists(done));
+    org.awaitility.Awaitility.await("status saying the attempt completed while nobody watched")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> JSON.readTree(cli.run("status", id, "-o", "json").out()).get("message").asText(),
+            m -> m.contains("attempt 1 completed while nobody watched"));
     assertThat(cli.run("logs", id).out()).contains("still writing after mlscale died");
   }
 }

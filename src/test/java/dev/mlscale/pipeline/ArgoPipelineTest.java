@@ -104,26 +104,34 @@ class ArgoPipelineTest {
   /** Waits (test code) until the namespace has one mlscale Workflow, as another machine sees it. */
   private String workflowId(CliHarness other, TestNamespace ns, String runningTask)
       throws Exception {
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      CliHarness.Result ls =
-          other.run("pipeline", "ls", "--target", "k8s", "-n", ns.name(), "-o", "json");
-      var runs = JSON.readTree(ls.out());
-      if (runs != null && runs.size() == 1) {
-        String id = runs.get(0).get("id").asText();
-        if (runningTask == null) {
-          return id;
-        }
-        for (var t : runs.get(0).get("tasks")) {
-          if (t.get("name").asText().equals(runningTask)
-              && t.get("phase").asText().equals("Running")) {
-            return id;
-          }
-        }
-      }
-      Thread.sleep(300);
+    return org.awaitility.Awaitility.await(
+            "one mlscale Workflow in "
+                + ns.name()
+                + (runningTask == null ? "" : " with task " + runningTask + " Running"))
+        .atMost(java.time.Duration.ofSeconds(90))
+        .pollInterval(java.time.Duration.ofMillis(300))
+        .until(() -> workflowIdNow(other, ns, runningTask), java.util.Objects::nonNull);
+  }
+
+  /** The one Workflow's id if it is there (and {@code runningTask} runs), else null. */
+  private static String workflowIdNow(CliHarness other, TestNamespace ns, String runningTask)
+      throws Exception {
+    CliHarness.Result ls =
+        other.run("pipeline", "ls", "--target", "k8s", "-n", ns.name(), "-o", "json");
+    var runs = JSON.readTree(ls.out());
+    if (runs == null || runs.size() != 1) {
+      return null;
     }
-    throw new AssertionError("no Workflow appeared in " + ns.name());
+    String id = runs.get(0).get("id").asText();
+    if (runningTask == null) {
+      return id;
+    }
+    for (var t : runs.get(0).get("tasks")) {
+      if (t.get("name").asText().equals(runningTask) && t.get("phase").asText().equals("Running")) {
+        return id;
+      }
+    }
+    return null;
   }
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =

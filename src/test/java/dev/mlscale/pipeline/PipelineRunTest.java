@@ -209,20 +209,7 @@ class PipelineRunTest {
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> cli.run("pipeline", "run", p.toString()));
     CliHarness other = new CliHarness(home);
-    String id = null;
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      CliHarness.Result ls = other.run("pipeline", "ls", "-o", "json");
-      JsonNode runs = JSON.readTree(ls.out());
-      if (runs.size() == 1
-          && runs.get(0).get("tasks").get(0).get("phase").asText().equals("Running")
-          && !other.run("logs", runs.get(0).get("id").asText() + "-a").out().isEmpty()) {
-        id = runs.get(0).get("id").asText();
-        break;
-      }
-      Thread.sleep(200);
-    }
-    assertThat(id).as("task a never started").isNotNull();
+    String id = taskAPrinting(other);
     String run = id;
     var watching =
         java.util.concurrent.CompletableFuture.supplyAsync(
@@ -340,36 +327,37 @@ class PipelineRunTest {
     pb.environment().putAll(cli.env);
     Process mlscale = pb.start();
     CliHarness other = new CliHarness(home);
-    String id = null;
-    String runOfA = null;
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline && runOfA == null) {
-      JsonNode runs = JSON.readTree(other.run("pipeline", "ls", "-o", "json").out());
-      if (runs.size() == 1) {
-        id = runs.get(0).get("id").asText();
-        if (!other.run("logs", id + "-a").out().isEmpty()) {
-          runOfA = id + "-a";
-        }
-      }
-      Thread.sleep(200);
-    }
-    assertThat(runOfA).as("task a never started").isNotNull();
+    String id = taskAPrinting(other);
+    String runOfA = id + "-a";
     long pidOfA =
         JSON.readTree(other.run("status", runOfA, "-o", "json").out()).get("pid").asLong();
     assertThat(ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive)).contains(true);
 
     new ProcessBuilder("kill", "-INT", Long.toString(mlscale.pid())).start().waitFor();
     assertThat(mlscale.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    long gone = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-    while (ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive).orElse(false)
-        && System.nanoTime() < gone) {
-      Thread.sleep(100);
-    }
-    assertThat(ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive).orElse(false))
-        .as("task a's process is stopped with mlscale")
-        .isFalse();
+    org.awaitility.Awaitility.await("task a's process stopped with mlscale")
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> !ProcessHandle.of(pidOfA).map(ProcessHandle::isAlive).orElse(false));
     JsonNode view = JSON.readTree(other.run("pipeline", "status", id, "-o", "json").out());
     assertThat(view.get("phase").asText()).isEqualTo("Cancelled");
     assertThat(view.get("tasks").get(1).get("phase").asText()).isEqualTo("Skipped");
+  }
+
+  /** Waits until the one pipeline's task a runs and has printed; returns the pipeline's id. */
+  private static String taskAPrinting(CliHarness other) {
+    return org.awaitility.Awaitility.await("task a of the pipeline running and printing")
+        .atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(200))
+        .until(
+            () -> {
+              JsonNode runs = JSON.readTree(other.run("pipeline", "ls", "-o", "json").out());
+              if (runs.size() != 1
+                  || !runs.get(0).get("tasks").get(0).get("phase").asText().equals("Running")) {
+                return null;
+              }
+              String run = runs.get(0).get("id").asText();
+              return other.run("logs", run + "-a").out().isEmpty() ? null : run;
+            },
+            java.util.Objects::nonNull);
   }
 }

@@ -104,6 +104,7 @@ class SweepKillMatrixTest {
       while (p.isAlive()
           && !kill.when().test(read(ledger, at.startsBefore(), at.endsBefore()))
           && System.nanoTime() < deadline) {
+        // a 2 ms spin, not Awaitility: each kill point must land within a few ms of its event
         Thread.sleep(2);
       }
       Thread.sleep(kill.afterMs());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mlscale.cli.CliHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -87,10 +88,9 @@ class SweepOwnerTest {
 
   private void tenResumes(CliHarness cli, List<Process> resumes, String id, Path ran, Path release)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (resumes.stream().filter(Process::isAlive).count() > 1 && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
+    org.awaitility.Awaitility.await("all resumes but one giving up")
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> resumes.stream().filter(Process::isAlive).count() <= 1);
     List<Process> alive = resumes.stream().filter(Process::isAlive).toList();
     assertThat(alive.size()).as("resumes that go on").isEqualTo(1);
     Process winner = alive.get(0);

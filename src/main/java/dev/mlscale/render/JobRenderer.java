@@ -45,16 +45,20 @@ public final class JobRenderer {
     Map<String, String> labels = new LinkedHashMap<>(labels(in.runId(), plan.name()));
     labels.put(Labels.ATTEMPT, Integer.toString(in.attempt()));
     labels.putAll(in.extraLabels());
+    var k8s = plan.spec().kubernetes();
+    Map<String, String> jobLabels = new LinkedHashMap<>(labels);
+    jobLabels.putAll(Queueing.labels(k8s));
     Retries retries = plan.spec().retries();
     var spec =
         new JobBuilder()
             .withNewMetadata()
             .withName(in.jobName())
             .withNamespace(in.namespace())
-            .withLabels(labels)
+            .withLabels(jobLabels)
             .withAnnotations(annotations(in))
             .endMetadata()
             .withNewSpec()
+            .withSuspend(Queueing.suspend(k8s))
             .withBackoffLimit(in.rowsOpt().isPresent() ? null : retries.limit())
             .withBackoffLimitPerIndex(in.rowsOpt().isPresent() ? retries.limit() : null)
             .withCompletionMode(in.rowsOpt().isPresent() ? "Indexed" : null)
@@ -80,6 +84,7 @@ public final class JobRenderer {
             .withRestartPolicy("Never")
             .withEnableServiceLinks(false)
             .withServiceAccountName(plan.spec().kubernetes().serviceAccount())
+            .withPriorityClassName(k8s.priorityClass())
             .withInitContainers(parts.initContainers())
             .withContainers(parts.main())
             .withVolumes(parts.volumes())
@@ -161,6 +166,7 @@ public final class JobRenderer {
       throw new IllegalStateException(e);
     }
     plan.spec().outputsOpt().ifPresent(o -> a.put(Labels.MODEL, o.model()));
+    a.putAll(Queueing.annotations(plan.spec().kubernetes(), in.rowsOpt().isPresent()));
     return a;
   }
 }

@@ -122,8 +122,9 @@ final class SweepCommand implements Runnable {
       Path jobFile,
       boolean verbose,
       ClusterOptions cluster,
-      boolean create) {
-    JobSpec job = new SpecLoader().loadJob(jobFile, List.of());
+      boolean create,
+      String queue) {
+    JobSpec job = new SpecLoader().loadJob(jobFile, QueueOption.withQueue(List.of(), queue));
     Printer printer = new Printer(ctx, spec, verbose);
     SweepRunner.Result result;
     if (cluster.onCluster()) {
@@ -336,6 +337,14 @@ final class SweepCommand implements Runnable {
         description = "Show the trials' output and states.")
     boolean verbose;
 
+    @Option(
+        names = "--queue",
+        paramLabel = "LOCALQUEUE",
+        description =
+            "On Kubernetes: the trials wait in this Kueue LocalQueue (as the job's"
+                + " kubernetes.queue).")
+    String queue;
+
     @Mixin ClusterOptions cluster = new ClusterOptions();
 
     Run(Context ctx) {
@@ -388,7 +397,8 @@ final class SweepCommand implements Runnable {
                   + " at a time"
                   + (cluster.onCluster() ? ", on Kubernetes" : ""));
       try (OwnerLock lock = cluster.onCluster() ? null : own(ctx, id)) {
-        return runSweep(ctx, id, spec, file.toAbsolutePath(), jobFile, verbose, cluster, true);
+        return runSweep(
+            ctx, id, spec, file.toAbsolutePath(), jobFile, verbose, cluster, true, queue);
       }
     }
   }
@@ -411,6 +421,14 @@ final class SweepCommand implements Runnable {
         description = "Show the trials' output and states.")
     boolean verbose;
 
+    @Option(
+        names = "--queue",
+        paramLabel = "LOCALQUEUE",
+        description =
+            "On Kubernetes: the trials wait in this Kueue LocalQueue (as the job's"
+                + " kubernetes.queue).")
+    String queue;
+
     @Mixin ClusterOptions cluster = new ClusterOptions();
 
     Resume(Context ctx) {
@@ -427,7 +445,8 @@ final class SweepCommand implements Runnable {
         }
         SweepSpec spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
         ctx.err().println(ctx.style().bold("▶ resuming sweep " + id) + "  from the cluster");
-        return runSweep(ctx, id, spec, stored.jobFile(), stored.jobFile(), verbose, cluster, false);
+        return runSweep(
+            ctx, id, spec, stored.jobFile(), stored.jobFile(), verbose, cluster, false, queue);
       }
       SweepStore store = new SweepStore(ctx.db());
       String sweepId = store.get(id).id();
@@ -466,7 +485,8 @@ final class SweepCommand implements Runnable {
           jobFile(Path.of(r.specFile()), spec),
           verbose,
           cluster,
-          false);
+          false,
+          queue);
     }
   }
 

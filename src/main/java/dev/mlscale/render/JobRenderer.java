@@ -166,7 +166,10 @@ public final class JobRenderer {
       throw new IllegalStateException(e);
     }
     plan.spec().outputsOpt().ifPresent(o -> a.put(Labels.MODEL, o.model()));
-    a.putAll(Queueing.annotations(plan.spec().kubernetes(), in.rowsOpt().isPresent()));
+    a.putAll(
+        Queueing.annotations(
+            plan.spec().kubernetes(),
+            in.rowsOpt().map(r -> Math.min(r.parallelism(), r.runs().size())).orElse(1)));
     return a;
   }
 }

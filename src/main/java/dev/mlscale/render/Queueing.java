@@ -24,10 +24,13 @@ public final class Queueing {
     return k.queueOpt().map(q -> Map.of(QUEUE_LABEL, q)).orElse(Map.of());
   }
 
-  /** The Job's annotations for its queue: rows may run fewer at a time than asked. */
-  static Map<String, String> annotations(KubernetesOptions k, boolean rows) {
+  /**
+   * The Job's annotations for its queue: rows that run several at a time ({@code pods}: the most
+   * pods at once) may run fewer at a time than asked (Kueue takes values below {@code pods} only).
+   */
+  static Map<String, String> annotations(KubernetesOptions k, int pods) {
     Map<String, String> a = new LinkedHashMap<>();
-    if (k.queueOpt().isPresent() && rows) {
+    if (k.queueOpt().isPresent() && pods > 1) {
       a.put(MIN_PARALLELISM, "1");
     }
     return a;

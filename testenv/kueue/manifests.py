@@ -26,6 +26,7 @@ def crds(module, url, ca):
     for path in sorted(glob.glob(os.path.join(module, "config/components/crd/bases/*.yaml"))):
         with open(path) as f:
             crd = yaml.safe_load(f)
+        crd.pop("status", None)
         name = crd["metadata"]["name"]
         patch = os.path.join(module, "config/components/crd/patches",
                              "webhook_in_" + name.split(".")[0] + ".yaml")

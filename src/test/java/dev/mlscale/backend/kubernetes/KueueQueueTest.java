@@ -49,8 +49,8 @@ class KueueQueueTest {
         .run(args);
   }
 
-  /** A ResourceFlavor, a 10-CPU ClusterQueue for this namespace only, and LocalQueue q. */
-  private String queues(TestNamespace ns) {
+  /** A ResourceFlavor, a ClusterQueue of {@code cpus} for this namespace only, LocalQueue q. */
+  private String queues(TestNamespace ns, int cpus) {
     KueueTestEnv.controller();
     admin = TestCluster.get().client();
     String cq = "cq-" + ns.name();
@@ -75,10 +75,10 @@ class KueueQueueTest {
             flavors:
             - name: rf-%s
               resources:
-              - {name: cpu, nominalQuota: 10}
+              - {name: cpu, nominalQuota: %d}
               - {name: memory, nominalQuota: 1Ti}
         """
-            .formatted(cq, ns.name(), ns.name()),
+            .formatted(cq, ns.name(), ns.name(), cpus),
         true);
     create(
         """
@@ -114,7 +114,7 @@ class KueueQueueTest {
 
   @Test
   void hundredRowsUnderATenCpuQuotaNeverExceedItAndAllFinish(TestNamespace ns) throws IOException {
-    queues(ns);
+    queues(ns, 10);
     Set<String> running = ConcurrentHashMap.newKeySet();
     AtomicInteger most = new AtomicInteger();
     var pods =
@@ -184,7 +184,8 @@ class KueueQueueTest {
 
   @Test
   void aHigherPriorityRunIsAdmittedFirstAndQueuedRunsSayWhere(TestNamespace ns) throws Exception {
-    String cq = queues(ns);
+    // the simulated nodes have 4 to 8 CPUs: a quota of 4, each run asking for all of it
+    String cq = queues(ns, 4);
     for (var p : List.of(List.of("high", "1000"), List.of("low", "10"))) {
       var made =
           admin
@@ -203,7 +204,7 @@ class KueueQueueTest {
         name: %s
         image: python:3.11-slim
         command: [python, train.py]
-        resources: {cpu: 10, memory: 128Mi}
+        resources: {cpu: 4, memory: 128Mi}
         kubernetes:
           queue: q
           %s
@@ -229,9 +230,9 @@ class KueueQueueTest {
     await().atMost(Duration.ofMinutes(1)).until(() -> queued(ns, "high").isPresent());
     // created later, but first in line: its priority is higher
     assertThat(queued(ns, "high").get())
-        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 10 of 10 CPUs)");
+        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 4 of 4 CPUs)");
     assertThat(queued(ns, "low").get())
-        .isEqualTo("queued in q (position 2; ClusterQueue " + cq + " has used 10 of 10 CPUs)");
+        .isEqualTo("queued in q (position 2; ClusterQueue " + cq + " has used 4 of 4 CPUs)");
     String blockerId =
         ls(ns).stream()
             .filter(j -> j.get("name").asText().equals("blocker"))

@@ -57,15 +57,16 @@ def report(step=None, **metrics):
 _LAST = {}
 
 
-def _write_termination_message():
+def _write_termination_message(text=None):
     """On Kubernetes, keeps the latest value of every metric in the termination message, so the
-    result survives even when the pod ends before its logs are read."""
+    result survives even when the pod ends before its logs are read; or, given a text, says why
+    the pod ended (a culled notebook, a gang whose peers never came)."""
     path = os.environ.get("MLSCALE_TERMINATION_LOG")
     if not path:
         return
     try:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(json.dumps(_LAST)[:4000])
+            f.write((json.dumps(_LAST) if text is None else text)[:4000])
     except OSError:
         pass
 
@@ -91,6 +92,8 @@ def _write_pipeline_metrics(final=False):
     run = os.environ.get("MLSCALE_RUN_ID")
     if not workspace or not run or not os.environ.get("MLSCALE_PIPELINE_RUN"):
         return
+    if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
+        return  # a distributed run's metrics are worker 0's
     try:
         folder = os.path.join(workspace, ".mlscale", "metrics")
         os.makedirs(folder, exist_ok=True)
@@ -148,6 +151,53 @@ def _run_row():
     env.update(MLSCALE_PARAMS_FILE=params_path, MLSCALE_RUN_ID=row["run"], MLSCALE_ROW=str(index))
     print("mlscale: row %d (%s): %s" % (index, row["run"], " ".join(row["argv"])), flush=True)
     os.execvpe(row["argv"][0], row["argv"], env)
+
+
+def _run_worker():
+    """Starts a distributed run's worker on Kubernetes: `python3 -m mlscale worker ARGV...`
+    (mlscale renders it when the job saves a model). Worker 0 keeps $MLSCALE_OUTPUT_DIR, the
+    model store's folder; the others get a scratch folder, so only worker 0's model is kept.
+    Then it replaces itself with ARGV (no shell)."""
+    import socket
+    import tempfile
+
+    argv = sys.argv[2:]
+    _wait_for_peers(socket)
+    if os.environ.get("MLSCALE_WORKER_INDEX", "0") != "0":
+        os.environ["MLSCALE_OUTPUT_DIR"] = tempfile.mkdtemp(prefix="mlscale-worker-output-")
+    os.execvp(argv[0], argv)
+
+
+def _wait_for_peers(socket):
+    """A gang starts together or not at all: wait until every worker's name resolves (the
+    headless Service publishes a pod's address once it is scheduled and started), at most
+    $MLSCALE_GANG_START_TIMEOUT seconds; then exit 75 saying which workers never came, so the
+    Job fails at once (its pod failure policy) instead of a worker waiting for peers forever."""
+    timeout = float(os.environ.get("MLSCALE_GANG_START_TIMEOUT", "0") or 0)
+    hosts = [h.rsplit(":", 1)[0] for h in os.environ.get("MLSCALE_WORKER_HOSTS", "").split(",") if h]
+    if timeout <= 0 or not hosts:
+        return
+    deadline = time.monotonic() + timeout
+    missing = list(hosts)
+    while True:
+        still = []
+        for host in missing:
+            try:
+                socket.getaddrinfo(host, None)
+            except OSError:
+                still.append(host)
+        missing = still
+        if not missing:
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    why = ("gang not started: %d of %d workers had no address after %gs (%s); the cluster could "
+           "not run all workers at once: check 'mlscale status' for why they wait, or raise "
+           "distributed.start_timeout" % (len(missing), len(hosts), timeout, ", ".join(missing)))
+    print("[mlscale] " + why, file=sys.stderr, flush=True)
+    _write_termination_message(why)
+    sys.exit(75)
 
 
 def _failed_tasks(raw, workflow):
@@ -367,6 +417,9 @@ def _setup():
     p.add_argument("--index-url")
     p.add_argument("--extra-index-url", action="append", default=[])
     p.add_argument("--wheelhouse")
+    p.add_argument("--package", action="append", default=[],
+                   help="a requirement installed after the requirements file (the notebook's"
+                        " jupyterlab)")
     a = p.parse_args(sys.argv[2:])
     env_dir = os.path.join(a.cache, a.key)
     ready = os.path.join(env_dir, ".mlscale-ready")
@@ -405,7 +458,7 @@ def _setup():
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         env["PIP_NO_INPUT"] = "1"
         _setup_step([sys.executable, "-m", "venv", env_dir], env, "python -m venv")
-        if a.requirements:
+        if a.requirements or a.package:
             user = os.environ.get("MLSCALE_INDEX_USERNAME")
             secret = os.environ.get("MLSCALE_INDEX_PASSWORD")
 
@@ -418,7 +471,9 @@ def _setup():
                 return urlunsplit(parts._replace(netloc=netloc))
 
             pip = [os.path.join(env_dir, "bin", "python"), "-m", "pip", "install",
-                   "--progress-bar", "off", "-r", a.requirements]
+                   "--progress-bar", "off"]
+            pip += ["-r", a.requirements] if a.requirements else []
+            pip += a.package
             if a.index_url:
                 pip += ["--index-url", with_credentials(a.index_url)]
             for url in a.extra_index_url:
@@ -445,12 +500,116 @@ def _setup():
               flush=True)
 
 
+def _notebook_get(port, token, path):
+    """GET a Jupyter API path as JSON, with the token, without counting as activity."""
+    import urllib.request
+
+    sep = "&" if "?" in path else "?"
+    req = urllib.request.Request("http://127.0.0.1:%d%s%sno_track_activity=1" % (port, path, sep),
+                                 headers={"Authorization": "token " + token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+def _notebook_idle_seconds(port, token):
+    """Seconds since the server last saw activity (API requests, kernel messages); 0 while a
+    kernel is busy (a long computation that prints nothing is not idle)."""
+    from datetime import datetime, timezone
+
+    kernels = _notebook_get(port, token, "/api/kernels")
+    if any(k.get("execution_state") == "busy" for k in kernels):
+        return 0.0
+    last = _notebook_get(port, token, "/api/status")["last_activity"]
+    then = datetime.fromisoformat(last.replace("Z", "+00:00"))
+    return (datetime.now(timezone.utc) - then).total_seconds()
+
+
+def _notebook():
+    """Runs a Jupyter server as a child and stops it when idle (mlscale notebook ...).
+
+    python -m mlscale notebook --port P --idle-timeout SECONDS [--check-every S] -- jupyter lab ...
+    The token comes from $JUPYTER_TOKEN (Jupyter reads it too), never from the command line.
+    Prints 'mlscale notebook: ready' once the server answers; when the server has seen no activity
+    and no busy kernel for idle-timeout seconds (0: never), it is stopped with SIGTERM (Jupyter
+    shuts its kernels down) and this exits 0 with the reason in the termination message.
+    """
+    import argparse
+    import signal
+    import subprocess
+    import urllib.error
+
+    p = argparse.ArgumentParser(prog="mlscale notebook")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--idle-timeout", type=float, default=3600)
+    p.add_argument("--check-every", type=float, default=0)
+    p.add_argument("--ready-timeout", type=float, default=600)
+    p.add_argument("server", nargs=argparse.REMAINDER)
+    a = p.parse_args(sys.argv[2:])
+    server = a.server[1:] if a.server[:1] == ["--"] else a.server
+    token = os.environ.get("JUPYTER_TOKEN", "")
+    if not server or not token:
+        sys.exit("mlscale notebook: needs a server command after -- and $JUPYTER_TOKEN")
+    check = a.check_every or max(1.0, min(60.0, a.idle_timeout / 4))
+    child = subprocess.Popen(server)
+    stopping = {"why": None}
+
+    def stop(why, code):
+        stopping["why"] = why
+        print("mlscale notebook: " + why, flush=True)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        sys.exit(code)
+
+    signal.signal(signal.SIGTERM, lambda *_: stop("stopped (SIGTERM)", 0))
+    signal.signal(signal.SIGINT, lambda *_: stop("stopped (SIGINT)", 0))
+    started = time.time()
+    while True:
+        if child.poll() is not None:
+            sys.exit("mlscale notebook: the server exited with code %d before it was ready"
+                     % child.returncode)
+        try:
+            _notebook_get(a.port, token, "/api/status")
+            break
+        except (OSError, urllib.error.URLError, ValueError):
+            if time.time() - started > a.ready_timeout:
+                stop("the server did not answer on port %d within %ds" % (a.port, a.ready_timeout),
+                     3)
+            time.sleep(0.2)
+    print("mlscale notebook: ready on port %d (idle timeout %s)"
+          % (a.port, "none" if a.idle_timeout <= 0 else "%gs" % a.idle_timeout), flush=True)
+    while True:
+        try:
+            child.wait(timeout=check)
+            sys.exit("mlscale notebook: the server exited with code %d" % child.returncode)
+        except subprocess.TimeoutExpired:
+            pass
+        if a.idle_timeout <= 0:
+            continue
+        try:
+            idle = _notebook_idle_seconds(a.port, token)
+        except (OSError, urllib.error.URLError, ValueError):
+            continue
+        if idle >= a.idle_timeout:
+            why = "culled: no activity for %ds (idle timeout %gs)" % (idle, a.idle_timeout)
+            _write_termination_message(why)
+            stop(why, 0)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["notebook"]:
+        _notebook()
     if sys.argv[1:2] == ["setup"]:
         _setup()
         sys.exit(0)
     if sys.argv[1:2] == ["row"]:
         _run_row()
+    if sys.argv[1:2] == ["worker"]:
+        _run_worker()
     if sys.argv[1:2] == ["register-model"]:
         _register_model()
         sys.exit(0)

@@ -17,6 +17,22 @@ public interface Backend extends AutoCloseable {
   /** Stops every run this backend started in this process (Ctrl-C). */
   void cancelAll();
 
+  /**
+   * Whether Ctrl-C in the terminal that started the runs should cancel them ({@link
+   * #cancelAll(String)}): on this machine yes; a cluster keeps its runs going, so no.
+   */
+  default boolean cancelsOnInterrupt() {
+    return false;
+  }
+
+  /** As {@link #cancelAll()}, saying why (e.g. "cancelled by SIGINT (Ctrl-C)"). */
+  default void cancelAll(String why) {
+    cancelAll();
+  }
+
+  /** Where the runs run, in words: "this machine", "Kubernetes". */
+  String where();
+
   @Override
   void close();
 }

@@ -1,10 +1,13 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.backend.kubernetes.ClusterConnection;
+import dev.mlscale.pipeline.ArgoCompiler;
 import dev.mlscale.pipeline.ArgoPipelineRunner;
 import dev.mlscale.pipeline.ArgoPipelines;
 import dev.mlscale.pipeline.PipelineView;
+import dev.mlscale.spec.FieldSupport;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -13,10 +16,12 @@ import java.util.function.Consumer;
 
 /** Pipeline runs as Argo Workflows on a cluster: readable from any machine. */
 final class ArgoPipelineRuns implements PipelineRuns {
+  private final Context ctx;
   private final ClusterConnection connection;
   private final ArgoPipelines pipelines;
 
   ArgoPipelineRuns(Context ctx, ClusterConnection connection) {
+    this.ctx = ctx;
     this.connection = connection;
     this.pipelines = new ArgoPipelines(connection);
   }
@@ -96,5 +101,88 @@ final class ArgoPipelineRuns implements PipelineRuns {
   @Override
   public void close() {
     connection.client().close();
+  }
+
+  @Override
+  public int start(Path file, List<String> overrides, PipelineOutput shown, boolean detach)
+      throws InterruptedException {
+    var compiled =
+        ArgoCompiler.compileFile(file, overrides, null, connection.namespace(), connection.pip());
+    String id = compiled.workflow().getMetadata().getName();
+    String ns = connection.namespace();
+    FieldSupport.print(
+        ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.ARGO, ns));
+    ctx.err()
+        .println(
+            ctx.style().bold("▶ pipeline " + id)
+                + "  Argo Workflow "
+                + connection.namespace()
+                + "/"
+                + id);
+    var runner = new dev.mlscale.pipeline.ArgoPipelineRunner(connection);
+    runner.submit(compiled);
+    if (detach) {
+      ctx.out().println(id);
+      ctx.err()
+          .println(
+              "submitted; 'mlscale pipeline status "
+                  + id
+                  + " --target k8s -n "
+                  + ns
+                  + " -w' follows it");
+      return 0;
+    }
+    // from here Ctrl-C stops following, not the pipeline: say how to get back to it
+    Thread note =
+        new Thread(
+            () ->
+                ctx.err()
+                    .println(
+                        "\npipeline "
+                            + id
+                            + " goes on on the cluster: 'mlscale pipeline status "
+                            + id
+                            + " --target k8s -n "
+                            + ns
+                            + " -w' follows it, 'mlscale pipeline cancel ...' stops it"));
+    Runtime.getRuntime().addShutdownHook(note);
+    dev.mlscale.pipeline.ArgoPipelineRunner.Outcome o;
+    try {
+      o = runner.follow(id, (node, phase) -> ctx.err().println("● " + node + " " + phase));
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(note);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting (Ctrl-C): the note is printed
+      }
+    }
+    PipelineCommand.describe(ctx, pipelines.get(id), ctx.err());
+    boolean cancelled = o.message().startsWith("Stopped with strategy");
+    PipelineConsole.ended(
+        ctx,
+        o.succeeded(),
+        id,
+        (cancelled ? "cancelled" : o.phase().toLowerCase())
+            + (o.message().isEmpty() ? "" : ": " + o.message()));
+    return o.succeeded() ? 0 : cancelled ? 130 : 1;
+  }
+
+  @Override
+  public int retry(String id, PipelineOutput shown) {
+    var retried = pipelines.retry(id);
+    ctx.out()
+        .println(
+            "retrying "
+                + id
+                + ": "
+                + retried.nodes()
+                + " node(s) reset, "
+                + retried.pods().size()
+                + " pod(s) deleted; 'mlscale pipeline status "
+                + id
+                + " --target k8s -n "
+                + connection.namespace()
+                + " -w' follows it");
+    return 0;
   }
 }

@@ -52,4 +52,29 @@ final class ClusterOptions {
         ? dev.mlscale.spec.FieldSupport.Target.KUBERNETES
         : dev.mlscale.spec.FieldSupport.Target.LOCAL;
   }
+
+  /** The backend the runs of {@code jobs} run on: this machine, or the cluster (its namespace). */
+  dev.mlscale.backend.Backend backend(Context ctx, java.util.List<dev.mlscale.spec.JobSpec> jobs) {
+    if (!onCluster()) {
+      return ctx.localBackend();
+    }
+    return new dev.mlscale.backend.kubernetes.KubernetesBackend(
+            connect(ctx, jobs), ctx.runs(), ctx.clock())
+        .registeringModels(ctx.models());
+  }
+
+  /** What the running runs use now: from the metrics API on the cluster, from /proc here. */
+  java.util.List<dev.mlscale.top.Usage> usage(Context ctx) throws InterruptedException {
+    if (!onCluster()) {
+      return new dev.mlscale.top.LocalUsage(ctx.runs(), java.time.Duration.ofSeconds(1)).sample();
+    }
+    try (var connection = new AutoClose(connect(ctx))) {
+      return new dev.mlscale.top.ClusterUsage(connection.get()).sample();
+    }
+  }
+
+  /** Where the commands look, in words for a message: "" here, " in namespace NS" there. */
+  String where() {
+    return onCluster() && namespace != null ? " in namespace " + namespace : "";
+  }
 }

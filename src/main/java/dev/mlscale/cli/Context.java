@@ -59,7 +59,7 @@ public final class Context implements AutoCloseable {
 
   public synchronized Database db() {
     if (db == null) {
-      db = Database.open(home.database());
+      db = Database.open(home);
     }
     return db;
   }

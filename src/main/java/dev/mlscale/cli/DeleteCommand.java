@@ -1,7 +1,5 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.backend.kubernetes.ClusterRuns;
-import dev.mlscale.error.UserError;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,13 +33,9 @@ final class DeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!cluster.onCluster()) {
-      throw new UserError("delete removes runs from a cluster: add --target k8s");
-    }
-    try (var connection = new AutoClose(cluster.connect(ctx))) {
-      ClusterRuns clusterRuns = new ClusterRuns(connection.get());
+    try (Runs service = Runs.open(ctx, cluster)) {
       for (String id : runs) {
-        clusterRuns.delete(id, await);
+        service.delete(id, await);
         ctx.out().println("deleted " + id);
       }
     }

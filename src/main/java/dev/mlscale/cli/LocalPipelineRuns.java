@@ -3,10 +3,17 @@ package dev.mlscale.cli;
 import dev.mlscale.backend.local.ProcessGroup;
 import dev.mlscale.error.NotFoundError;
 import dev.mlscale.error.UserError;
+import dev.mlscale.pipeline.Dag;
+import dev.mlscale.pipeline.LocalPipelineRunner;
+import dev.mlscale.pipeline.PipelineSpec;
 import dev.mlscale.pipeline.PipelineView;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.spec.FieldSupport;
+import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.store.PipelineStore;
 import dev.mlscale.store.RunRecord;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,4 +149,93 @@ final class LocalPipelineRuns implements PipelineRuns {
 
   @Override
   public void close() {}
+
+  @Override
+  public int start(Path file, List<String> overrides, PipelineOutput shown, boolean detach)
+      throws InterruptedException {
+    if (detach) {
+      throw new UserError(
+          "--detach submits to the cluster (--target k8s); on this machine a pipeline runs in"
+              + " the terminal that starts it (run it in the background, e.g. with nohup,"
+              + " and follow it with 'mlscale pipeline status ID -w')");
+    }
+    PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
+    Dag dag = Dag.of(file.toString(), spec);
+    FieldSupport.print(
+        ctx.err(), FieldSupport.checkPipeline(file, overrides, FieldSupport.Target.LOCAL, null));
+    String id = Planner.newRunId(spec.name());
+    try (var backend = ctx.localBackend()) {
+      // its mistakes before its id is shown or anything recorded
+      new LocalPipelineRunner(backend, ctx.pipelines(), ctx.models(), ctx.clock(), ctx.env())
+          .validate(id, spec, file);
+    }
+    Path workspace = ctx.home().runs().resolve(id).resolve("workspace");
+    ctx.err()
+        .println(
+            ctx.style().bold("▶ pipeline " + id)
+                + "  "
+                + dag.nodes().size()
+                + " tasks"
+                + (spec.onExit() == null ? "" : " + exit task " + spec.onExit().name())
+                + ", workspace "
+                + workspace);
+    try (var owner = PipelineOwners.own(ctx, id)) {
+      return PipelineConsole.run(
+          ctx,
+          id,
+          spec,
+          dag,
+          shown,
+          (runner, listener, output) ->
+              runner.run(id, spec, file, overrides, workspace, listener, output));
+    }
+  }
+
+  @Override
+  public int retry(String id, PipelineOutput shown) throws InterruptedException {
+    var record = ctx.pipelines().get(id);
+    var interrupted = PipelineOwners.interrupted(ctx, record);
+    if (interrupted.isPresent()) {
+      throw new UserError(
+          "pipeline run "
+              + record.id()
+              + " did not end: "
+              + interrupted.get()
+              + ", retry does not");
+    }
+    if (!record.state().equals("Failed") && !record.state().equals("Cancelled")) {
+      throw new UserError(
+          "pipeline run "
+              + record.id()
+              + " is "
+              + record.state()
+              + "; retry runs a Failed or Cancelled run again"
+              + (record.state().equals("Running")
+                  ? " ('mlscale pipeline cancel " + record.id() + "' stops this one)"
+                  : ""));
+    }
+    try (var owner = PipelineOwners.own(ctx, record.id())) {
+      var stored = PipelineConsole.Stored.of(ctx, record);
+      long again =
+          ctx.pipelines().tasks(record.id()).stream()
+              .filter(t -> !t.state().equals("Succeeded"))
+              .count();
+      ctx.err()
+          .println(
+              ctx.style().bold("▶ retrying pipeline " + record.id())
+                  + "  "
+                  + again
+                  + " task(s) again, the succeeded ones kept, workspace "
+                  + stored.workspace());
+      return PipelineConsole.run(
+          ctx,
+          record.id(),
+          stored.spec(),
+          stored.dag(),
+          shown,
+          (runner, listener, output) ->
+              runner.retry(
+                  record.id(), stored.spec(), stored.file(), stored.workspace(), listener, output));
+    }
+  }
 }

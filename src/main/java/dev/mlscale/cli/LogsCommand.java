@@ -1,21 +1,8 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.error.EnvironmentError;
-import dev.mlscale.error.UserError;
-import dev.mlscale.store.RunRecord;
-import dev.mlscale.store.RunStore;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchService;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -43,95 +30,25 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--setup", description = "Show the output of the environment setup instead.")
   boolean setup;
 
-  @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
+  @Option(
+      names = "--worker",
+      paramLabel = "K",
+      description =
+          "A distributed run: only worker K's output, without its \"[K] \" prefix. Default:"
+              + " every worker's, each line prefixed by its rank.")
+  Integer worker;
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   LogsCommand(Context ctx) {
     this.ctx = ctx;
   }
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    if (cluster.onCluster()) {
-      try (var connection = new AutoClose(cluster.connect(ctx))) {
-        new dev.mlscale.backend.kubernetes.ClusterRuns(connection.get())
-            .logs(run, ctx.out(), follow);
-      }
-      return 0;
+  public Integer call() {
+    try (Runs runs = Runs.open(ctx, cluster)) {
+      runs.logs(run, new Runs.LogRequest(attempt, setup, follow, worker), ctx.out(), ctx.err());
     }
-    RunStore store = ctx.runs();
-    RunRecord r = store.get(run);
-    Path dir = Path.of(r.runDir());
-    int n = attempt != null ? attempt : Math.max(1, r.attempts());
-    if (attempt != null && (attempt < 1 || attempt > Math.max(1, r.attempts()))) {
-      throw new UserError(
-          "run "
-              + r.id()
-              + " has "
-              + r.attempts()
-              + " attempt(s); --attempt must be 1.."
-              + r.attempts());
-    }
-    Path log = dir.resolve(setup ? "setup.log" : "attempt-" + n + ".log");
-    if (!follow) {
-      if (Files.exists(log)) {
-        ctx.out().write(Files.readAllBytes(log));
-        ctx.out().flush();
-      } else {
-        ctx.err().println("(no output yet: run " + r.id() + " is " + RunViews.state(r) + ")");
-      }
-      return 0;
-    }
-    return follow(store, r, dir, n);
-  }
-
-  /** Prints the log as it grows; the file system tells us when it changes (inotify). */
-  private int follow(RunStore store, RunRecord r, Path dir, int n)
-      throws IOException, InterruptedException {
-    long offset = 0;
-    try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-      dir.register(
-          watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-      while (true) {
-        RunRecord now = store.get(r.id());
-        int current = Math.max(n, now.attempts());
-        if (current != n && !setup) {
-          offset = print(dir.resolve("attempt-" + n + ".log"), offset);
-          n = current;
-          offset = 0;
-          ctx.err().println("--- attempt " + n + " ---");
-        }
-        offset = print(dir.resolve(setup ? "setup.log" : "attempt-" + n + ".log"), offset);
-        if (now.state().isFinal() || RunViews.isLost(now)) {
-          return 0;
-        }
-        try {
-          var key = watch.poll(1, TimeUnit.SECONDS); // wakes on change; the timeout re-checks state
-          if (key != null) {
-            key.pollEvents();
-            key.reset();
-          }
-        } catch (ClosedWatchServiceException e) {
-          return 0;
-        }
-      }
-    }
-  }
-
-  private long print(Path log, long offset) {
-    try {
-      if (!Files.exists(log) || Files.size(log) <= offset) {
-        return offset;
-      }
-      try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-        f.seek(offset);
-        byte[] bytes = new byte[(int) (f.length() - offset)];
-        f.readFully(bytes);
-        ctx.out().print(new String(bytes, StandardCharsets.UTF_8));
-        ctx.out().flush();
-        return offset + bytes.length;
-      }
-    } catch (IOException e) {
-      throw new EnvironmentError("cannot read " + log + ": " + e.getMessage());
-    }
+    return 0;
   }
 }

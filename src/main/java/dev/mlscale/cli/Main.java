@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -17,28 +18,42 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Run, sweep and pipeline ML training jobs on this machine or on Kubernetes.",
-    subcommands = {
-      RunCommand.class,
-      LsCommand.class,
-      StatusCommand.class,
-      LogsCommand.class,
-      CancelCommand.class,
-      ModelsCommand.class,
-      RenderCommand.class,
-      DeleteCommand.class,
-      SweepCommand.class,
-      PipelineCommand.class,
-      AutoComplete.GenerateCompletion.class
-    },
     footer = {
       "",
       "Exit codes: 0 success, 1 a job failed, 2 a mistake in the input, 3 the machine or cluster"
           + " could not do it, 130 cancelled."
     })
 public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order help lists them. They are added in {@link #execute}, not in the
+   * annotation: building picocli's model of every command costs about 80 ms of CPU at start, and a
+   * command line that names its subcommand needs only that one's.
+   */
+  private static final List<Class<?>> SUBCOMMANDS =
+      List.of(
+          RunCommand.class,
+          LsCommand.class,
+          StatusCommand.class,
+          LogsCommand.class,
+          CancelCommand.class,
+          ModelsCommand.class,
+          RenderCommand.class,
+          DeleteCommand.class,
+          SweepCommand.class,
+          PipelineCommand.class,
+          NotebookCommand.class,
+          ClusterCommand.class,
+          TopCommand.class,
+          AutoComplete.GenerateCompletion.class);
+
   @Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    if (Runtime.version().feature() < 21) {
+      // vfork starts a child without the helper process that posix_spawn runs first (a process
+      // less for each attempt's supervisor); Java 21 deprecates it, and there it stays as it is
+      System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
+    }
     int code;
     try (Context ctx = new Context(System.getenv(), System.out, System.err, Clock.systemUTC())) {
       code = execute(ctx, args);
@@ -48,11 +63,25 @@ public final class Main implements Runnable {
 
   /** Runs the CLI with the given context; returns the exit code. Used by tests as well. */
   public static int execute(Context ctx, String... args) {
-    CommandLine cmd = new CommandLine(new Main(), new Factory(ctx));
+    Factory factory = new Factory(ctx);
+    CommandLine cmd = new CommandLine(new Main(), factory);
+    String first = args.length == 0 ? "" : args[0];
+    // the completion script is written from the model of every command
+    boolean named =
+        !first.equals("generate-completion")
+            && SUBCOMMANDS.stream().anyMatch(c -> nameOf(c).equals(first));
+    for (Class<?> c : SUBCOMMANDS) {
+      if (!named || nameOf(c).equals(first)) {
+        cmd.addSubcommand(nameOf(c), new CommandLine(c, factory));
+      }
+    }
     cmd.setOut(new PrintWriter(ctx.out(), true));
     cmd.setErr(new PrintWriter(ctx.err(), true));
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
-    cmd.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    CommandLine completion = cmd.getSubcommands().get("generate-completion");
+    if (completion != null) {
+      completion.getCommandSpec().usageMessage().hidden(false);
+    }
     cmd.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           if (ex instanceof MlscaleException e) {
@@ -64,6 +93,10 @@ public final class Main implements Runnable {
           return 70;
         });
     return cmd.execute(args);
+  }
+
+  private static String nameOf(Class<?> command) {
+    return command.getAnnotation(Command.class).name();
   }
 
   @Override

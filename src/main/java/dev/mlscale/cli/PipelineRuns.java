@@ -2,6 +2,7 @@ package dev.mlscale.cli;
 
 import dev.mlscale.pipeline.PipelineView;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -33,6 +34,16 @@ interface PipelineRuns extends AutoCloseable {
 
   /** Removes a run and everything it made. */
   void delete(String id, boolean await) throws InterruptedException;
+
+  /**
+   * Runs a pipeline spec and follows it to its end (or, with {@code detach}, submits it and
+   * returns); says the exit code.
+   */
+  int start(Path file, List<String> overrides, PipelineOutput shown, boolean detach)
+      throws InterruptedException;
+
+  /** Runs a Failed or Cancelled run again under the same id, keeping what succeeded. */
+  int retry(String id, PipelineOutput shown) throws InterruptedException;
 
   @Override
   void close();

@@ -84,24 +84,36 @@ final class RenderCommand implements Callable<Integer> {
                     CodeArchive.of(submission.runs().get(0).workdir()),
                     PythonHelper.source())
                 .withPip(dev.mlscale.plan.PipSources.fromUser(ctx.env())));
+    print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    return 0;
+  }
+
+  /**
+   * Prints rendered objects as YAML or JSON; with {@code serverDryRun}, first has the API server of
+   * the context validate them (nothing is created).
+   */
+  static void print(
+      Context ctx,
+      ClusterOptions cluster,
+      String ns,
+      boolean serverDryRun,
+      OutputFormat output,
+      List<io.fabric8.kubernetes.api.model.HasMetadata> objects) {
     if (serverDryRun) {
       var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
       try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {
-        backend.serverDryRun(rendered.objects());
+        backend.serverDryRun(objects);
       }
       ctx.err()
           .println(
               "the API server of context "
                   + connection.context()
                   + " accepts all "
-                  + rendered.objects().size()
+                  + objects.size()
                   + " objects (server-side dry run)");
     }
     ctx.out()
         .print(
-            output == OutputFormat.JSON
-                ? Manifests.json(rendered.objects()) + "\n"
-                : Manifests.yaml(rendered.objects()));
-    return 0;
+            output == OutputFormat.JSON ? Manifests.json(objects) + "\n" : Manifests.yaml(objects));
   }
 }

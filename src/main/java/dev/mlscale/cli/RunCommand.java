@@ -3,8 +3,6 @@ package dev.mlscale.cli;
 import dev.mlscale.backend.Backend;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
-import dev.mlscale.backend.kubernetes.KubernetesBackend;
-import dev.mlscale.backend.local.LocalBackend;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
@@ -78,10 +76,10 @@ final class RunCommand implements Callable<Integer> {
       submissions.add(Planner.submission(Planner.newRunId(spec.name()), spec, file));
     }
     int runCount = submissions.stream().mapToInt(s -> s.runs().size()).sum();
-    try (Backend backend = backend(jobs)) {
+    try (Backend backend = cluster.backend(ctx, jobs)) {
       submissions.forEach(backend::preflight);
       submissions.forEach(backend::create);
-      Printer printer = new Printer(ctx, runCount > 1, quiet, !cluster.onCluster(), runCount);
+      Printer printer = new Printer(ctx, runCount > 1, quiet, backend.where(), runCount);
       for (Submission s : submissions) {
         s.runs().forEach(printer::announce);
       }
@@ -91,8 +89,8 @@ final class RunCommand implements Callable<Integer> {
       ExecutorService pool = Executors.newFixedThreadPool(submissions.size());
       // Ctrl-C and SIGTERM cancel the runs, which end recorded as Cancelled; then exit code 130
       Interrupts interrupts =
-          backend instanceof LocalBackend local
-              ? Interrupts.cancelling(ctx.err(), what -> local.cancelAll("cancelled by " + what))
+          backend.cancelsOnInterrupt()
+              ? Interrupts.cancelling(ctx.err(), what -> backend.cancelAll("cancelled by " + what))
               : null;
       try {
         List<Future<List<RunOutcome>>> futures = new ArrayList<>();
@@ -130,14 +128,6 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private Backend backend(List<JobSpec> jobs) {
-    if (!cluster.onCluster()) {
-      return ctx.localBackend();
-    }
-    return new KubernetesBackend(cluster.connect(ctx, jobs), ctx.runs(), ctx.clock())
-        .registeringModels(ctx.models());
-  }
-
   static int exitCode(List<RunOutcome> outcomes) {
     if (outcomes.stream().allMatch(o -> o.state() == RunState.SUCCEEDED)) {
       return 0;
@@ -171,15 +161,15 @@ final class RunCommand implements Callable<Integer> {
     private final Context ctx;
     private final boolean prefix;
     private final boolean quiet;
-    private final boolean local;
+    private final String where;
     private final int total;
     private final Map<String, RunState> states = new LinkedHashMap<>();
 
-    Printer(Context ctx, boolean prefix, boolean quiet, boolean local, int total) {
+    Printer(Context ctx, boolean prefix, boolean quiet, String where, int total) {
       this.ctx = ctx;
       this.prefix = prefix;
       this.quiet = quiet;
-      this.local = local;
+      this.where = where;
       this.total = total;
     }
 
@@ -190,7 +180,9 @@ final class RunCommand implements Callable<Integer> {
               ctx.style().bold("▶ " + p.runId())
                   + "  "
                   + p.name()
-                  + (local ? " on this machine: " : " on Kubernetes: ")
+                  + " on "
+                  + where
+                  + ": "
                   + String.join(" ", p.argv()));
     }
 

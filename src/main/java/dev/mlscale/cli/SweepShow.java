@@ -71,7 +71,7 @@ final class SweepShow implements Callable<Integer> {
                 + d.spec().objective().goal().name().toLowerCase()
                 + " "
                 + d.spec().objective().metric());
-    SweepCommand.table(ctx, d.spec(), d.trials());
+    SweepPrinter.table(ctx, d.spec(), d.trials());
     if (plots != null) {
       for (Path p : SweepReport.write(plots, d.id(), d.spec(), d.trials(), logObjective)) {
         ctx.err().println("wrote " + p);

@@ -1,6 +1,7 @@
 package dev.mlscale.pipeline;
 
 import dev.mlscale.error.UserError;
+import dev.mlscale.plan.AttemptPolicy;
 import dev.mlscale.plan.Planner;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.render.CodeArchive;
@@ -163,34 +164,57 @@ public final class ArgoCompiler {
                 null,
                 false,
                 dag.nodes().size());
-      } else if (n.task().registerModel() != null) {
-        t = registerTemplate(id, namespace, dag, n, spec, file, helper, configMaps);
-      } else if (LocalPipelineRunner.transferOf(n, spec, file) != null) {
-        t = new LinkedHashMap<>();
-        t.put("name", n.name());
-        t.put(
-            "container",
-            map(
-                s3Container(
-                    n.task().s3Download() != null,
-                    LocalPipelineRunner.transferOf(n, spec, file),
-                    n.task().image(),
-                    spec.kubernetes() == null ? null : spec.kubernetes().awsCliImage())));
       } else {
         t =
-            template(
-                id,
-                namespace,
-                n,
-                LocalPipelineRunner.jobOf(n, spec, file),
-                jobFile,
-                helper,
-                archives,
-                pip,
-                configMaps,
-                null,
-                false,
-                dag.nodes().size());
+            n.task()
+                .kind()
+                .accept(
+                    new TaskKind.Handler<Map<String, Object>>() {
+                      @Override
+                      public Map<String, Object> job() {
+                        return template(
+                            id,
+                            namespace,
+                            n,
+                            LocalPipelineRunner.jobOf(n, spec, file),
+                            jobFile,
+                            helper,
+                            archives,
+                            pip,
+                            configMaps,
+                            null,
+                            false,
+                            dag.nodes().size());
+                      }
+
+                      @Override
+                      public Map<String, Object> slack(TaskSpec.SlackTask message) {
+                        return job(); // the template makes the helper's Slack pod
+                      }
+
+                      @Override
+                      public Map<String, Object> s3(S3Transfer transfer, boolean download) {
+                        Map<String, Object> s3 = new LinkedHashMap<>();
+                        s3.put("name", n.name());
+                        s3.put(
+                            "container",
+                            map(
+                                s3Container(
+                                    download,
+                                    LocalPipelineRunner.transferOf(n, spec, file),
+                                    n.task().image(),
+                                    spec.kubernetes() == null
+                                        ? null
+                                        : spec.kubernetes().awsCliImage())));
+                        return s3;
+                      }
+
+                      @Override
+                      public Map<String, Object> registerModel(TaskSpec.RegisterModel model) {
+                        return registerTemplate(
+                            id, namespace, dag, n, spec, file, helper, configMaps);
+                      }
+                    });
       }
       tasks.add(task);
       templates.add(t);
@@ -319,10 +343,15 @@ public final class ArgoCompiler {
     if (transfer != null) {
       t.put(
           "container",
-          map(s3Container(n.task().s3Download() != null, transfer, n.task().image(), null)));
+          map(
+              s3Container(
+                  n.task().kind() instanceof TaskKind.S3Download,
+                  transfer,
+                  n.task().image(),
+                  null)));
       return t;
     }
-    if (n.task().slack() != null) {
+    if (n.task().kind() instanceof TaskKind.Slack) {
       String lib = libConfigMap(id, namespace, helper, configMaps);
       var slack = n.task().slack();
       // {{tasks}} and {{best}} are filled in by the helper in the pod (from workflow.failures and
@@ -513,16 +542,9 @@ public final class ArgoCompiler {
    * time, up to {@code max}; just the job's own without on_oom.
    */
   static List<String> oomLadder(JobSpec job) {
-    MemorySize memory = job.resources().memory();
-    if (job.onOom() == null || memory == null) {
-      return memory == null ? List.of() : List.of(memory.toQuantity());
-    }
-    List<String> out = new ArrayList<>(List.of(memory.toQuantity()));
-    while (memory.compareTo(job.onOom().max()) < 0 && out.size() < 32) {
-      memory = memory.times(job.onOom().increase()).min(job.onOom().max());
-      out.add(memory.toQuantity());
-    }
-    return out;
+    return AttemptPolicy.of(job).memorySteps(job.resources().memory()).stream()
+        .map(MemorySize::toQuantity)
+        .toList();
   }
 
   /** The AWS CLI copies between the bucket and the workspace; keys come from a Secret. */
@@ -705,7 +727,7 @@ public final class ArgoCompiler {
 
   /** Whether a task's fan-out compiles to one template with withSequence (job tasks do). */
   static boolean compact(TaskSpec task) {
-    return !task.forEach().isEmpty() && (task.job() != null || task.command() != null);
+    return !task.forEach().isEmpty() && task.kind().isJob();
   }
 
   private static final java.util.regex.Pattern RETRY =

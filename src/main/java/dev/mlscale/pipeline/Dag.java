@@ -95,8 +95,8 @@ public final class Dag {
       }
     }
     for (TaskSpec t : tasks) {
-      if (t.registerModel() != null
-          && t.registerModel().bestOf() != null
+      if (t.kind() instanceof TaskKind.RegisterModel r
+          && r.model().bestOf() != null
           && !t.depends().contains(t.registerModel().bestOf())) {
         throw mistake(
             file,

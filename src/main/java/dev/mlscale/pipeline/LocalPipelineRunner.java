@@ -89,7 +89,8 @@ public final class LocalPipelineRunner {
       transferOf(node, spec, file);
       if (job != null) {
         // an inline task's fields are in the pipeline file, at the task
-        String at = node.task().job() == null ? spec.pointerOf(node.task()) : "";
+        String at =
+            node.task().kind() instanceof TaskKind.JobFile ? "" : spec.pointerOf(node.task());
         backend.preflight(Planner.plan(id + "-" + node.name(), job, jobFile), at);
       }
     } catch (UserError e) {
@@ -383,24 +384,13 @@ public final class LocalPipelineRunner {
     try {
       DagExecutor.TaskRunner work =
           node ->
-              transfers.get(node.name()) != null
-                  ? s3.run(
-                      node.name(),
-                      transfers.get(node.name()),
-                      node.task().s3Download() != null,
-                      workspace)
-                  : node.task().registerModel() != null
-                      ? registerModel(id, node, dag, workspace, ended)
-                      : node.task().slack() != null
-                          ? slack(
-                              id,
-                              node.name(),
-                              node.task().slack(),
-                              spec.name(),
-                              "Running",
-                              started,
-                              Map.copyOf(ended))
-                          : job(
+              node.task()
+                  .kind()
+                  .accept(
+                      new TaskKind.Handler<DagExecutor.Result>() {
+                        @Override
+                        public DagExecutor.Result job() {
+                          return LocalPipelineRunner.this.job(
                               runIdOf(id, node.name(), attempts.getOrDefault(node.name(), 1)),
                               id,
                               node.name(),
@@ -409,6 +399,33 @@ public final class LocalPipelineRunner {
                               workspace,
                               Map.of(),
                               output);
+                        }
+
+                        @Override
+                        public DagExecutor.Result slack(TaskSpec.SlackTask message) {
+                          return LocalPipelineRunner.this.slack(
+                              id,
+                              node.name(),
+                              message,
+                              spec.name(),
+                              "Running",
+                              started,
+                              Map.copyOf(ended));
+                        }
+
+                        @Override
+                        public DagExecutor.Result s3(S3Transfer transfer, boolean download) {
+                          // the transfer with ${params.x} replaced, as checked before the run
+                          return s3.run(
+                              node.name(), transfers.get(node.name()), download, workspace);
+                        }
+
+                        @Override
+                        public DagExecutor.Result registerModel(TaskSpec.RegisterModel model) {
+                          return LocalPipelineRunner.this.registerModel(
+                              id, node, dag, workspace, ended);
+                        }
+                      });
       DagExecutor.TaskRunner runner =
           node ->
               running.containsKey(node.name())
@@ -449,7 +466,7 @@ public final class LocalPipelineRunner {
         Dag.Node node = prepared.exitNode();
         recording.started(node);
         exit =
-            spec.onExit().slack() != null
+            spec.onExit().kind() instanceof TaskKind.Slack
                 ? slack(
                     id, node.name(), spec.onExit().slack(), spec.name(), status, started, results)
                 : job(
@@ -631,9 +648,9 @@ public final class LocalPipelineRunner {
 
   /** The file a node's job paths are relative to: its job spec's, or the pipeline's. */
   static Path fileOf(Dag.Node node, Path file) {
-    return node.task().job() == null
-        ? file
-        : file.toAbsolutePath().getParent().resolve(node.task().job()).normalize();
+    return node.task().kind() instanceof TaskKind.JobFile f
+        ? file.toAbsolutePath().getParent().resolve(f.path()).normalize()
+        : file;
   }
 
   /**
@@ -642,12 +659,12 @@ public final class LocalPipelineRunner {
    */
   static S3Transfer transferOf(Dag.Node node, PipelineSpec spec, Path file) {
     TaskSpec t = node.task();
-    S3Transfer s = t.s3Download() != null ? t.s3Download() : t.s3Upload();
+    S3Transfer s = t.kind().transfer();
     if (s == null) {
       return null;
     }
     Map<String, Object> params = paramsOf(node, spec);
-    String kind = t.s3Download() != null ? "s3_download" : "s3_upload";
+    String kind = t.kind().field();
     String where = file + ": task '" + node.name() + "' " + kind;
     try {
       return s.map((field, value) -> Planner.substitute(value, params, where + "." + field));
@@ -659,14 +676,11 @@ public final class LocalPipelineRunner {
   /** The job a node runs: its job file or inline command, with pipeline, task and row params. */
   static JobSpec jobOf(Dag.Node node, PipelineSpec spec, Path file) {
     TaskSpec t = node.task();
-    if (t.slack() != null
-        || t.s3Download() != null
-        || t.s3Upload() != null
-        || t.registerModel() != null) {
+    if (!t.kind().isJob()) {
       return null;
     }
     Map<String, Object> params = paramsOf(node, spec);
-    if (t.job() != null) {
+    if (t.kind() instanceof TaskKind.JobFile) {
       Path jobFile = file.toAbsolutePath().getParent().resolve(t.job()).normalize();
       if (!Files.isRegularFile(jobFile)) {
         throw SpecLoader.errorAt(
@@ -701,6 +715,7 @@ public final class LocalPipelineRunner {
         t.timeout(),
         null,
         t.kubernetes(),
+        null,
         null,
         null,
         null);

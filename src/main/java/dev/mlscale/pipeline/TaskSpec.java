@@ -83,6 +83,26 @@ public record TaskSpec(
     forEach = forEach == null ? List.of() : List.copyOf(forEach);
   }
 
+  /** What the task does (exactly one kind, checked when the task is read). */
+  public TaskKind kind() {
+    if (job != null) {
+      return new TaskKind.JobFile(job);
+    }
+    if (command != null) {
+      return new TaskKind.Command(command);
+    }
+    if (slack != null) {
+      return new TaskKind.Slack(slack);
+    }
+    if (s3Download != null) {
+      return new TaskKind.S3Download(s3Download);
+    }
+    if (s3Upload != null) {
+      return new TaskKind.S3Upload(s3Upload);
+    }
+    return new TaskKind.RegisterModel(registerModel);
+  }
+
   /** This task with other dependencies (steps become a DAG this way). */
   public TaskSpec withDepends(List<String> newDepends) {
     return new TaskSpec(

@@ -19,6 +19,14 @@ public final class EnvKey {
   private EnvKey() {}
 
   public static String of(Setup setup, Path workdir) {
+    return of(setup, workdir, java.util.List.of());
+  }
+
+  /**
+   * The key of the environment with {@code packages} installed after the requirements (a notebook's
+   * JupyterLab): the same as the job's key when there are none.
+   */
+  public static String of(Setup setup, Path workdir, java.util.List<String> packages) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       update(sha, "python=" + setup.python());
@@ -32,6 +40,9 @@ public final class EnvKey {
       for (String input : setup.inputs()) {
         update(sha, "input=" + input);
         sha.update(readInput(workdir, input, "inputs"));
+      }
+      for (String p : packages) {
+        update(sha, "package=" + p);
       }
       return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
     } catch (NoSuchAlgorithmException e) {

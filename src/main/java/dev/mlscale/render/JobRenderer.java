@@ -31,14 +31,7 @@ public final class JobRenderer {
 
   public static Rendered render(RenderInput in) {
     RunPlan plan = in.plan();
-    PodParts parts =
-        new PodParts(
-            new ContainerBuilder().withName(PodSteps.MAIN).build(),
-            List.of(),
-            List.of(),
-            Map.of(),
-            List.of(),
-            List.of());
+    PodParts parts = emptyParts();
     for (PodSteps.Step step : PodSteps.all()) {
       parts = step.apply(parts, in);
     }
@@ -49,6 +42,7 @@ public final class JobRenderer {
     Map<String, String> jobLabels = new LinkedHashMap<>(labels);
     jobLabels.putAll(Queueing.labels(k8s));
     Retries retries = plan.spec().retries();
+    var gang = Gang.of(in);
     var spec =
         new JobBuilder()
             .withNewMetadata()
@@ -59,15 +53,30 @@ public final class JobRenderer {
             .endMetadata()
             .withNewSpec()
             .withSuspend(Queueing.suspend(k8s))
-            .withBackoffLimit(in.rowsOpt().isPresent() ? null : retries.limit())
+            .withBackoffLimit(
+                in.rowsOpt().isPresent() ? null : gang.isPresent() ? 0 : retries.limit())
             .withBackoffLimitPerIndex(in.rowsOpt().isPresent() ? retries.limit() : null)
-            .withCompletionMode(in.rowsOpt().isPresent() ? "Indexed" : null)
-            .withCompletions(in.rowsOpt().map(r -> r.runs().size()).orElse(null))
-            .withParallelism(in.rowsOpt().map(r -> r.parallelism()).orElse(null))
+            .withCompletionMode(in.rowsOpt().isPresent() || gang.isPresent() ? "Indexed" : null)
+            .withCompletions(
+                in.rowsOpt()
+                    .map(r -> r.runs().size())
+                    .or(() -> gang.map(g -> g.workers()))
+                    .orElse(null))
+            .withParallelism(
+                in.rowsOpt()
+                    .map(r -> r.parallelism())
+                    .or(() -> gang.map(g -> g.workers()))
+                    .orElse(null))
             .withTtlSecondsAfterFinished((int) plan.spec().kubernetes().ttl().seconds())
             .withActiveDeadlineSeconds(plan.spec().timeoutOpt().map(t -> t.seconds()).orElse(null));
     List<PodFailurePolicyRule> rules =
-        failureRules(retries, in.rowsOpt().isPresent(), plan.spec().setupOpt().isPresent());
+        new ArrayList<>(
+            failureRules(retries, in.rowsOpt().isPresent(), plan.spec().setupOpt().isPresent()));
+    if (gang.isPresent()) {
+      // a worker replaced alone would join a gang that is gone: a disruption fails the try too
+      rules.removeIf(r -> r.getOnPodConditions() != null && !r.getOnPodConditions().isEmpty());
+      rules.add(Gang.failJobOnAnyWorkerFailure());
+    }
     if (!rules.isEmpty()) {
       spec = spec.withNewPodFailurePolicy().withRules(rules).endPodFailurePolicy();
     }
@@ -80,23 +89,43 @@ public final class JobRenderer {
                     ? null
                     : plan.spec().kubernetes().podAnnotations())
             .endMetadata()
-            .withNewSpec()
-            .withRestartPolicy("Never")
-            .withEnableServiceLinks(false)
-            .withServiceAccountName(plan.spec().kubernetes().serviceAccount())
-            .withPriorityClassName(k8s.priorityClass())
-            .withInitContainers(parts.initContainers())
-            .withContainers(parts.main())
-            .withVolumes(parts.volumes())
-            .withNodeSelector(parts.nodeSelector().isEmpty() ? null : parts.nodeSelector())
-            .withTolerations(parts.tolerations())
-            .endSpec()
+            .withSpec(
+                new io.fabric8.kubernetes.api.model.PodSpecBuilder(podSpec(parts, plan.spec()))
+                    .withSubdomain(gang.map(g -> in.jobName()).orElse(null))
+                    .withPriorityClassName(k8s.priorityClass())
+                    .build())
             .endTemplate()
             .endSpec()
             .build();
     List<HasMetadata> objects = new ArrayList<>(parts.extraObjects());
     objects.add(job);
     return new Rendered(List.copyOf(objects), job);
+  }
+
+  /** The main container alone, before any step. */
+  static PodParts emptyParts() {
+    return new PodParts(
+        new ContainerBuilder().withName(PodSteps.MAIN).build(),
+        List.of(),
+        List.of(),
+        Map.of(),
+        List.of(),
+        List.of());
+  }
+
+  /** The pod of the steps' parts: never restarted, no service links, the job's account. */
+  static io.fabric8.kubernetes.api.model.PodSpec podSpec(
+      PodParts parts, dev.mlscale.spec.JobSpec spec) {
+    return new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+        .withRestartPolicy("Never")
+        .withEnableServiceLinks(false)
+        .withServiceAccountName(spec.kubernetes().serviceAccount())
+        .withInitContainers(parts.initContainers())
+        .withContainers(parts.main())
+        .withVolumes(parts.volumes())
+        .withNodeSelector(parts.nodeSelector().isEmpty() ? null : parts.nodeSelector())
+        .withTolerations(parts.tolerations())
+        .build();
   }
 
   /**

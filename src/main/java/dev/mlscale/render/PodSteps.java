@@ -64,7 +64,8 @@ final class PodSteps {
         PodSteps::resources,
         PodSteps::gpus,
         PodSteps::placement,
-        PodSteps::modelStorage);
+        PodSteps::modelStorage,
+        Gang::step);
   }
 
   /** The program, its arguments and environment, as an argument vector (never a shell string). */
@@ -212,13 +213,22 @@ final class PodSteps {
     if (plan.spec().setupOpt().isEmpty()) {
       return parts;
     }
-    dev.mlscale.spec.Setup setup = plan.spec().setup();
-    String key = dev.mlscale.plan.EnvKey.of(setup, plan.workdir());
+    return setup(parts, in, plan.spec().setup(), List.of());
+  }
+
+  /** As above, for {@code setup} plus {@code packages} installed after its requirements. */
+  static PodParts setup(
+      PodParts parts, RenderInput in, dev.mlscale.spec.Setup setup, List<String> packages) {
+    RunPlan plan = in.plan();
+    String key = dev.mlscale.plan.EnvKey.of(setup, plan.workdir(), packages);
     String envDir = ENVS + "/" + key;
     List<String> args = new ArrayList<>(List.of(setup.python(), LIB + "/mlscale.py", "setup"));
     args.addAll(List.of("--key", key, "--cache", ENVS, "--image", plan.spec().image()));
     if (setup.requirements() != null) {
       args.addAll(List.of("--requirements", setup.requirements()));
+    }
+    for (String p : packages) {
+      args.addAll(List.of("--package", p));
     }
     for (String command : setup.commands()) {
       args.addAll(List.of("--command", command));
@@ -376,6 +386,16 @@ final class PodSteps {
     return out;
   }
 
+  /** A volume of a PersistentVolumeClaim. */
+  static io.fabric8.kubernetes.api.model.Volume claimVolume(String name, String claim) {
+    return new VolumeBuilder()
+        .withName(name)
+        .withNewPersistentVolumeClaim()
+        .withClaimName(claim)
+        .endPersistentVolumeClaim()
+        .build();
+  }
+
   /** The shared RWX model store, mounted with a per-run sub-path at {@code $MLSCALE_OUTPUT_DIR}. */
   static PodParts modelStorage(PodParts parts, RenderInput in) {
     if (in.plan().spec().outputsOpt().isEmpty()) {
@@ -384,13 +404,7 @@ final class PodSteps {
     String claim = in.plan().spec().kubernetes().modelStorage();
     String model = in.plan().spec().outputs().model();
     return parts
-        .plusVolume(
-            new VolumeBuilder()
-                .withName("model-storage")
-                .withNewPersistentVolumeClaim()
-                .withClaimName(claim)
-                .endPersistentVolumeClaim()
-                .build())
+        .plusVolume(claimVolume("model-storage", claim))
         .withMain(
             c ->
                 new ContainerBuilder(c)

@@ -1,6 +1,7 @@
 package dev.mlscale.report;
 
 import dev.mlscale.error.EnvironmentError;
+import dev.mlscale.sweep.SweepRunner;
 import dev.mlscale.sweep.SweepSpec;
 import dev.mlscale.sweep.Trial;
 import java.awt.BasicStroke;
@@ -201,16 +202,7 @@ public final class SweepReport {
   private static String html(
       String sweepId, SweepSpec spec, List<Trial> trials, CharSequence images) {
     StringBuilder rows = new StringBuilder();
-    List<Trial> sorted = new ArrayList<>(trials);
-    sorted.sort(
-        (a, b) -> {
-          if (a.objective() == null || b.objective() == null) {
-            return a.objective() == null ? (b.objective() == null ? 0 : 1) : -1;
-          }
-          return spec.objective().better(a.objective(), b.objective())
-              ? -1
-              : spec.objective().better(b.objective(), a.objective()) ? 1 : 0;
-        });
+    List<Trial> sorted = SweepRunner.ranked(trials, spec.objective());
     for (Trial t : sorted) {
       rows.append("<tr><td>")
           .append(t.number())

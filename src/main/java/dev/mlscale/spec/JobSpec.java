@@ -27,7 +27,8 @@ public record JobSpec(
     KubernetesOptions kubernetes,
     List<Map<String, Object>> rows,
     Integer parallelism,
-    Map<String, SecretRef> secrets) {
+    Map<String, SecretRef> secrets,
+    Distributed distributed) {
 
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
@@ -141,7 +142,8 @@ public record JobSpec(
         kubernetes,
         newRows,
         newParallelism,
-        secrets);
+        secrets,
+        distributed);
   }
 
   public Optional<Outputs> outputsOpt() {
@@ -150,6 +152,15 @@ public record JobSpec(
 
   public Optional<DurationValue> timeoutOpt() {
     return Optional.ofNullable(timeout);
+  }
+
+  public Optional<Distributed> distributedOpt() {
+    return Optional.ofNullable(distributed);
+  }
+
+  /** How many workers each run has: 1 unless {@code distributed} asks for more. */
+  public int workers() {
+    return distributed == null ? 1 : distributed.workers();
   }
 
   public Optional<Setup> setupOpt() {

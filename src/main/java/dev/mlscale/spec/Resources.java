@@ -14,6 +14,14 @@ public record Resources(CpuQuantity cpu, MemorySize memory, Integer gpus) {
     SpecFieldException.check(gpus >= 0, "gpus", "gpus must be 0 or more, got " + gpus);
   }
 
+  /** What {@code n} workers of a gang need together, each with these resources. */
+  public Resources times(int n) {
+    return new Resources(
+        new CpuQuantity(cpu.millis() * n),
+        memory == null ? null : new MemorySize(memory.bytes() * n),
+        gpus * n);
+  }
+
   public Resources withMemory(MemorySize newMemory) {
     return new Resources(cpu, newMemory, gpus);
   }

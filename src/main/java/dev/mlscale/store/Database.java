@@ -76,6 +76,12 @@ public final class Database implements AutoCloseable {
     this.connection = connection;
   }
 
+  /** Opens the database of {@code home}, the driver's native library kept in its cache. */
+  public static Database open(Home home) {
+    SqliteNative.useCached(home.cache());
+    return open(home.database());
+  }
+
   public static Database open(Path file) {
     try {
       Files.createDirectories(file.getParent());

@@ -142,17 +142,21 @@ final class GaussianProcess {
   }
 
   /**
-   * This model with its hyper-parameters kept and more points observed, all with the value {@code
-   * lie}: the constant liar, for trials still running.
+   * This model with its hyper-parameters kept and more points observed, each with the value this
+   * model expects there (the kriging believer), for trials still running: the posterior mean stays
+   * as it was everywhere, and the uncertainty around those points shrinks, so that a batch's next
+   * suggestion looks elsewhere or close by, as the expected improvement says.
    */
-  GaussianProcess with(double[][] moreX, double lie) {
+  GaussianProcess believing(double[][] moreX) {
     if (moreX.length == 0) {
       return this;
     }
     double[][] allX = Arrays.copyOf(x, x.length + moreX.length);
     System.arraycopy(moreX, 0, allX, x.length, moreX.length);
     double[] allY = Arrays.copyOf(y, y.length + moreX.length);
-    Arrays.fill(allY, y.length, allY.length, lie);
+    for (int i = 0; i < moreX.length; i++) {
+      allY[y.length + i] = posterior(moreX[i])[0];
+    }
     return new GaussianProcess(allX, allY, categorical, params);
   }
 

@@ -22,14 +22,21 @@ import org.hipparchus.random.SobolSequenceGenerator;
  * trials, the most promising five are refined by BOBYQA over the numeric parameters, then each
  * categorical parameter tries each of its values.
  *
- * <p>Batches: trials still running are added to the model with the best loss so far (the constant
- * liar), which leaves no improvement to expect where they are, so the suggestions of one batch
- * differ. The same seed, trial number and history always give the same suggestion.
+ * <p>Batches: trials still running are added to the model with the loss it expects there (the
+ * kriging believer): the model's mean stays, its uncertainty around them shrinks, so no improvement
+ * is left to expect exactly where they are and the suggestions of one batch differ. While trials
+ * run, the random candidates are drawn from a box of side 0.25 around the best trial (the
+ * refinement may leave it): a batch's first suggestion searches the whole space, the others refine
+ * the best region, so that a batch of four is not one good guess and three exploring ones. The same
+ * seed, trial number and history always give the same suggestion.
  */
 public final class GpSampler implements Sampler {
   static final int MIN_STARTUP = 10;
   private static final int CANDIDATES = 1024;
   private static final int LOCAL_STARTS = 5;
+
+  /** The side, in the unit cube, of the box around the best trial for a batch's later points. */
+  private static final double LOCAL_BOX = 0.25;
 
   private final List<String> names;
   private final List<Axis> axes;
@@ -78,9 +85,11 @@ public final class GpSampler implements Sampler {
     SplittableRandom random = new SplittableRandom(seed * 6_364_136_223L + number * 1_442_695L);
     GaussianProcess gp =
         GaussianProcess.fit(xs.toArray(double[][]::new), y, categorical, random)
-            .with(pending.toArray(double[][]::new), best);
+            .believing(pending.toArray(double[][]::new));
     Acquisition acquisition = new Acquisition(gp, best);
-    return Optional.of(decode(maximise(acquisition, xs, y, random)));
+    // a batch's later suggestions look near the best trial; its first one looks everywhere
+    double[] around = pending.isEmpty() ? null : xs.get(argMin(y));
+    return Optional.of(decode(maximise(acquisition, xs, y, random, around)));
   }
 
   /** Point {@code number + 1} of the Sobol sequence, shifted modulo 1 by a vector of the seed. */
@@ -163,14 +172,31 @@ public final class GpSampler implements Sampler {
     return values.stream().mapToDouble(v -> (v - mean) / sd).toArray();
   }
 
-  /** The point that maximises the acquisition: random candidates, then local refinement. */
-  private double[] maximise(Acquisition acq, List<double[]> xs, double[] y, SplittableRandom r) {
+  private static int argMin(double[] y) {
+    int arg = 0;
+    for (int i = 1; i < y.length; i++) {
+      if (y[i] < y[arg]) {
+        arg = i;
+      }
+    }
+    return arg;
+  }
+
+  /**
+   * The point that maximises the acquisition: random candidates (all of the space, or a box of side
+   * {@link #LOCAL_BOX} around {@code around} when given), then local refinement.
+   */
+  private double[] maximise(
+      Acquisition acq, List<double[]> xs, double[] y, SplittableRandom r, double[] around) {
     int dims = axes.size();
     List<double[]> candidates = new ArrayList<>();
     for (int i = 0; i < CANDIDATES; i++) {
       double[] u = new double[dims];
       for (int d = 0; d < dims; d++) {
         u[d] = r.nextDouble();
+        if (around != null && !categorical[d]) {
+          u[d] = Math.max(0, Math.min(1, around[d] + (u[d] - 0.5) * LOCAL_BOX));
+        }
       }
       candidates.add(fromUnit(u));
     }

@@ -284,6 +284,21 @@ public final class SweepRunner {
     return Optional.ofNullable(best);
   }
 
+  /** The trials best first; those without an objective last, in their order. */
+  public static List<Trial> ranked(List<Trial> trials, SweepSpec.Objective objective) {
+    List<Trial> sorted = new java.util.ArrayList<>(trials);
+    sorted.sort(
+        (a, b) -> {
+          if (a.objective() == null || b.objective() == null) {
+            return a.objective() == null ? (b.objective() == null ? 0 : 1) : -1;
+          }
+          return objective.better(a.objective(), b.objective())
+              ? -1
+              : objective.better(b.objective(), a.objective()) ? 1 : 0;
+        });
+    return sorted;
+  }
+
   private static long count(List<Trial> trials, Trial.TrialState state) {
     return trials.stream().filter(t -> t.state() == state).count();
   }

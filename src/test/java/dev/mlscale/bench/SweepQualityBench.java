@@ -41,7 +41,10 @@ class SweepQualityBench {
   static final int SEEDS = Integer.getInteger("bench.seeds", 20);
   static final long FIRST_SEED = Long.getLong("bench.first_seed", 0);
   static final int[] BUDGETS = {40, 60, 100};
-  static final int[] PARALLEL = {1, 4};
+
+  /** max_parallel values to run ({@code bench.parallel}, comma-separated): 1 and 4 by default. */
+  static final int[] PARALLEL =
+      listProperty("bench.parallel").stream().mapToInt(Integer::parseInt).toArray();
 
   /** Which samplers and functions to run, comma-separated; all when empty. */
   static final List<String> ONLY_SAMPLERS = listProperty("bench.samplers");
@@ -51,6 +54,10 @@ class SweepQualityBench {
   static List<String> listProperty(String name) {
     String v = System.getProperty(name, "");
     return v.isBlank() ? List.of() : List.of(v.split(","));
+  }
+
+  static int[] parallel() {
+    return PARALLEL.length == 0 ? new int[] {1, 4} : PARALLEL;
   }
 
   /** A test function: its space, its value and its global minimum. */
@@ -159,7 +166,7 @@ class SweepQualityBench {
         if (!ONLY_SAMPLERS.isEmpty() && !ONLY_SAMPLERS.contains(sampler.getKey())) {
           continue;
         }
-        for (int parallel : PARALLEL) {
+        for (int parallel : parallel()) {
           // seeds in parallel: each sweep is deterministic, the rows are put in seed order
           List<Sweep> sweeps =
               LongStream.range(FIRST_SEED, FIRST_SEED + SEEDS)

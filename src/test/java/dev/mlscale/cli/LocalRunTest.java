@@ -193,24 +193,7 @@ class LocalRunTest {
   @Test
   void cancelStopsTheWholeProcessGroup() throws Exception {
     Path pidFile = work.resolve("child.pid");
-    Path spec =
-        CliHarness.write(
-            work,
-            "job.yaml",
-            """
-            name: forks
-            command:
-              - python3
-              - -c
-              - |
-                import subprocess, sys, time
-                child = subprocess.Popen(["sleep", "300"])
-                open(sys.argv[1], "w").write(str(child.pid))
-                print("child started", flush=True)
-                time.sleep(300)
-            args: ["%s"]
-            """
-                .formatted(pidFile));
+    Path spec = jobThatForks(pidFile, "print('child started', flush=True); time.sleep(300)");
     CompletableFuture<CliHarness.Result> running =
         CompletableFuture.supplyAsync(() -> cli.run("run", spec.toString()));
     await()
@@ -231,6 +214,41 @@ class LocalRunTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void whatAJobLeftRunningIsKilledWhenItEnds() throws Exception {
+    Path pidFile = work.resolve("child.pid");
+    Path spec = jobThatForks(pidFile, "pass");
+    CliHarness.Result result = cli.run("run", spec.toString());
+    assertThat(result.exit()).isEqualTo(0);
+    long child = Long.parseLong(Files.readString(pidFile).strip());
+    // like a container's end: the job's process group goes with its main process
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  /**
+   * A job that starts {@code sleep 300}, writes its pid to {@code pidFile}, then runs {@code then}.
+   */
+  private Path jobThatForks(Path pidFile, String then) throws Exception {
+    return CliHarness.write(
+        work,
+        "job.yaml",
+        """
+        name: forks
+        command:
+          - python3
+          - -c
+          - |
+            import subprocess, sys, time
+            child = subprocess.Popen(["sleep", "300"])
+            open(sys.argv[1], "w").write(str(child.pid))
+            %s
+        args: ["%s"]
+        """
+            .formatted(then, pidFile));
   }
 
   @Test

@@ -41,7 +41,7 @@ class JobRendererTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"basic", "gpu", "rows", "setup", "queued"})
+  @ValueSource(strings = {"basic", "gpu", "rows", "setup", "queued", "distributed"})
   void rendersExactlyTheGoldenObjects(String name) throws IOException {
     String actual = Manifests.yaml(render(name).objects());
     Path golden = RESOURCES.resolve("golden").resolve(name + ".yaml");
@@ -87,6 +87,58 @@ class JobRendererTest {
     Job plain = render("rows").job();
     assertThat(plain.getSpec().getSuspend()).isNull();
     assertThat(plain.getMetadata().getLabels()).doesNotContainKey(Queueing.QUEUE_LABEL);
+  }
+
+  @Test
+  void aDistributedRunIsOneIndexedJobOfItsWorkersThatFindEachOtherByDns() {
+    JobRenderer.Rendered r = render("distributed");
+    Job job = r.job();
+    assertThat(job.getSpec().getCompletionMode()).isEqualTo("Indexed");
+    assertThat(job.getSpec().getCompletions()).isEqualTo(3);
+    assertThat(job.getSpec().getParallelism()).isEqualTo(3);
+    // one Job is one try of the gang: any worker failing fails it; mlscale retries the gang
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getSpec().getPodFailurePolicy().getRules())
+        .last()
+        .satisfies(
+            rule -> {
+              assertThat(rule.getAction()).isEqualTo("FailJob");
+              assertThat(rule.getOnExitCodes().getOperator()).isEqualTo("NotIn");
+              assertThat(rule.getOnExitCodes().getValues()).containsExactly(0);
+            });
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSubdomain()).isEqualTo("distributed-abcde");
+    var svc = (io.fabric8.kubernetes.api.model.Service) r.objects().get(1);
+    assertThat(svc.getMetadata().getName()).isEqualTo("distributed-abcde");
+    assertThat(svc.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(svc.getSpec().getSelector())
+        .containsEntry("batch.kubernetes.io/job-name", "distributed-abcde");
+    var main = pod.getContainers().get(0);
+    var env =
+        main.getEnv().stream()
+            .filter(e -> e.getValue() != null)
+            .collect(
+                java.util.stream.Collectors.toMap(
+                    io.fabric8.kubernetes.api.model.EnvVar::getName,
+                    io.fabric8.kubernetes.api.model.EnvVar::getValue));
+    assertThat(env)
+        .containsEntry("MASTER_ADDR", "distributed-abcde-0.distributed-abcde")
+        .containsEntry("MASTER_PORT", "29500")
+        .containsEntry("WORLD_SIZE", "3")
+        .containsEntry(
+            "MLSCALE_WORKER_HOSTS",
+            "distributed-abcde-0.distributed-abcde:29500,distributed-abcde-1.distributed-abcde:29500,"
+                + "distributed-abcde-2.distributed-abcde:29500");
+    assertThat(main.getEnv())
+        .filteredOn(e -> e.getName().equals("RANK"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                    .isEqualTo("metadata.annotations['batch.kubernetes.io/job-completion-index']"));
+    // worker 0 keeps the model: the launcher sends the others' output elsewhere
+    assertThat(main.getCommand())
+        .containsExactly("python3", "-m", "mlscale", "worker", "python", "train.py", "60");
   }
 
   @Test

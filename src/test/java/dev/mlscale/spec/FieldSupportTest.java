@@ -55,6 +55,7 @@ class FieldSupportTest {
       case "kubernetes.queue" -> "team-a";
       case "kubernetes.priority_class" -> "high";
       case "s3_upload.create_bucket" -> "true";
+      case "distributed" -> "{workers: 2}";
       default -> throw new AssertionError("no sample value for refused field " + path);
     };
   }

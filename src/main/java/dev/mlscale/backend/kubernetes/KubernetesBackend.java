@@ -3,10 +3,12 @@ package dev.mlscale.backend.kubernetes;
 import dev.mlscale.backend.Backend;
 import dev.mlscale.backend.RunListener;
 import dev.mlscale.backend.RunOutcome;
+import dev.mlscale.backend.kubernetes.JobOutcomes.Row;
 import dev.mlscale.backend.local.PythonHelper;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.metrics.MetricParser;
+import dev.mlscale.plan.AttemptPolicy;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
 import dev.mlscale.render.CodeArchive;
@@ -20,13 +22,11 @@ import dev.mlscale.store.RunRecord;
 import dev.mlscale.store.RunState;
 import dev.mlscale.store.RunStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -35,11 +35,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
@@ -157,9 +155,12 @@ public final class KubernetesBackend implements Backend {
               + claim
               + "' does not exist in namespace "
               + ns
-              + "; create an RWX PersistentVolumeClaim named "
+              + "; create it with: mlscale cluster init -n "
+              + ns
+              + " --claim "
               + claim
-              + " (storageClassName: nfs-storage) or set "
+              + " (an RWX PersistentVolumeClaim on nfs-storage; --storage-class names another),"
+              + " or set "
               + field);
     }
   }
@@ -239,6 +240,7 @@ public final class KubernetesBackend implements Backend {
     RunPlan plan = submission.runs().get(0);
     Resources resources = plan.resources();
     int attempt = 1;
+    int gangRetries = 0;
     while (true) {
       RunPlan attemptPlan = attempt == 1 ? plan : withResources(plan, resources);
       RenderInput in =
@@ -246,30 +248,64 @@ public final class KubernetesBackend implements Backend {
                   attemptPlan, cluster.namespace(), code, PythonHelper.source(), attempt, null)
               .withPip(cluster.pip());
       Row row = runAttempt(in, List.of(attemptPlan), listener, true).get(0);
-      if ("OOMKilled".equals(row.reason)
-          && plan.spec().onOom() != null
-          && resources.memory() != null) {
-        MemorySize next = plan.spec().onOom().next(resources.memory());
-        if (next != null) {
-          listener.stateChanged(
-              plan.runId(),
-              plan.name(),
-              RunState.BACKOFF,
-              "OOMKilled at " + resources.memory() + "; on_oom: a new Job with " + next);
-          resources = resources.withMemory(next);
-          attempt++;
-          continue;
-        }
+      Optional<MemorySize> more =
+          "OOMKilled".equals(row.reason())
+              ? AttemptPolicy.of(plan.spec()).afterOom(resources.memory(), null)
+              : Optional.empty();
+      if (more.isPresent()) {
+        listener.stateChanged(
+            plan.runId(),
+            plan.name(),
+            RunState.BACKOFF,
+            "OOMKilled at " + resources.memory() + "; on_oom: a new Job with " + more.get());
+        resources = resources.withMemory(more.get());
+        attempt++;
+        continue;
+      }
+      if (plan.spec().distributedOpt().isPresent()
+          && row.state() == RunState.FAILED
+          && gangRetries < plan.spec().retries().limit()
+          && plan.spec()
+              .retries()
+              .retries(kindOf(row), row.exitCode() == null ? 0 : row.exitCode())) {
+        gangRetries++; // a gang is retried whole, as a new Job: retries count gangs, not pods
+        listener.stateChanged(
+            plan.runId(),
+            plan.name(),
+            RunState.BACKOFF,
+            row.reason()
+                + ": "
+                + row.message()
+                + "; retry "
+                + gangRetries
+                + " of "
+                + plan.spec().retries().limit()
+                + ": a new Job starts all "
+                + plan.spec().workers()
+                + " workers again");
+        attempt++;
+        continue;
       }
       return List.of(finish(plan, row, attempt, started, listener));
     }
   }
 
+  private static dev.mlscale.spec.FailureKind kindOf(Row row) {
+    return switch (row.reason()) {
+      case "OOMKilled" -> dev.mlscale.spec.FailureKind.OOM;
+      case "DeadlineExceeded" -> dev.mlscale.spec.FailureKind.TIMEOUT;
+      default -> dev.mlscale.spec.FailureKind.ERROR;
+    };
+  }
+
   private RunOutcome finish(
       RunPlan plan, Row row, int attempts, Instant started, RunListener listener) {
-    runs.finish(plan.runId(), row.state, row.reason, row.message, row.exitCode, clock.instant());
+    runs.finish(
+        plan.runId(), row.state(), row.reason(), row.message(), row.exitCode(), clock.instant());
     dev.mlscale.store.ModelRecord model = null;
-    if (row.state == RunState.SUCCEEDED && models != null && plan.spec().outputsOpt().isPresent()) {
+    if (row.state() == RunState.SUCCEEDED
+        && models != null
+        && plan.spec().outputsOpt().isPresent()) {
       String name = plan.spec().outputs().model();
       String job = attempts == 1 ? plan.runId() : plan.runId() + "-a" + attempts;
       model =
@@ -292,15 +328,15 @@ public final class KubernetesBackend implements Backend {
     listener.stateChanged(
         plan.runId(),
         plan.name(),
-        row.state,
-        row.state == RunState.SUCCEEDED ? "completed" : row.reason + ": " + row.message);
+        row.state(),
+        row.state() == RunState.SUCCEEDED ? "completed" : row.reason() + ": " + row.message());
     return new RunOutcome(
         plan.runId(),
         plan.name(),
-        row.state,
-        row.reason,
-        row.message,
-        row.exitCode,
+        row.state(),
+        row.reason(),
+        row.message(),
+        row.exitCode(),
         attempts,
         Duration.between(started, clock.instant()),
         runs.finalMetrics(plan.runId()),
@@ -345,6 +381,11 @@ public final class KubernetesBackend implements Backend {
   /** Ctrl-C: the Jobs keep running on the cluster; 'mlscale cancel' stops them. */
   @Override
   public void cancelAll() {}
+
+  @Override
+  public String where() {
+    return "Kubernetes";
+  }
 
   @Override
   public void close() {
@@ -499,10 +540,10 @@ public final class KubernetesBackend implements Backend {
             new AttemptRecord(
                 plans.get(i).runId(),
                 in.attempt(),
-                r.state,
-                r.reason,
-                r.exitCode,
-                r.message,
+                r.state(),
+                r.reason(),
+                r.exitCode(),
+                r.message(),
                 memory,
                 null,
                 start,
@@ -573,7 +614,7 @@ public final class KubernetesBackend implements Backend {
     return plans.get(indexOf(pod).filter(i -> i < plans.size()).orElse(0));
   }
 
-  private static Optional<Integer> indexOf(Pod pod) {
+  static Optional<Integer> indexOf(Pod pod) {
     Map<String, String> a = pod.getMetadata().getAnnotations();
     String index = a == null ? null : a.get(INDEX_ANNOTATION);
     try {
@@ -622,23 +663,33 @@ public final class KubernetesBackend implements Backend {
     }
     String jobName = job.getMetadata().getName();
     String jobUid = job.getMetadata().getUid();
+    var owner =
+        new OwnerReferenceBuilder()
+            .withApiVersion("batch/v1")
+            .withKind("Job")
+            .withName(jobName)
+            .withUid(jobUid)
+            .withBlockOwnerDeletion(true)
+            .build();
     c.configMaps()
         .inNamespace(files.getMetadata().getNamespace())
         .withName(files.getMetadata().getName())
         .edit(
             cm -> {
-              cm.getMetadata()
-                  .setOwnerReferences(
-                      List.of(
-                          new OwnerReferenceBuilder()
-                              .withApiVersion("batch/v1")
-                              .withKind("Job")
-                              .withName(jobName)
-                              .withUid(jobUid)
-                              .withBlockOwnerDeletion(true)
-                              .build()));
+              cm.getMetadata().setOwnerReferences(List.of(owner));
               return cm;
             });
+    // the rest (a distributed run's headless Service) is the Job's from the start
+    for (HasMetadata o : rendered.objects().subList(1, rendered.objects().size() - 1)) {
+      o.getMetadata().setOwnerReferences(List.of(owner));
+      try {
+        c.resource(o).create();
+      } catch (KubernetesClientException e) {
+        if (!alreadyExists(e)) {
+          throw cluster.explain(e, "create " + o.getKind() + " " + o.getMetadata().getName());
+        }
+      }
+    }
   }
 
   private static boolean alreadyExists(KubernetesClientException e) {
@@ -673,88 +724,16 @@ public final class KubernetesBackend implements Backend {
             .withLabel(Labels.ATTEMPT, Integer.toString(in.attempt()))
             .list()
             .getItems();
-    JobCondition cond =
-        job.getStatus().getConditions().stream()
-            .filter(c -> "True".equals(c.getStatus()))
-            .filter(c -> "Complete".equals(c.getType()) || "Failed".equals(c.getType()))
-            .findFirst()
-            .orElseThrow();
-    Set<Integer> completed = Indexes.parse(job.getStatus().getCompletedIndexes());
     List<Row> rows = new ArrayList<>();
+    List<JobOutcomes.Outcome> outcomes =
+        JobOutcomes.classify(new JobOutcomes.Snapshot(job, pods), plans, in.rowsOpt().isPresent());
     for (int i = 0; i < plans.size(); i++) {
-      final int index = i;
-      Optional<Pod> last =
-          pods.stream()
-              .filter(p -> !in.rowsOpt().isPresent() || indexOf(p).orElse(-1) == index)
-              .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
+      JobOutcomes.Outcome o = outcomes.get(i);
       RunPlan plan = plans.get(i);
-      Optional<ContainerStateTerminated> term = last.flatMap(PodExplainer::terminated);
-      term.map(ContainerStateTerminated::getMessage)
-          .ifPresent(m -> recordMetrics(plan, in.attempt(), m));
-      boolean ok =
-          in.rowsOpt().isPresent() ? completed.contains(i) : "Complete".equals(cond.getType());
-      rows.add(
-          ok
-              ? new Row(RunState.SUCCEEDED, "Completed", "completed", 0)
-              : failure(plan, cond, last, term, in.rowsOpt().isPresent()));
+      o.metrics().ifPresent(m -> recordMetrics(plan, in.attempt(), m));
+      rows.add(o.row());
     }
     return rows;
-  }
-
-  private static Row failure(
-      RunPlan plan,
-      JobCondition cond,
-      Optional<Pod> last,
-      Optional<ContainerStateTerminated> term,
-      boolean indexed) {
-    Integer exit = term.map(ContainerStateTerminated::getExitCode).orElse(null);
-    Optional<String> noPython = last.flatMap(PodExplainer::imageCannotRunPython);
-    if (term.isEmpty() && noPython.isPresent()) {
-      return new Row(RunState.FAILED, "ImageWithoutPython", noPython.get(), null);
-    }
-    Optional<String> setupFailed = last.flatMap(PodExplainer::setupFailure);
-    if (term.isEmpty() && setupFailed.isPresent()) {
-      return new Row(RunState.FAILED, "SetupFailed", setupFailed.get(), null);
-    }
-    if (term.isPresent() && "OOMKilled".equals(term.get().getReason())) {
-      return new Row(
-          RunState.FAILED,
-          "OOMKilled",
-          "the container used more than its memory"
-              + " limit of "
-              + plan.resources().memory()
-              + " and was killed (exit code 137) on node "
-              + last.get().getSpec().getNodeName()
-              + ". Raise resources.memory, or add on_oom:"
-              + " {increase: 2x, max: ...} to retry with more",
-          137);
-    }
-    String reason = cond.getReason() == null ? "Failed" : cond.getReason();
-    if (indexed && term.isPresent()) {
-      reason =
-          plan.spec().retries().failFastExitCodes().contains(exit)
-              ? "PodFailurePolicy"
-              : "BackoffLimitExceeded";
-    }
-    String message =
-        switch (reason) {
-          case "DeadlineExceeded" ->
-              "ran longer than its timeout of " + plan.spec().timeout() + " and was stopped";
-          case "PodFailurePolicy" ->
-              "exited with code " + exit + ", one of fail_fast_exit_codes: not retried";
-          case "BackoffLimitExceeded", "FailedIndexes" ->
-              "failed "
-                  + (plan.spec().retries().limit() + 1)
-                  + " time(s); the last pod ended with "
-                  + term.map(PodExplainer::reason).orElse("no container status");
-          default -> cond.getMessage();
-        };
-    // the reason a user reads is the pod's, as on this machine; the Job's condition only says
-    // how the Job gave up (and the message says it: retries spent, or a fail-fast exit code)
-    if (List.of("BackoffLimitExceeded", "FailedIndexes", "PodFailurePolicy").contains(reason)) {
-      reason = "Error";
-    }
-    return new Row(RunState.FAILED, reason, message, exit);
   }
 
   private void recordMetrics(RunPlan plan, int attempt, String message) {
@@ -772,6 +751,4 @@ public final class KubernetesBackend implements Backend {
         + (r.memory() == null ? "" : ", memory " + r.memory())
         + (r.gpus() > 0 ? ", gpus " + r.gpus() : "");
   }
-
-  private record Row(RunState state, String reason, String message, Integer exitCode) {}
 }

@@ -9,14 +9,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /** Reads what a pod's status means, in plain words. Pure. */
-final class PodExplainer {
+public final class PodExplainer {
   private static final Set<String> IMAGE_PROBLEMS =
       Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
 
   private PodExplainer() {}
 
   /** A one-line description of where the pod is now; equal lines mean nothing new happened. */
-  static String describe(Pod pod) {
+  public static String describe(Pod pod) {
     String phase = pod.getStatus() == null ? "Pending" : pod.getStatus().getPhase();
     Optional<PodCondition> unschedulable =
         condition(pod, "PodScheduled")

@@ -21,9 +21,10 @@ import java.util.concurrent.ExecutionException;
  * One attempt of a run, started under a small supervisor that outlives mlscale: a POSIX shell in a
  * session of its own starts the job in another session (so that the job's process group can be
  * signalled without touching the supervisor), sends the job's output to the attempt's log, waits
- * for it and writes its exit status atomically next to the log. If mlscale dies (kill -9, a closed
- * laptop lid), the job runs on and its end is still recorded; the next mlscale adopts that record
- * or follows the attempt until it ends, and never starts it again.
+ * for it, kills what the job left running in its process group (as a container's end would) and
+ * writes its exit status atomically next to the log. If mlscale dies (kill -9, a closed laptop
+ * lid), the job runs on and its end is still recorded; the next mlscale adopts that record or
+ * follows the attempt until it ends, and never starts it again.
  *
  * <p>The files of attempt N in the run's directory: {@code attempt-N.launch} (written before the
  * supervisor starts: the memory limit), {@code attempt-N.pid} ("supervisor-pid job-pid"), {@code
@@ -43,6 +44,66 @@ final class AttemptProcess {
       exec >/dev/null
       wait "$job"
       code=$?
+      kill -s KILL -- -"$job" 2>/dev/null
+      printf '%s\\n' "$code" >"$prefix.exit"
+      exit "$code"
+      """;
+
+  /**
+   * The supervisor of a gang (a distributed run): its words are fixed; it takes the attempt's
+   * prefix, the number of workers, one port per worker and the job's argv. Each worker runs in a
+   * session of its own under a watcher (a subshell) that prefixes its lines with its rank in the
+   * attempt's log, records its pid ({@code attempt-N.wK.pid}) and waits for it; the first worker to
+   * fail writes {@code attempt-N.failed} ("rank code", created exclusively) and stops every other
+   * worker, so no worker waits forever for a peer that is gone. When all have ended the supervisor
+   * writes the gang's exit status: the first failure's, else 0.
+   */
+  private static final String GANG_SUPERVISOR =
+      """
+      prefix=$1; n=$2; shift 2
+      i=0
+      while [ "$i" -lt "$n" ]; do eval "port$i=\\$1"; shift; i=$((i+1)); done
+      printf '%s\\n' "$$" >"$prefix.pid.tmp"
+      i=0
+      while [ "$i" -lt "$n" ]; do
+        eval "port=\\$port$i"
+        (
+          w="$prefix.w$i"
+          rm -f "$w.fifo"; mkfifo "$w.fifo" || exit 1
+          while IFS= read -r line || [ -n "$line" ]; do printf '[%s] %s\\n' "$i" "$line"; done \\
+            <"$w.fifo" >>"$prefix.log" 2>&1 &
+          export RANK="$i" NODE_RANK="$i" GROUP_RANK="$i" LOCAL_RANK=0 LOCAL_WORLD_SIZE=1
+          export MLSCALE_WORKER_INDEX="$i" MLSCALE_WORKER_PORT="$port"
+          if [ "$i" -ne 0 ]; then
+            export MLSCALE_METRICS_FILE="$w.metrics.jsonl"
+            if [ -n "$MLSCALE_OUTPUT_DIR" ]; then
+              MLSCALE_OUTPUT_DIR="$w.output"; mkdir -p "$MLSCALE_OUTPUT_DIR"
+            fi
+          fi
+          setsid "$@" >"$w.fifo" 2>&1 </dev/null &
+          job=$!
+          printf '%s\\n' "$job" >"$w.pid"
+          exec >/dev/null
+          [ -e "$prefix.failed" ] && kill -s KILL -- "-$job" 2>/dev/null
+          wait "$job"
+          code=$?
+          kill -s KILL -- "-$job" 2>/dev/null
+          if [ "$code" -ne 0 ] && (set -C; printf '%s %s\\n' "$i" "$code" >"$prefix.failed") 2>/dev/null
+          then
+            for f in "$prefix".w*.pid; do
+              read -r p <"$f" && [ "$p" != "$job" ] && kill -s KILL -- "-$p" 2>/dev/null
+            done
+          fi
+          wait
+          rm -f "$w.fifo"
+        ) &
+        i=$((i+1))
+      done
+      mv "$prefix.pid.tmp" "$prefix.pid"
+      exec >/dev/null
+      wait
+      code=0
+      [ -e "$prefix.failed" ] && read -r rank code <"$prefix.failed"
       printf '%s\\n' "$code" >"$prefix.exit"
       exit "$code"
       """;
@@ -52,14 +113,14 @@ final class AttemptProcess {
   private final Path dir;
   private final int number;
   private final long supervisorPid;
-  private final long jobPid;
+  private final long[] jobPids; // one per worker: each leads its own process group
   private final Process child; // null when adopted from another mlscale process
 
-  private AttemptProcess(Path dir, int number, long supervisorPid, long jobPid, Process child) {
+  private AttemptProcess(Path dir, int number, long supervisorPid, long[] jobPids, Process child) {
     this.dir = dir;
     this.number = number;
     this.supervisorPid = supervisorPid;
-    this.jobPid = jobPid;
+    this.jobPids = jobPids.clone();
     this.child = child;
   }
 
@@ -74,10 +135,44 @@ final class AttemptProcess {
       List<String> argv,
       Path workdir,
       Map<String, String> env) {
-    Path prefix = prefix(dir, number);
+    List<String> words = List.of(SUPERVISOR, NAME, prefix(dir, number).toString());
+    return start(dir, number, memoryLimit, words, argv, workdir, env);
+  }
+
+  /**
+   * Starts attempt {@code number} as a gang of {@code ports.size()} workers (see {@link
+   * #GANG_SUPERVISOR}): worker K gets {@code env} plus its rank and {@code ports.get(K)}; their
+   * output goes to {@code attempt-N.log}, each line prefixed with "[K] ".
+   */
+  static AttemptProcess launchGang(
+      Path dir,
+      int number,
+      Long memoryLimit,
+      List<Integer> ports,
+      List<String> argv,
+      Path workdir,
+      Map<String, String> env) {
+    write(file(dir, number, "workers"), Integer.toString(ports.size()));
+    List<String> words = new ArrayList<>(List.of(GANG_SUPERVISOR, NAME));
+    words.add(prefix(dir, number).toString());
+    words.add(Integer.toString(ports.size()));
+    ports.forEach(p -> words.add(Integer.toString(p)));
+    return start(dir, number, memoryLimit, words, argv, workdir, env);
+  }
+
+  /** Starts {@code sh -c SCRIPT NAME ARGS... ARGV...} in a session of its own. */
+  private static AttemptProcess start(
+      Path dir,
+      int number,
+      Long memoryLimit,
+      List<String> supervisorWords,
+      List<String> argv,
+      Path workdir,
+      Map<String, String> env) {
     write(file(dir, number, "launch"), memoryLimit == null ? "" : memoryLimit.toString());
-    List<String> command = new ArrayList<>(argv.size() + 5);
-    command.addAll(List.of("setsid", "sh", "-c", SUPERVISOR, NAME, prefix.toString()));
+    List<String> command = new ArrayList<>(argv.size() + supervisorWords.size() + 3);
+    command.addAll(List.of("setsid", "sh", "-c"));
+    command.addAll(supervisorWords);
     command.addAll(argv);
     ProcessBuilder pb = new ProcessBuilder(command).directory(workdir.toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -90,7 +185,7 @@ final class AttemptProcess {
       throw new EnvironmentError("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
     }
     try (InputStream out = p.getInputStream()) {
-      out.readAllBytes(); // the supervisor closes its output once the pid file is written
+      out.readAllBytes(); // the supervisor closes its output once the pid files are written
     } catch (IOException e) {
       // the pid file says whether it started
     }
@@ -103,7 +198,8 @@ final class AttemptProcess {
                             + argv.get(0)
                             + " ended before starting it; see "
                             + file(dir, number, "log")));
-    return new AttemptProcess(dir, number, pids[0], pids[1], p);
+    return new AttemptProcess(
+        dir, number, pids[0], java.util.Arrays.copyOfRange(pids, 1, pids.length), p);
   }
 
   /** The highest attempt number ever launched in {@code dir}, if any. */
@@ -146,7 +242,10 @@ final class AttemptProcess {
     if (pids.isEmpty()) {
       return Optional.empty();
     }
-    AttemptProcess a = new AttemptProcess(dir, number, pids.get()[0], pids.get()[1], null);
+    long[] all = pids.get();
+    AttemptProcess a =
+        new AttemptProcess(
+            dir, number, all[0], java.util.Arrays.copyOfRange(all, 1, all.length), null);
     return a.exitStatus().isPresent() || a.supervisorAlive() ? Optional.of(a) : Optional.empty();
   }
 
@@ -168,7 +267,7 @@ final class AttemptProcess {
               OptionalInt exit = a.exitStatus();
               return new Unwatched(
                   a.number,
-                  a.jobPid,
+                  a.jobPid(),
                   exit.isEmpty(),
                   exit.isEmpty() ? null : exit.getAsInt(),
                   a.killedFor().orElse(null));
@@ -198,9 +297,27 @@ final class AttemptProcess {
     return number;
   }
 
-  /** The job's process group (its pid), to measure and to signal. */
+  /** The job's process group (its pid), to measure and to signal; worker 0's for a gang. */
   long jobPid() {
-    return jobPid;
+    return jobPids[0];
+  }
+
+  /** How many workers the attempt has: 1, or a distributed run's gang. */
+  int workers() {
+    return jobPids.length;
+  }
+
+  /**
+   * The worker of a gang that failed first and its exit status (the others were stopped because of
+   * it); empty when none failed, or for a single process.
+   */
+  Optional<int[]> firstFailure() {
+    try {
+      String[] f = Files.readString(file(dir, number, "failed")).strip().split(" ");
+      return Optional.of(new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])});
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   Path log() {
@@ -283,19 +400,47 @@ final class AttemptProcess {
     }
   }
 
-  /** Sends a signal (TERM, KILL, ...) to every process of the job, never to the supervisor. */
+  /**
+   * Sends a signal (TERM, KILL, ...) to every process of the job (of every worker of a gang), never
+   * to the supervisor.
+   */
   void signal(String signal) {
-    ProcessGroup.signalGroup(jobPid, signal);
+    for (long pid : jobPids) {
+      ProcessGroup.signalGroup(pid, signal);
+    }
+  }
+
+  /** Sends a signal to every process of worker {@code k}. */
+  void signalWorker(int k, String signal) {
+    ProcessGroup.signalGroup(jobPids[k], signal);
   }
 
   long residentBytes() {
-    return ProcessGroup.residentBytes(jobPid);
+    return ProcessGroup.residentBytes(jobPids[0]);
   }
 
+  /** The resident memory of worker {@code k}'s processes (each worker has the job's limit). */
+  long residentBytes(int k) {
+    return ProcessGroup.residentBytes(jobPids[k]);
+  }
+
+  /**
+   * {supervisor, job} of a single process, {supervisor, worker 0, worker 1, ...} of a gang (whose
+   * supervisor writes its own pid, each watcher its worker's in {@code attempt-N.wK.pid}).
+   */
   private static Optional<long[]> readPids(Path dir, int number) {
     try {
       String[] f = Files.readString(file(dir, number, "pid")).strip().split(" ");
-      return Optional.of(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+      if (f.length >= 2) {
+        return Optional.of(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+      }
+      int n = Integer.parseInt(Files.readString(file(dir, number, "workers")).strip());
+      long[] pids = new long[n + 1];
+      pids[0] = Long.parseLong(f[0]);
+      for (int k = 0; k < n; k++) {
+        pids[k + 1] = Long.parseLong(Files.readString(file(dir, number, "w" + k + ".pid")).strip());
+      }
+      return Optional.of(pids);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

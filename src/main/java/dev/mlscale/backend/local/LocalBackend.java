@@ -6,6 +6,7 @@ import dev.mlscale.error.EnvironmentError;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
 import dev.mlscale.metrics.MetricParser;
+import dev.mlscale.plan.AttemptPolicy;
 import dev.mlscale.plan.RunPlan;
 import dev.mlscale.plan.Submission;
 import dev.mlscale.spec.DurationValue;
@@ -197,12 +198,15 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
                 + secret.getValue().key());
       }
     }
+    int workers = plan.spec().workers();
     try {
-      pool.checkFits(plan.name(), plan.resources());
+      pool.checkFits(plan.name(), plan.resources(), workers);
     } catch (UserError e) {
       throw dev.mlscale.spec.SpecLoader.errorAt(
           plan.specFile(),
-          at + "/resources/" + pool.tooBig(plan.resources()).keySet().iterator().next(),
+          at
+              + "/resources/"
+              + pool.tooBig(plan.resources().times(workers)).keySet().iterator().next(),
           e.detail());
     }
     plan.spec().setupOpt().ifPresent(setup -> checkSetupFiles(plan, setup));
@@ -425,23 +429,32 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
         }
         try {
           final Resources wanted = resources;
+          final int workers = plan.spec().workers();
+          Resources gang = resources.times(workers);
           pool.acquire(
-              resources,
+              gang,
               () ->
                   setState(
                       plan,
                       RunState.WAITING,
                       "waiting for "
-                          + describe(wanted)
-                          + " to be free on this machine ("
-                          + pool.capacity()
-                          + ")",
+                          + (plan.spec().distributedOpt().isPresent()
+                              ? workers
+                                  + " workers, each with "
+                                  + describe(wanted)
+                                  + ", to be free together on this machine ("
+                                  + pool.capacity()
+                                  + "): a gang starts all its workers or none"
+                              : describe(wanted)
+                                  + " to be free on this machine ("
+                                  + pool.capacity()
+                                  + ")"),
                       listener));
           try {
             runs.markStarted(id, clock.instant());
             a = runAttempt(plan, attempt, resources, env, listener);
           } finally {
-            pool.release(resources);
+            pool.release(gang);
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -465,22 +478,25 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       if ("Lost".equals(a.reason)) {
         continue; // nobody knows how it ended: it runs again, and that is no retry of the spec's
       }
-      if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
-        MemorySize next = plan.spec().onOom().next(resources.memory());
-        if (next != null && next.compareTo(MemorySize.parse(pool.capacity().memoryBytes())) <= 0) {
-          listener.stateChanged(
-              id,
-              plan.name(),
-              RunState.BACKOFF,
-              "OOMKilled at " + resources.memory() + "; on_oom: trying again with " + next);
-          resources = resources.withMemory(next);
-          continue;
-        }
+      AttemptPolicy policy = AttemptPolicy.of(plan.spec());
+      Optional<MemorySize> more =
+          a.kind == FailureKind.OOM
+              ? policy.afterOom(resources.memory(), MemorySize.parse(pool.capacity().memoryBytes()))
+              : Optional.empty();
+      if (more.isPresent()) {
+        listener.stateChanged(
+            id,
+            plan.name(),
+            RunState.BACKOFF,
+            "OOMKilled at " + resources.memory() + "; on_oom: trying again with " + more.get());
+        resources = resources.withMemory(more.get());
+        continue;
       }
-      if (plan.spec().retries().retries(a.kind, a.exitCode == null ? 0 : a.exitCode)
-          && retriesUsed < plan.spec().retries().limit()) {
+      Optional<Duration> retry =
+          policy.retryAfter(a.kind, a.exitCode == null ? 0 : a.exitCode, retriesUsed, attempt + 1);
+      if (retry.isPresent()) {
         retriesUsed++;
-        Duration delay = plan.spec().retries().delayBefore(attempt + 1);
+        Duration delay = retry.get();
         setState(
             plan,
             RunState.BACKOFF,
@@ -502,10 +518,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
         }
         continue;
       }
-      String message = a.message;
-      if (a.kind == FailureKind.OOM && plan.spec().onOom() != null) {
-        message += "; on_oom reached its max of " + plan.spec().onOom().max();
-      }
+      String message = policy.finalMessage(a.kind, a.message);
       return end(plan, started, RunState.FAILED, a.reason, message, a.exitCode, attempt, listener);
     }
   }
@@ -589,7 +602,18 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     cancelAll("cancelled by the user");
   }
 
+  @Override
+  public boolean cancelsOnInterrupt() {
+    return true;
+  }
+
+  @Override
+  public String where() {
+    return "this machine";
+  }
+
   /** Stops every run this process runs or waits to run, saying why. */
+  @Override
   public void cancelAll(String message) {
     java.util.Set<String> ids = new java.util.LinkedHashSet<>(owned);
     ids.addAll(runners.keySet());
@@ -655,8 +679,28 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
             .orElse(argv.get(0)));
 
     Long limit = resources.memory() == null ? null : resources.memory().bytes();
-    AttemptProcess process = AttemptProcess.launch(dir, number, limit, argv, plan.workdir(), vars);
+    AttemptProcess process =
+        plan.spec().distributedOpt().isPresent()
+            ? launchGang(plan, dir, number, limit, argv, vars)
+            : AttemptProcess.launch(dir, number, limit, argv, plan.workdir(), vars);
     return follow(plan, process, resources, clock.instant(), listener);
+  }
+
+  /**
+   * Starts a distributed run's workers together on this machine, each on a free port of its own:
+   * torchrun's variables ({@code MASTER_ADDR}, {@code MASTER_PORT} = worker 0's port, {@code
+   * WORLD_SIZE}; the supervisor adds each worker's {@code RANK}, {@code LOCAL_RANK}, {@code
+   * NODE_RANK}) and the generic ones ({@code MLSCALE_WORKERS}, {@code MLSCALE_WORKER_HOSTS} with
+   * every worker's host:port; {@code MLSCALE_WORKER_INDEX}, {@code MLSCALE_WORKER_PORT}).
+   */
+  private AttemptProcess launchGang(
+      RunPlan plan, Path dir, int number, Long limit, List<String> argv, Map<String, String> vars) {
+    int n = plan.spec().workers();
+    List<Integer> ports = FreePorts.take(n);
+    Map<String, String> all = new LinkedHashMap<>(vars);
+    all.putAll(
+        dev.mlscale.plan.WorkerEnv.common(java.util.Collections.nCopies(n, "127.0.0.1"), ports));
+    return AttemptProcess.launchGang(dir, number, limit, ports, argv, plan.workdir(), all);
   }
 
   /**
@@ -692,11 +736,13 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     ScheduledFuture<?> sampler =
         timers.scheduleAtFixedRate(
             () -> {
-              long rss = process.residentBytes();
-              peak.accumulateAndGet(rss, Math::max);
-              if (limit != null && rss > limit && process.killedFor().isEmpty()) {
-                process.markKilled("OOMKilled");
-                process.signal("KILL");
+              for (int k = 0; k < process.workers(); k++) {
+                long rss = process.residentBytes(k); // each worker has the job's limit
+                peak.accumulateAndGet(rss, Math::max);
+                if (limit != null && rss > limit && process.killedFor().isEmpty()) {
+                  process.markKilled("OOMKilled");
+                  process.signalWorker(k, "KILL"); // its gang stops the others
+                }
               }
             },
             0,
@@ -721,6 +767,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
 
     MetricsFileTail tail = new MetricsFileTail(dir.resolve("metrics-" + number + ".jsonl"), clock);
     String lastLine = null;
+    GangLines ranks = new GangLines(plan.spec().distributedOpt().isPresent());
     java.util.OptionalInt exit;
     try {
       lastLine =
@@ -729,7 +776,12 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
                   process::awaitEnd,
                   line -> {
                     listener.output(id, plan.name(), line);
-                    List<Metric> m = new ArrayList<>(MetricParser.parseLine(line, clock.instant()));
+                    List<Metric> m =
+                        new ArrayList<>(
+                            ranks
+                                .fromRankZero(line)
+                                .map(l -> MetricParser.parseLine(l, clock.instant()))
+                                .orElse(List.of()));
                     m.addAll(tail.poll());
                     record(id, number, plan.name(), m, listener);
                   });
@@ -743,7 +795,11 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     if (deadline != null) {
       deadline.cancel(false);
     }
-    process.signal("KILL"); // like a container: when the main process ends, the rest goes too
+    if (exit.isEmpty()) {
+      // like a container: when the main process ends, the rest goes too. The supervisor does
+      // that before it writes the exit status; without one, nobody did
+      process.signal("KILL");
+    }
     active.remove(id);
     record(id, number, plan.name(), tail.poll(), listener);
 
@@ -759,13 +815,15 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
                     + ") are gone",
                 null,
                 FailureKind.DISRUPTION)
-            : classify(
-                plan,
-                exit.getAsInt(),
-                process.killedFor().orElse(""),
-                resources,
-                peak.get(),
-                lastLine);
+            : ranks.gang()
+                ? classifyGang(plan, process, exit.getAsInt(), resources, peak.get(), ranks)
+                : classify(
+                    plan,
+                    exit.getAsInt(),
+                    process.killedFor().orElse(""),
+                    resources,
+                    peak.get(),
+                    lastLine);
     runs.finishAttempt(
         new AttemptRecord(
             id,
@@ -818,6 +876,40 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
         how + (lastLine == null || lastLine.isBlank() ? "" : ": " + lastLine.strip()),
         exit,
         FailureKind.ERROR);
+  }
+
+  /**
+   * How a gang ended: as {@link #classify} says for the worker that failed first (its rank, exit
+   * code and last line), saying that the others were stopped because of it.
+   */
+  private Attempt classifyGang(
+      RunPlan plan,
+      AttemptProcess process,
+      int exit,
+      Resources resources,
+      long peak,
+      GangLines ranks) {
+    java.util.Optional<int[]> first = process.firstFailure();
+    if (first.isEmpty() || isCancelled(plan.runId())) {
+      return classify(plan, exit, process.killedFor().orElse(""), resources, peak, null);
+    }
+    int rank = first.get()[0];
+    Attempt a =
+        classify(
+            plan,
+            first.get()[1],
+            process.killedFor().orElse(""),
+            resources,
+            peak,
+            ranks.lastLine(rank));
+    String others =
+        process.workers() > 1
+            ? "; the other "
+                + (process.workers() - 1)
+                + " worker(s) were stopped, and a retry restarts the whole gang"
+            : "";
+    return new Attempt(
+        a.state, a.reason, "worker " + rank + " " + a.message + others, a.exitCode, a.kind);
   }
 
   private RunOutcome succeed(RunPlan plan, Instant started, int attempts, RunListener listener) {

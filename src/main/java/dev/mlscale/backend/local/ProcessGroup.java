@@ -18,27 +18,51 @@ public final class ProcessGroup {
 
   /** The summed resident memory of every live process of the group {@code pgid}, in bytes. */
   static long residentBytes(long pgid) {
-    long total = 0;
+    return usage(pgid).residentBytes();
+  }
+
+  /**
+   * What the group {@code pgid} uses now: resident memory (bytes), CPU time so far (clock ticks of
+   * user and system time of its live processes, {@link #TICKS_PER_SECOND} a second) and how many
+   * processes it has. For {@code mlscale top}.
+   */
+  public record Usage(long residentBytes, long cpuTicks, int processes) {}
+
+  /** The kernel's USER_HZ: 100 on every Linux architecture mlscale runs on. */
+  public static final long TICKS_PER_SECOND = 100;
+
+  public static Usage usage(long pgid) {
+    long rss = 0;
+    long ticks = 0;
+    int n = 0;
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path proc : procs) {
         Optional<long[]> stat = groupAndRss(proc.resolve("stat"));
         if (stat.isPresent() && stat.get()[0] == pgid) {
-          total += stat.get()[1] * PAGE_SIZE;
+          rss += stat.get()[1] * PAGE_SIZE;
+          ticks += stat.get()[2];
+          n++;
         }
       }
     } catch (IOException e) {
-      return total;
+      return new Usage(rss, ticks, n);
     }
-    return total;
+    return new Usage(rss, ticks, n);
   }
 
-  /** Reads {pgrp, rss pages} from /proc/PID/stat; empty if the process is gone. */
+  /** Reads {pgrp, rss pages, utime + stime} from /proc/PID/stat; empty if the process is gone. */
   private static Optional<long[]> groupAndRss(Path stat) {
     try {
       String s = Files.readString(stat);
       String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": state ppid pgrp ... ; rss is field 24 of the whole line
-      return Optional.of(new long[] {Long.parseLong(f[2]), Long.parseLong(f[21])});
+      // after "pid (comm) ": state ppid pgrp ... ; utime, stime and rss are fields 14, 15 and 24
+      // of the whole line
+      return Optional.of(
+          new long[] {
+            Long.parseLong(f[2]),
+            Long.parseLong(f[21]),
+            Long.parseLong(f[11]) + Long.parseLong(f[12])
+          });
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -56,7 +56,14 @@ public final class PythonEnvs {
 
   public Env prepare(Setup setup, Path workdir, Path log, Consumer<String> output)
       throws SetupFailed, InterruptedException {
-    String key = key(setup, workdir);
+    return prepare(setup, List.of(), workdir, log, output);
+  }
+
+  /** As above, with {@code packages} pip-installed after the requirements (a notebook's). */
+  public Env prepare(
+      Setup setup, List<String> packages, Path workdir, Path log, Consumer<String> output)
+      throws SetupFailed, InterruptedException {
+    String key = dev.mlscale.plan.EnvKey.of(setup, workdir, packages);
     Path dir = root.resolve(key);
     ReentrantLock lock = locks.computeIfAbsent(key, k -> new ReentrantLock());
     lock.lockInterruptibly();
@@ -72,7 +79,8 @@ public final class PythonEnvs {
           return new Env(dir, key, false);
         }
         deleteTree(dir);
-        build(setup, workdir, dir, log, output);
+        Files.createDirectories(log.getParent());
+        build(setup, packages, workdir, dir, log, output);
         Files.writeString(dir.resolve(READY), key + "\n");
         return new Env(dir, key, true);
       }
@@ -83,7 +91,8 @@ public final class PythonEnvs {
     }
   }
 
-  private void build(Setup setup, Path workdir, Path dir, Path log, Consumer<String> output)
+  private void build(
+      Setup setup, List<String> packages, Path workdir, Path dir, Path log, Consumer<String> output)
       throws SetupFailed, InterruptedException, IOException {
     Path python =
         ProcessGroup.resolve(setup.python(), workdir, System.getenv("PATH"))
@@ -95,7 +104,7 @@ public final class PythonEnvs {
                             + "' was not found on PATH; install it or name another interpreter"));
     step(List.of(python.toString(), "-m", "venv", dir.toString()), workdir, dir, log, output);
     String pip = dir.resolve("bin/pip").toString();
-    if (setup.requirements() != null) {
+    if (setup.requirements() != null || !packages.isEmpty()) {
       List<String> argv =
           new ArrayList<>(
               List.of(
@@ -104,9 +113,11 @@ public final class PythonEnvs {
                   "--disable-pip-version-check",
                   "--no-input",
                   "--progress-bar",
-                  "off",
-                  "-r",
-                  workdir.resolve(setup.requirements()).toString()));
+                  "off"));
+      if (setup.requirements() != null) {
+        argv.addAll(List.of("-r", workdir.resolve(setup.requirements()).toString()));
+      }
+      argv.addAll(packages);
       if (setup.indexUrl() != null) {
         argv.addAll(List.of("--index-url", setup.indexUrl()));
       }

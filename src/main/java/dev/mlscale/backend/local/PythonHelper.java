@@ -31,7 +31,7 @@ public final class PythonHelper {
   }
 
   /** Writes the helper to a content-addressed directory under {@code cache}; returns the dir. */
-  static Path install(Path cache) {
+  public static Path install(Path cache) {
     byte[] source = source();
     String hash;
     try {

@@ -32,16 +32,27 @@ public final class ResourcePool {
 
   /** Refuses a job that asks for more than the whole machine has. */
   public void checkFits(String job, Resources r) {
-    Map<String, String> missing = tooBig(r);
+    checkFits(job, r, 1);
+  }
+
+  /**
+   * Refuses a job whose {@code workers} (a distributed run's gang, each with {@code r}) need more
+   * than the whole machine has: a gang starts all its workers or none.
+   */
+  public void checkFits(String job, Resources r, int workers) {
+    Map<String, String> missing = tooBig(r.times(workers));
     if (!missing.isEmpty()) {
       throw new UserError(
           "job '"
               + job
               + "' asks for more than this machine has ("
+              + (workers > 1 ? "its " + workers + " workers together need " : "")
               + String.join(" ", missing.values())
               + "; the machine has "
               + capacity
-              + "); lower its resources or run it with --target k8s");
+              + "); lower its resources"
+              + (workers > 1 ? " or distributed.workers" : "")
+              + " or run it with --target k8s");
     }
   }
 

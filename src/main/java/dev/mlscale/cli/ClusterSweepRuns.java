@@ -1,0 +1,124 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.backend.kubernetes.KubernetesBackend;
+import dev.mlscale.plan.Planner;
+import dev.mlscale.render.CodeArchive;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.sweep.ClusterSweeps;
+import dev.mlscale.sweep.ClusterTrials;
+import dev.mlscale.sweep.SweepRunner;
+import dev.mlscale.sweep.SweepSpec;
+import dev.mlscale.sweep.Trial;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A cluster's sweeps, readable and resumable from any machine with the kubeconfig. */
+final class ClusterSweepRuns implements SweepRuns {
+  private final Context ctx;
+  private final ClusterOptions options;
+  private AutoClose connection;
+
+  ClusterSweepRuns(Context ctx, ClusterOptions options) {
+    this.ctx = ctx;
+    this.options = options;
+  }
+
+  private AutoClose connection() {
+    if (connection == null) {
+      connection = new AutoClose(options.connect(ctx));
+    }
+    return connection;
+  }
+
+  @Override
+  public List<SweepView> list() {
+    return new ClusterSweeps(connection().get())
+        .list().stream()
+            .map(
+                (Map<String, String> s) ->
+                    new SweepView(
+                        s.get("sweep"),
+                        s.get("name"),
+                        s.get("state"),
+                        null,
+                        s.get("created") == null ? null : Instant.parse(s.get("created")),
+                        null,
+                        s.get("message")))
+            .toList();
+  }
+
+  @Override
+  public SweepDetail show(String id) {
+    ClusterSweeps.Stored stored = load(id);
+    SweepSpec spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
+    List<Trial> trials = new ClusterTrials(id, null, null, connection().get(), null, null).load();
+    return new SweepDetail(stored.id(), stored.state(), stored.message(), spec, trials);
+  }
+
+  private ClusterSweeps.Stored load(String id) {
+    try {
+      return new ClusterSweeps(connection().get())
+          .load(id, Files.createTempDirectory("mlscale-sweep-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public String where() {
+    return ", on Kubernetes";
+  }
+
+  @Override
+  public AutoCloseable prepare(String id, SweepSpec spec, JobSpec job, Path jobFile) {
+    return () -> {}; // checked by the server when the sweep is created; the cluster owns it
+  }
+
+  @Override
+  public SweepRunner.Result run(
+      String id,
+      SweepSpec spec,
+      Path sweepFile,
+      Path jobFile,
+      SweepRunner.SweepListener listener,
+      boolean create,
+      List<String> jobOverrides) {
+    JobSpec job = new SpecLoader().loadJob(jobFile, jobOverrides);
+    try (var jobs = new AutoClose(options.connect(ctx, List.of(job)))) {
+      var backend = new KubernetesBackend(jobs.get(), ctx.runs(), ctx.clock());
+      if (create) {
+        backend.preflight(Planner.submission(id + "-t0", job, jobFile));
+        new ClusterSweeps(jobs.get())
+            .create(
+                id,
+                SweepCommand.json(spec),
+                jobFile,
+                CodeArchive.of(Planner.plan(id, job, jobFile).workdir()));
+      }
+      return new SweepRunner(
+              new ClusterTrials(id, job, jobFile, jobs.get(), backend, ctx.runs()), listener)
+          .run(spec, job);
+    }
+  }
+
+  @Override
+  public Resumable resume(String id) {
+    ClusterSweeps.Stored stored = load(id);
+    SweepSpec spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
+    return new Resumable(
+        id, spec, stored.jobFile(), stored.jobFile(), "from the cluster", () -> {});
+  }
+
+  @Override
+  public void close() {
+    if (connection != null) {
+      connection.close();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.mlscale.cli;
+
+import dev.mlscale.notebook.ClusterNotebooks;
+import dev.mlscale.notebook.Jupyter;
+import dev.mlscale.notebook.NotebookRequest;
+import dev.mlscale.plan.PipSources;
+import dev.mlscale.spec.FieldSupport;
+import dev.mlscale.spec.JobSpec;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "render",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Print the Kubernetes objects a notebook becomes, without touching a cluster: its",
+      "workspace claim, the Secret with a new token, the files ConfigMap and the pod."
+    })
+final class NotebookRender implements Callable<Integer> {
+  private final Context ctx;
+
+  @Mixin NotebookOptions options = new NotebookOptions();
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  @Option(
+      names = "--server-dry-run",
+      description = "Also ask the API server of the context to validate the objects.")
+  boolean serverDryRun;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "yaml",
+      description = "yaml or json. Default: ${DEFAULT-VALUE}.")
+  OutputFormat output;
+
+  NotebookRender(Context ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Integer call() {
+    JobSpec job = options.job(ctx, FieldSupport.Target.KUBERNETES);
+    NotebookRequest request = options.request(ctx, job, 0);
+    String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
+    ns = ns == null ? "default" : ns;
+    var rendered =
+        ClusterNotebooks.render(request, Jupyter.newToken(), ns, PipSources.fromUser(ctx.env()));
+    RenderCommand.print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    return 0;
+  }
+}

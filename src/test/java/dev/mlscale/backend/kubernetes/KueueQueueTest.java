@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,24 @@ class KueueQueueTest {
   @TempDir Path work;
   private final List<HasMetadata> clusterScoped = new ArrayList<>();
   private KubernetesClient admin;
+
+  /** How long one queued run may take here before the test fails saying what it waited for. */
+  private static final Duration RUN_LIMIT = Duration.ofMinutes(2);
+
+  /** {@code mlscale ARGS} in the background: the test waits for it with {@link #done}. */
+  private CompletableFuture<CliHarness.Result> start(String... args) {
+    return CompletableFuture.supplyAsync(() -> mlscale(args));
+  }
+
+  /** The result of a command started with {@link #start}; fails after {@code limit}. */
+  private static CliHarness.Result done(
+      CompletableFuture<CliHarness.Result> run, Duration limit, String what) throws Exception {
+    try {
+      return run.get(limit.toSeconds(), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError("waited " + limit + " for " + what + " to end; it has not", e);
+    }
+  }
 
   private CliHarness.Result mlscale(String... args) {
     return new CliHarness(home)
@@ -113,7 +133,7 @@ class KueueQueueTest {
   }
 
   @Test
-  void hundredRowsUnderATenCpuQuotaNeverExceedItAndAllFinish(TestNamespace ns) throws IOException {
+  void hundredRowsUnderATenCpuQuotaNeverExceedItAndAllFinish(TestNamespace ns) throws Exception {
     queues(ns, 10);
     Set<String> running = ConcurrentHashMap.newKeySet();
     AtomicInteger most = new AtomicInteger();
@@ -167,10 +187,13 @@ class KueueQueueTest {
               """
                   + rows);
       CliHarness.Result r =
-          mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name(), "--queue", "q");
+          done(
+              start("run", spec.toString(), "--target", "k8s", "-n", ns.name(), "--queue", "q"),
+              Duration.ofMinutes(3),
+              "100 rows of 1 CPU through a 10-CPU ClusterQueue");
       assertThat(r.exit()).as(r.err()).isZero();
       assertThat(r.err()).contains("admitted by ClusterQueue cq-" + ns.name());
-      JsonNode runs = JSON.readTree(mlscale("ls", "-o", "json").out());
+      JsonNode runs = JSON.readTree(mlscale("ls", "--limit", "200", "-o", "json").out());
       assertThat(runs).hasSize(100);
       runs.forEach(run -> assertThat(run.get("state").asText()).isEqualTo("Succeeded"));
       // Kueue admitted the Indexed Job with the parallelism its quota allows (10 of 100 asked)
@@ -184,8 +207,9 @@ class KueueQueueTest {
 
   @Test
   void aHigherPriorityRunIsAdmittedFirstAndQueuedRunsSayWhere(TestNamespace ns) throws Exception {
-    // the simulated nodes have 4 to 8 CPUs: a quota of 4, each run asking for all of it
-    String cq = queues(ns, 4);
+    // a quota of 2 CPUs, each run asking for all of it: small enough to fit on any simulated node
+    // (4 or 8 CPUs) that other tests share
+    String cq = queues(ns, 2);
     for (var p : List.of(List.of("high", "1000"), List.of("low", "10"))) {
       var made =
           admin
@@ -204,7 +228,7 @@ class KueueQueueTest {
         name: %s
         image: python:3.11-slim
         command: [python, train.py]
-        resources: {cpu: 4, memory: 128Mi}
+        resources: {cpu: 2, memory: 128Mi}
         kubernetes:
           queue: q
           %s
@@ -212,27 +236,25 @@ class KueueQueueTest {
         """;
     // the blocker takes the whole quota until it is cancelled
     Path blocker = spec(job.formatted("blocker", "", "1h"));
-    var blockerRun =
-        CompletableFuture.supplyAsync(
-            () -> mlscale("run", blocker.toString(), "--target", "k8s", "-n", ns.name()));
-    await()
+    var blockerRun = start("run", blocker.toString(), "--target", "k8s", "-n", ns.name());
+    await("the blocker run to be Running (admitted, its pod on a node)")
         .atMost(Duration.ofMinutes(2))
         .until(() -> ls(ns).stream().anyMatch(j -> j.get("state").asText().equals("Running")));
     Path low = spec(job.formatted("low", "priority_class: low-" + ns.name(), "2s"));
-    var lowRun =
-        CompletableFuture.supplyAsync(
-            () -> mlscale("run", low.toString(), "--target", "k8s", "-n", ns.name()));
-    await().atMost(Duration.ofMinutes(1)).until(() -> queued(ns, "low").isPresent());
+    var lowRun = start("run", low.toString(), "--target", "k8s", "-n", ns.name());
+    await("the low-priority run to be Queued")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> queued(ns, "low").isPresent());
     Path high = spec(job.formatted("high", "priority_class: high-" + ns.name(), "2s"));
-    var highRun =
-        CompletableFuture.supplyAsync(
-            () -> mlscale("run", high.toString(), "--target", "k8s", "-n", ns.name()));
-    await().atMost(Duration.ofMinutes(1)).until(() -> queued(ns, "high").isPresent());
+    var highRun = start("run", high.toString(), "--target", "k8s", "-n", ns.name());
+    await("the high-priority run to be Queued")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> queued(ns, "high").isPresent());
     // created later, but first in line: its priority is higher
     assertThat(queued(ns, "high").get())
-        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 4 of 4 CPUs)");
+        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
     assertThat(queued(ns, "low").get())
-        .isEqualTo("queued in q (position 2; ClusterQueue " + cq + " has used 4 of 4 CPUs)");
+        .isEqualTo("queued in q (position 2; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
     String blockerId =
         ls(ns).stream()
             .filter(j -> j.get("name").asText().equals("blocker"))
@@ -241,13 +263,13 @@ class KueueQueueTest {
             .get("run")
             .asText();
     assertThat(mlscale("cancel", blockerId, "--target", "k8s", "-n", ns.name()).exit()).isZero();
-    assertThat(blockerRun.get().exit()).isEqualTo(130);
-    CliHarness.Result h = highRun.get();
+    assertThat(done(blockerRun, RUN_LIMIT, "the cancelled blocker run").exit()).isEqualTo(130);
+    CliHarness.Result h = done(highRun, RUN_LIMIT, "the high-priority run");
     assertThat(h.exit()).as(h.err()).isZero();
     assertThat(h.err())
         .contains("queued in q (position 1; ClusterQueue " + cq)
         .contains("admitted by ClusterQueue " + cq);
-    CliHarness.Result l = lowRun.get();
+    CliHarness.Result l = done(lowRun, RUN_LIMIT, "the low-priority run");
     assertThat(l.exit()).as(l.err()).isZero();
     // the low-priority run waited for the high one: admitted only after it had finished
     assertThat(admittedAt(ns, "high")).isBefore(admittedAt(ns, "low"));

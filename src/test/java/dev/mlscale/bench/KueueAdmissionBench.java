@@ -110,6 +110,8 @@ class KueueAdmissionBench {
                       }
                     }
                   });
+      CompletableFuture<Long> allQueuedPods = new CompletableFuture<>();
+      var queuedPods = podsCreated(admin, nsQ, ROWS, allQueuedPods);
       long t0 = System.nanoTime();
       for (int i = 0; i < ROWS; i++) {
         admin.batch().v1().jobs().inNamespace(nsQ).resource(queued("row-" + i, i)).create();
@@ -117,6 +119,10 @@ class KueueAdmissionBench {
       long submitted = System.nanoTime();
       long done = allAdmitted.get(30, TimeUnit.MINUTES);
       informer.close();
+      long podsDone = allQueuedPods.get(30, TimeUnit.MINUTES);
+      queuedPods.close();
+      report.put("queued_all_pods_created_s", RowsVsJobsBench.seconds(t0, podsDone));
+      report.put("queued_starts_per_s", ROWS / RowsVsJobsBench.seconds(t0, podsDone));
       double s = RowsVsJobsBench.seconds(t0, done);
       report.put("rows", ROWS);
       report.put("kueue_version", KueueTestEnv.controller().version());
@@ -126,34 +132,13 @@ class KueueAdmissionBench {
       report.put("kueue_baseline_per_s", KUEUE_BASELINE_PER_S);
       report.put("ratio_to_baseline", ROWS / s / KUEUE_BASELINE_PER_S);
     } finally {
-      admin.namespaces().withName(nsQ).delete();
+      deleteAndWait(admin, nsQ);
     }
     // the same Jobs without a queue: created to all pods created (the Job controller's start)
     String nsB = RowsVsJobsBench.namespace(admin, "bench-noqueue");
     try {
-      Set<String> pods = ConcurrentHashMap.newKeySet();
       CompletableFuture<Long> allPods = new CompletableFuture<>();
-      var informer =
-          admin
-              .pods()
-              .inNamespace(nsB)
-              .inform(
-                  new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(io.fabric8.kubernetes.api.model.Pod p) {
-                      if (pods.add(p.getMetadata().getUid()) && pods.size() == ROWS) {
-                        allPods.complete(System.nanoTime());
-                      }
-                    }
-
-                    @Override
-                    public void onUpdate(
-                        io.fabric8.kubernetes.api.model.Pod o,
-                        io.fabric8.kubernetes.api.model.Pod p) {}
-
-                    @Override
-                    public void onDelete(io.fabric8.kubernetes.api.model.Pod p, boolean u) {}
-                  });
+      var informer = podsCreated(admin, nsB, ROWS, allPods);
       long t0 = System.nanoTime();
       for (int i = 0; i < ROWS; i++) {
         admin
@@ -172,7 +157,7 @@ class KueueAdmissionBench {
       report.put("no_queue_all_pods_created_s", s);
       report.put("no_queue_starts_per_s", ROWS / s);
     } finally {
-      admin.namespaces().withName(nsB).delete();
+      deleteAndWait(admin, nsB);
       clusterScoped.forEach(o -> admin.resource(o).delete());
     }
     assertThat((double) report.get("admissions_per_s")).isPositive();
@@ -182,6 +167,47 @@ class KueueAdmissionBench {
     Files.createDirectories(results);
     Files.writeString(results.resolve("kueue_admission.json"), json + "\n");
     System.out.println("BENCH " + json);
+  }
+
+  /**
+   * Completes with {@link System#nanoTime()} once {@code n} pods have been created in {@code ns}.
+   */
+  private static AutoCloseable podsCreated(
+      KubernetesClient admin, String ns, int n, CompletableFuture<Long> all) {
+    Set<String> pods = ConcurrentHashMap.newKeySet();
+    return admin
+            .pods()
+            .inNamespace(ns)
+            .inform(
+                new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(io.fabric8.kubernetes.api.model.Pod p) {
+                    if (pods.add(p.getMetadata().getUid()) && pods.size() == n) {
+                      all.complete(System.nanoTime());
+                    }
+                  }
+
+                  @Override
+                  public void onUpdate(
+                      io.fabric8.kubernetes.api.model.Pod o,
+                      io.fabric8.kubernetes.api.model.Pod p) {}
+
+                  @Override
+                  public void onDelete(io.fabric8.kubernetes.api.model.Pod p, boolean u) {}
+                })
+        ::close;
+  }
+
+  /**
+   * Deletes a namespace and waits until it is gone, so its garbage collection (N Jobs and their
+   * pods, by the same controller manager) does not slow the next phase down.
+   */
+  private static void deleteAndWait(KubernetesClient admin, String ns) {
+    admin.namespaces().withName(ns).delete();
+    admin
+        .namespaces()
+        .withName(ns)
+        .waitUntilCondition(java.util.Objects::isNull, 10, TimeUnit.MINUTES);
   }
 
   @SuppressWarnings("unchecked")

@@ -96,8 +96,9 @@ final class ClusterSweepRuns implements SweepRuns {
       Path sweepFile,
       Path jobFile,
       SweepRunner.SweepListener listener,
-      boolean create) {
-    JobSpec job = new SpecLoader().loadJob(jobFile, List.of());
+      boolean create,
+      List<String> jobOverrides) {
+    JobSpec job = new SpecLoader().loadJob(jobFile, jobOverrides);
     try (var jobs = new AutoClose(options.connect(ctx, List.of(job)))) {
       var backend = new KubernetesBackend(jobs.get(), ctx.runs(), ctx.clock());
       if (create) {

@@ -75,8 +75,9 @@ final class LocalSweepRuns implements SweepRuns {
       Path sweepFile,
       Path jobFile,
       SweepRunner.SweepListener listener,
-      boolean create) {
-    JobSpec job = new SpecLoader().loadJob(jobFile, List.of());
+      boolean create,
+      List<String> jobOverrides) {
+    JobSpec job = new SpecLoader().loadJob(jobFile, jobOverrides);
     if (create) {
       store.create(
           id, spec.name(), sweepFile.toString(), SweepCommand.json(spec), ctx.clock().instant());

@@ -38,11 +38,7 @@ final class RunCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "SPEC", description = "Job spec files (YAML).")
   List<Path> specs;
 
-  @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "Override a spec field, e.g. --set params.lr=0.01 --set resources.memory=2Gi.")
-  List<String> overrides = new ArrayList<>();
+  @picocli.CommandLine.Mixin QueueOption set = new QueueOption();
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
@@ -71,9 +67,9 @@ final class RunCommand implements Callable<Integer> {
     List<Submission> submissions = new ArrayList<>();
     List<JobSpec> jobs = new ArrayList<>();
     for (Path file : specs) {
-      JobSpec spec = loader.loadJob(file, overrides);
+      JobSpec spec = loader.loadJob(file, set.all());
       jobs.add(spec);
-      FieldSupport.print(ctx.err(), FieldSupport.checkJob(file, overrides, cluster.target(), null));
+      FieldSupport.print(ctx.err(), FieldSupport.checkJob(file, set.all(), cluster.target(), null));
       if (!paramGrid.isEmpty()) {
         spec = spec.withRows(Planner.grid(paramGrid));
       }

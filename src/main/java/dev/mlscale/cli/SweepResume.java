@@ -20,6 +20,8 @@ final class SweepResume implements Callable<Integer> {
 
   @Mixin SweepCommand.Verbose verbose = new SweepCommand.Verbose();
 
+  @Mixin SweepQueue queue = new SweepQueue();
+
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   SweepResume(Context ctx) {
@@ -38,7 +40,8 @@ final class SweepResume implements Callable<Integer> {
               r.sweepFile(),
               r.jobFile(),
               new SweepPrinter(ctx, r.spec(), verbose.on),
-              false);
+              false,
+              queue.jobOverrides());
       return SweepCommand.report(ctx, r.id(), r.spec(), result);
     }
   }

@@ -29,6 +29,8 @@ final class SweepRun implements Callable<Integer> {
 
   @Mixin SweepCommand.Verbose verbose = new SweepCommand.Verbose();
 
+  @Mixin SweepQueue queue = new SweepQueue();
+
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   SweepRun(Context ctx) {
@@ -49,7 +51,7 @@ final class SweepRun implements Callable<Integer> {
               + jobFile
               + "); the path is relative to the sweep file");
     }
-    JobSpec job = new SpecLoader().loadJob(jobFile, List.of()); // its mistakes first
+    JobSpec job = new SpecLoader().loadJob(jobFile, queue.jobOverrides()); // its mistakes first
     FieldSupport.print(
         ctx.err(), FieldSupport.checkSweep(file, overrides, jobFile, cluster.target()));
     String id = Planner.newRunId(spec.name());
@@ -79,7 +81,8 @@ final class SweepRun implements Callable<Integer> {
               file.toAbsolutePath(),
               jobFile,
               new SweepPrinter(ctx, spec, verbose.on),
-              true);
+              true,
+              queue.jobOverrides());
       return SweepCommand.report(ctx, id, spec, result);
     }
   }

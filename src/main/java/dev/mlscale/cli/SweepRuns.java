@@ -58,14 +58,18 @@ interface SweepRuns extends AutoCloseable {
    */
   AutoCloseable prepare(String id, SweepSpec spec, JobSpec job, Path jobFile);
 
-  /** Runs the sweep to its end; {@code create} records it first (else it is resumed). */
+  /**
+   * Runs the sweep to its end; {@code create} records it first (else it is resumed). {@code
+   * jobOverrides} change the trials' job spec (e.g. {@code --queue}).
+   */
   SweepRunner.Result run(
       String id,
       SweepSpec spec,
       Path sweepFile,
       Path jobFile,
       SweepRunner.SweepListener listener,
-      boolean create);
+      boolean create,
+      List<String> jobOverrides);
 
   /** Takes over a sweep whose process stopped. */
   Resumable resume(String idOrPrefix);

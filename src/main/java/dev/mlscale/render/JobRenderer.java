@@ -38,6 +38,9 @@ public final class JobRenderer {
     Map<String, String> labels = new LinkedHashMap<>(labels(in.runId(), plan.name()));
     labels.put(Labels.ATTEMPT, Integer.toString(in.attempt()));
     labels.putAll(in.extraLabels());
+    var k8s = plan.spec().kubernetes();
+    Map<String, String> jobLabels = new LinkedHashMap<>(labels);
+    jobLabels.putAll(Queueing.labels(k8s));
     Retries retries = plan.spec().retries();
     var gang = Gang.of(in);
     var spec =
@@ -45,10 +48,11 @@ public final class JobRenderer {
             .withNewMetadata()
             .withName(in.jobName())
             .withNamespace(in.namespace())
-            .withLabels(labels)
+            .withLabels(jobLabels)
             .withAnnotations(annotations(in))
             .endMetadata()
             .withNewSpec()
+            .withSuspend(Queueing.suspend(k8s))
             .withBackoffLimit(
                 in.rowsOpt().isPresent() ? null : gang.isPresent() ? 0 : retries.limit())
             .withBackoffLimitPerIndex(in.rowsOpt().isPresent() ? retries.limit() : null)
@@ -88,6 +92,7 @@ public final class JobRenderer {
             .withSpec(
                 new io.fabric8.kubernetes.api.model.PodSpecBuilder(podSpec(parts, plan.spec()))
                     .withSubdomain(gang.map(g -> in.jobName()).orElse(null))
+                    .withPriorityClassName(k8s.priorityClass())
                     .build())
             .endTemplate()
             .endSpec()
@@ -190,6 +195,10 @@ public final class JobRenderer {
       throw new IllegalStateException(e);
     }
     plan.spec().outputsOpt().ifPresent(o -> a.put(Labels.MODEL, o.model()));
+    a.putAll(
+        Queueing.annotations(
+            plan.spec().kubernetes(),
+            in.rowsOpt().map(r -> Math.min(r.parallelism(), r.runs().size())).orElse(1)));
     return a;
   }
 }

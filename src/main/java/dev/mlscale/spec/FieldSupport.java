@@ -259,6 +259,18 @@ public final class FieldSupport {
             "a pipeline's pods all run in the namespace of its Workflow (-n, else the"
                 + " context's): run it with -n NAMESPACE, or remove kubernetes.namespace"));
     job(
+        "kubernetes.queue",
+        ignored(CLUSTER_ONLY),
+        ok(),
+        refuse(
+            "Argo's pods are not queued with Kueue: remove kubernetes.queue (a pipeline's"
+                + " parallelism limits how many tasks run at once)"));
+    job(
+        "kubernetes.priority_class",
+        ignored(CLUSTER_ONLY),
+        ok(),
+        refuse("pipeline tasks do not take a PriorityClass yet: remove kubernetes.priority_class"));
+    job(
         "kubernetes.ttl",
         ignored(CLUSTER_ONLY),
         ok(),

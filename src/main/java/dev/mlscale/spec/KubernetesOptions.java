@@ -13,6 +13,10 @@ import java.util.Map;
  * @param podAnnotations annotations on the job's pods (sidecar injection, cost tags, ...)
  * @param envStorage the RWX claim whose {@code mlscale-envs/} directory caches the Python
  *     environments of {@code setup} (default: the model storage claim)
+ * @param queue a Kueue LocalQueue: the Job is labelled for it and created suspended, and Kueue
+ *     starts it when the queue's ClusterQueue has quota for it
+ * @param priorityClass a PriorityClass for the pods ({@code priorityClassName}); Kueue admits
+ *     higher priorities first
  */
 public record KubernetesOptions(
     String namespace,
@@ -24,9 +28,11 @@ public record KubernetesOptions(
     String serviceAccount,
     DurationValue ttl,
     Map<String, String> podAnnotations,
-    String envStorage) {
+    String envStorage,
+    String queue,
+    String priorityClass) {
   public static final KubernetesOptions DEFAULT =
-      new KubernetesOptions(null, null, null, null, null, null, null, null, null, null);
+      new KubernetesOptions(null, null, null, null, null, null, null, null, null, null, null, null);
 
   public KubernetesOptions {
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
@@ -35,6 +41,26 @@ public record KubernetesOptions(
     ttl = ttl == null ? DurationValue.ofSeconds(86_400) : ttl;
     podAnnotations = podAnnotations == null ? Map.of() : new java.util.TreeMap<>(podAnnotations);
     envStorage = envStorage == null ? modelStorage : envStorage;
+    if (queue != null && !DNS_LABEL.matcher(queue).matches()) {
+      throw new IllegalArgumentException(
+          "queue '" + queue + "' is not a LocalQueue name (lower-case letters, digits, '-')");
+    }
+    if (priorityClass != null && !DNS_NAME.matcher(priorityClass).matches()) {
+      throw new IllegalArgumentException(
+          "priority_class '"
+              + priorityClass
+              + "' is not a PriorityClass name (lower-case letters, digits, '-', '.')");
+    }
+  }
+
+  private static final java.util.regex.Pattern DNS_LABEL =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final java.util.regex.Pattern DNS_NAME =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+
+  /** The queue, when the spec names one. */
+  public java.util.Optional<String> queueOpt() {
+    return java.util.Optional.ofNullable(queue);
   }
 
   /** A Kubernetes toleration, as in a pod spec. */

@@ -4,7 +4,7 @@ package dev.mlscale.store;
 public enum RunState {
   /** Created, not yet started. */
   PENDING,
-  /** Waiting for CPU, memory or GPUs of this machine to be free. */
+  /** Waiting for CPU, memory or GPUs of this machine to be free, or for quota in a Kueue queue. */
   WAITING,
   /** Preparing its environment (the spec's {@code setup}). */
   PREPARING,

@@ -218,7 +218,7 @@ class RowsVsJobsBench {
     return result;
   }
 
-  private static Job job(String name, int i) {
+  static Job job(String name, int i) {
     return new JobBuilder()
         .withNewMetadata()
         .withName(name)
@@ -245,7 +245,7 @@ class RowsVsJobsBench {
         .build();
   }
 
-  private static String namespace(KubernetesClient admin, String prefix) {
+  static String namespace(KubernetesClient admin, String prefix) {
     String name = prefix + "-" + Long.toString(System.currentTimeMillis(), 36);
     admin
         .namespaces()
@@ -259,7 +259,7 @@ class RowsVsJobsBench {
     return name;
   }
 
-  private static double seconds(long from, long to) {
+  static double seconds(long from, long to) {
     return Duration.ofNanos(to - from).toMillis() / 1000.0;
   }
 }

@@ -41,7 +41,7 @@ class JobRendererTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"basic", "gpu", "rows", "setup", "distributed"})
+  @ValueSource(strings = {"basic", "gpu", "rows", "setup", "queued", "distributed"})
   void rendersExactlyTheGoldenObjects(String name) throws IOException {
     String actual = Manifests.yaml(render(name).objects());
     Path golden = RESOURCES.resolve("golden").resolve(name + ".yaml");
@@ -72,6 +72,21 @@ class JobRendererTest {
     assertThat(cm.getData().get("rows.json"))
         .contains(
             "{\"run\":\"rows-abcde-r1\",\"argv\":[\"python\",\"train.py\",\"10\",\"relu\",\"0.3\"]");
+  }
+
+  @Test
+  void aQueuedJobIsLabelledForItsLocalQueueAndCreatedSuspended() {
+    Job job = render("queued").job();
+    assertThat(job.getMetadata().getLabels()).containsEntry(Queueing.QUEUE_LABEL, "team-a");
+    assertThat(job.getSpec().getSuspend()).isTrue();
+    assertThat(job.getMetadata().getAnnotations()).containsEntry(Queueing.MIN_PARALLELISM, "1");
+    assertThat(job.getSpec().getTemplate().getSpec().getPriorityClassName()).isEqualTo("high");
+    // the pods are not Kueue's to manage: only the Job is queued
+    assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+        .doesNotContainKey(Queueing.QUEUE_LABEL);
+    Job plain = render("rows").job();
+    assertThat(plain.getSpec().getSuspend()).isNull();
+    assertThat(plain.getMetadata().getLabels()).doesNotContainKey(Queueing.QUEUE_LABEL);
   }
 
   @Test

@@ -52,6 +52,8 @@ class FieldSupportTest {
       case "retries.on" -> t == Target.KUBERNETES ? "[error, timeout]" : "[error]";
       case "retries.fail_fast_exit_codes" -> "[2]";
       case "kubernetes.namespace" -> "other";
+      case "kubernetes.queue" -> "team-a";
+      case "kubernetes.priority_class" -> "high";
       case "s3_upload.create_bucket" -> "true";
       case "distributed" -> "{workers: 2}";
       default -> throw new AssertionError("no sample value for refused field " + path);

@@ -63,10 +63,13 @@ public final class ClusterRuns {
 
   public List<JobView> list() {
     try {
-      return cluster.jobs().withLabel(Labels.MANAGED_BY, Labels.MLSCALE).list().getItems().stream()
+      List<Job> jobs =
+          cluster.jobs().withLabel(Labels.MANAGED_BY, Labels.MLSCALE).list().getItems();
+      QueueSnapshot queues = QueueSnapshot.read(cluster, jobs);
+      return jobs.stream()
           .sorted(
               Comparator.comparing((Job j) -> j.getMetadata().getCreationTimestamp()).reversed())
-          .map(j -> view(j, List.of()))
+          .map(j -> view(j, List.of(), queues.line(j)))
           .toList();
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "list Jobs");
@@ -94,7 +97,7 @@ public final class ClusterRuns {
                 Comparator.comparing((PodView p) -> p.row() == null ? -1 : p.row())
                     .thenComparing(PodView::pod))
             .toList();
-    return view(job, views);
+    return view(job, views, QueueSnapshot.read(cluster, List.of(job)).line(job));
   }
 
   /**
@@ -163,6 +166,7 @@ public final class ClusterRuns {
                   + CANCELLED
                   + "\":\"true\"}},"
                   + "\"spec\":{\"suspend\":true}}");
+      QueueSnapshot.deactivate(cluster, job);
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "cancel Job " + job.getMetadata().getName());
     }
@@ -216,7 +220,11 @@ public final class ClusterRuns {
     return Integer.parseInt(id.substring(jobName.length() + 2));
   }
 
-  static JobView view(Job job, List<PodView> pods) {
+  /**
+   * The run as its Job shows it; {@code queued} is where Kueue holds it (state Queued) when the Job
+   * waits in a queue.
+   */
+  static JobView view(Job job, List<PodView> pods, Optional<String> queued) {
     var s = job.getStatus();
     var spec = job.getSpec();
     Map<String, String> annotations =
@@ -236,6 +244,9 @@ public final class ClusterRuns {
       reason = end.get().getReason();
     } else if ("true".equals(annotations.get(CANCELLED))) {
       state = "Cancelled";
+    } else if (queued.isPresent() && queued.get().startsWith("queued")) {
+      state = "Queued";
+      reason = queued.get();
     } else {
       state = active > 0 ? "Running" : "Pending";
     }

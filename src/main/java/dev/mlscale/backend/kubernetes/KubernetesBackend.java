@@ -22,6 +22,7 @@ import dev.mlscale.store.RunRecord;
 import dev.mlscale.store.RunState;
 import dev.mlscale.store.RunStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -96,6 +97,10 @@ public final class KubernetesBackend implements Backend {
             "model storage claim",
             "kubernetes.model_storage");
       }
+      var queue = submission.spec().kubernetes().queueOpt();
+      if (queue.isPresent()) {
+        requireQueue(ns, queue.get());
+      }
       if (submission.spec().setupOpt().isPresent()) {
         requireClaim(
             ns,
@@ -105,6 +110,39 @@ public final class KubernetesBackend implements Backend {
       }
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "read namespace " + ns);
+    }
+  }
+
+  private void requireQueue(String ns, String queue) {
+    GenericKubernetesResource lq;
+    try {
+      lq =
+          client()
+              .genericKubernetesResources(Queues.API, "LocalQueue")
+              .inNamespace(ns)
+              .withName(queue)
+              .get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        throw new UserError(
+            "kubernetes.queue is '"
+                + queue
+                + "' but Kueue is not installed in context "
+                + cluster.context()
+                + " (no LocalQueue API): install Kueue, or remove kubernetes.queue");
+      }
+      throw e;
+    }
+    if (lq == null) {
+      throw new UserError(
+          "the Kueue LocalQueue '"
+              + queue
+              + "' does not exist in namespace "
+              + ns
+              + "; create one that points at a ClusterQueue (kind: LocalQueue, spec.clusterQueue),"
+              + " or set kubernetes.queue to one of 'kubectl get localqueues -n "
+              + ns
+              + "'");
     }
   }
 
@@ -433,6 +471,7 @@ public final class KubernetesBackend implements Backend {
                   }
                 },
                 0);
+    QueueWatch queue = null;
     Instant start = clock.instant();
     Long memory =
         in.plan().resources().memory() == null ? null : in.plan().resources().memory().bytes();
@@ -458,6 +497,7 @@ public final class KubernetesBackend implements Backend {
       if (create) {
         apply(rendered);
       }
+      queue = watchQueue(in, listener);
       List<Job> done =
           client()
               .batch()
@@ -523,6 +563,37 @@ public final class KubernetesBackend implements Backend {
     } finally {
       pods.close();
       logs.close();
+      if (queue != null) {
+        queue.close();
+      }
+    }
+  }
+
+  /**
+   * For a Job in a Kueue queue, follows its Workload and says where it stands ("queued in X
+   * (position N; ClusterQueue Y has used 8 of 10 CPUs)") each time that changes.
+   */
+  private QueueWatch watchQueue(RenderInput in, RunListener listener) {
+    if (in.plan().spec().kubernetes().queueOpt().isEmpty()) {
+      return null;
+    }
+    Job job = cluster.jobs().withName(in.jobName()).get();
+    if (job == null) {
+      return null; // deleted already; the Job informer reports it
+    }
+    try {
+      return new QueueWatch(
+          client(),
+          cluster.namespace(),
+          job.getMetadata().getUid(),
+          line ->
+              listener.stateChanged(
+                  in.runId(),
+                  in.plan().name(),
+                  line.startsWith("queued") ? RunState.WAITING : RunState.PENDING,
+                  line));
+    } catch (KubernetesClientException e) {
+      throw cluster.explain(e, "watch Kueue's Workloads");
     }
   }
 

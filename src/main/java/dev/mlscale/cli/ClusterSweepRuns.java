@@ -77,15 +77,6 @@ final class ClusterSweepRuns implements SweepRuns {
 
   @Override
   public AutoCloseable prepare(String id, SweepSpec spec, JobSpec job, Path jobFile) {
-    if (job.distributedOpt().isPresent() && job.retries().limit() > 0) {
-      // a trial is one Job tried once: a gang's retry is a new Job, which trials do not make yet
-      throw SpecLoader.errorAt(
-          jobFile,
-          "/retries",
-          "a sweep's distributed trials on Kubernetes are not retried: remove retries (set"
-              + " retries: 0) from the job, or run the sweep on this machine, where a trial's"
-              + " gang is retried whole");
-    }
     return () -> {}; // checked by the server when the sweep is created; the cluster owns it
   }
 

@@ -53,6 +53,12 @@ public record RenderInput(
         plan, namespace, code, helperSource, attempt, rows, labels, annotations, pip);
   }
 
+  /** The same input for try {@code n} of the run: its Job is {@code RUN-aN}. */
+  public RenderInput withAttempt(int n) {
+    return new RenderInput(
+        plan, namespace, code, helperSource, n, rows, extraLabels, extraAnnotations, pip);
+  }
+
   /**
    * The same input, with the package indexes the cluster's environment builds use when the spec
    * names none (the user's pip configuration).

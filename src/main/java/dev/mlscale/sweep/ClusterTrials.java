@@ -84,9 +84,14 @@ public final class ClusterTrials implements TrialBackend {
         .withPip(cluster.pip());
   }
 
+  /**
+   * One trial per number: its first Job is the record (a distributed trial's retried gangs are Jobs
+   * {@code RUN-aN} of their own, with the same labels).
+   */
   @Override
   public List<Trial> load() {
     return cluster.jobs().withLabel(SWEEP, sweepId).list().getItems().stream()
+        .filter(j -> attempt(j) == 1)
         .map(ClusterTrials::trial)
         .sorted(Comparator.comparingInt(Trial::number))
         .toList();
@@ -119,10 +124,29 @@ public final class ClusterTrials implements TrialBackend {
     return () -> outcome(number, in, listener);
   }
 
+  /** Follows the trial's latest try again: a retried gang's Job when there is one. */
   @Override
   public Callable<TrialOutcome> resume(Trial trial, RunListener listener) {
-    RenderInput in = input(trial.number(), trial.params());
+    RenderInput in = input(trial.number(), trial.params()).withAttempt(latest(trial.number()));
     return () -> outcome(trial.number(), in, listener);
+  }
+
+  private static int attempt(Job j) {
+    String a = j.getMetadata().getLabels().get(dev.mlscale.render.Labels.ATTEMPT);
+    return a == null ? 1 : Integer.parseInt(a);
+  }
+
+  private int latest(int number) {
+    return cluster
+        .jobs()
+        .withLabel(SWEEP, sweepId)
+        .withLabel(TRIAL, Integer.toString(number))
+        .list()
+        .getItems()
+        .stream()
+        .mapToInt(ClusterTrials::attempt)
+        .max()
+        .orElse(1);
   }
 
   private TrialOutcome outcome(int number, RenderInput in, RunListener listener) {
@@ -130,9 +154,12 @@ public final class ClusterTrials implements TrialBackend {
     return new TrialOutcome(number, o.runId(), o.state(), o.reason(), o.message(), o.metrics());
   }
 
+  /** Early stopping: suspends the trial's latest try (a retried gang's Job when there is one). */
   @Override
   public void stop(String runId) {
-    backend.suspend(runId);
+    int n = Integer.parseInt(runId.substring(sweepId.length() + 2)); // SWEEP-tN
+    int latest = latest(n);
+    backend.suspend(latest == 1 ? runId : runId + "-a" + latest);
   }
 
   @Override

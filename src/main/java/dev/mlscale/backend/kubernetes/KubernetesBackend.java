@@ -262,32 +262,44 @@ public final class KubernetesBackend implements Backend {
         attempt++;
         continue;
       }
-      if (plan.spec().distributedOpt().isPresent()
-          && row.state() == RunState.FAILED
-          && gangRetries < plan.spec().retries().limit()
-          && plan.spec()
-              .retries()
-              .retries(kindOf(row), row.exitCode() == null ? 0 : row.exitCode())) {
-        gangRetries++; // a gang is retried whole, as a new Job: retries count gangs, not pods
-        listener.stateChanged(
-            plan.runId(),
-            plan.name(),
-            RunState.BACKOFF,
-            row.reason()
-                + ": "
-                + row.message()
-                + "; retry "
-                + gangRetries
-                + " of "
-                + plan.spec().retries().limit()
-                + ": a new Job starts all "
-                + plan.spec().workers()
-                + " workers again");
+      if (retryGang(plan, row, gangRetries, listener)) {
+        gangRetries++;
         attempt++;
         continue;
       }
       return List.of(finish(plan, row, attempt, started, listener));
     }
+  }
+
+  /**
+   * Whether a distributed run's failed try is tried again: a gang is retried whole, as a new Job,
+   * so retries count gangs, not pods. Says so when it is.
+   */
+  private static boolean retryGang(RunPlan plan, Row row, int gangRetries, RunListener listener) {
+    boolean retry =
+        plan.spec().distributedOpt().isPresent()
+            && row.state() == RunState.FAILED
+            && gangRetries < plan.spec().retries().limit()
+            && plan.spec()
+                .retries()
+                .retries(kindOf(row), row.exitCode() == null ? 0 : row.exitCode());
+    if (retry) {
+      listener.stateChanged(
+          plan.runId(),
+          plan.name(),
+          RunState.BACKOFF,
+          row.reason()
+              + ": "
+              + row.message()
+              + "; retry "
+              + (gangRetries + 1)
+              + " of "
+              + plan.spec().retries().limit()
+              + ": a new Job starts all "
+              + plan.spec().workers()
+              + " workers again");
+    }
+    return retry;
   }
 
   private static dev.mlscale.spec.FailureKind kindOf(Row row) {
@@ -365,12 +377,21 @@ public final class KubernetesBackend implements Backend {
             in.plan().spec().params()));
   }
 
-  /** Follows a run's existing Job to its end, as {@link #run} does, and says how it ended. */
+  /**
+   * Follows a run's existing Job (try {@code in.attempt()}) to its end, as {@link #run} does, and
+   * says how it ended. A distributed run's failed gang is retried as {@link #run} retries it: a new
+   * Job {@code RUN-aN} with the same labels, until {@code retries.limit} gangs were retried.
+   */
   public RunOutcome follow(RenderInput in, RunListener listener) {
     record(in);
     Instant started = clock.instant();
-    Row row = runAttempt(in, List.of(in.plan()), listener, false).get(0);
-    return finish(in.plan(), row, in.attempt(), started, listener);
+    RenderInput at = in;
+    Row row = runAttempt(at, List.of(at.plan()), listener, false).get(0);
+    while (retryGang(at.plan(), row, at.attempt() - 1, listener)) {
+      at = at.withAttempt(at.attempt() + 1);
+      row = runAttempt(at, List.of(at.plan()), listener, true).get(0);
+    }
+    return finish(in.plan(), row, at.attempt(), started, listener);
   }
 
   /** Suspends a run's Job: its pods stop, the Job stays as a record. */

@@ -133,4 +133,45 @@ class DistributedClusterTest {
     assertThat(s.get("reason").asText()).isEqualTo("GangNotStarted");
     assertThat(s.get("message").asText()).contains("1 of 3 workers had no address after 600s");
   }
+
+  @Test
+  void aSweepsDistributedTrialIsRetriedAsANewGangAndStaysOneTrial(TestNamespace ns)
+      throws IOException {
+    spec("sim.mlscale.dev/duration: 1s, sim.mlscale.dev/exit-code-indexes: '0=0,1=3,2=0'", 1);
+    Path sweep =
+        Files.writeString(
+            work.resolve("sweep.yaml"),
+            """
+            name: gs
+            job: job.yaml
+            objective: {metric: loss, goal: minimize}
+            algorithm: random
+            seed: 3
+            space: {lr: {uniform: [0.01, 0.1]}}
+            budget: {max_trials: 2, max_parallel: 2}
+            """);
+    CliHarness.Result r =
+        mlscale("sweep", "run", sweep.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.err()).contains("no trial completed: 2 failed");
+    List<Job> jobs =
+        ns.client()
+            .batch()
+            .v1()
+            .jobs()
+            .withLabel(dev.mlscale.sweep.ClusterTrials.SWEEP)
+            .list()
+            .getItems();
+    String id = jobs.get(0).getMetadata().getLabels().get(dev.mlscale.sweep.ClusterTrials.SWEEP);
+    assertThat(jobs)
+        .extracting(j -> j.getMetadata().getName())
+        .containsExactlyInAnyOrder(id + "-t0", id + "-t0-a2", id + "-t1", id + "-t1-a2");
+    // each retried gang is a whole new Job with its own Service
+    assertThat(ns.client().services().list().getItems()).hasSize(4);
+    JsonNode show =
+        JSON.readTree(
+            mlscale("sweep", "show", id, "-o", "json", "--target", "k8s", "-n", ns.name()).out());
+    assertThat(show.get("trials")).hasSize(2);
+    assertThat(show.get("trials"))
+        .allSatisfy(t -> assertThat(t.get("state").asText()).isEqualTo("FAILED"));
+  }
 }

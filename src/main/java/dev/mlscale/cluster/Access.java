@@ -71,6 +71,14 @@ public record Access(
               "a run's code and params, a sweep's spec"),
           new Access(
               "",
+              "services",
+              "",
+              List.of("create", "get", "patch", "delete"),
+              true,
+              true,
+              "the headless Service of a distributed run's workers"),
+          new Access(
+              "",
               "persistentvolumeclaims",
               "",
               List.of("get"),

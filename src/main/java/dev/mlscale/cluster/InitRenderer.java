@@ -33,6 +33,45 @@ public final class InitRenderer {
 
   private InitRenderer() {}
 
+  /**
+   * Argo's executor role for the namespace's pods (ServiceAccount default): its results, and the
+   * Jobs of pipeline tasks with {@code distributed}, which a resource template creates and watches.
+   */
+  public static List<HasMetadata> executorAccess(String ns, Map<String, String> labels) {
+    return List.of(
+        new RoleBuilder()
+            .withNewMetadata()
+            .withName(EXECUTOR_ROLE)
+            .withNamespace(ns)
+            .withLabels(labels)
+            .endMetadata()
+            .withRules(
+                new PolicyRuleBuilder()
+                    .withApiGroups("argoproj.io")
+                    .withResources("workflowtaskresults")
+                    .withVerbs("create", "patch")
+                    .build(),
+                new PolicyRuleBuilder()
+                    .withApiGroups("batch")
+                    .withResources("jobs")
+                    .withVerbs("create", "get")
+                    .build())
+            .build(),
+        new RoleBindingBuilder()
+            .withNewMetadata()
+            .withName(EXECUTOR_ROLE)
+            .withNamespace(ns)
+            .withLabels(labels)
+            .endMetadata()
+            .withNewRoleRef("rbac.authorization.k8s.io", "Role", EXECUTOR_ROLE)
+            .addNewSubject()
+            .withKind("ServiceAccount")
+            .withName("default")
+            .withNamespace(ns)
+            .endSubject()
+            .build());
+  }
+
   public static List<HasMetadata> render(InitInput in) {
     String ns = in.namespace();
     Map<String, String> labels = Map.of("app.kubernetes.io/managed-by", "mlscale");
@@ -92,34 +131,7 @@ public final class InitRenderer {
               .withSubjects(subjects)
               .build());
     }
-    out.add(
-        new RoleBuilder()
-            .withNewMetadata()
-            .withName(EXECUTOR_ROLE)
-            .withNamespace(ns)
-            .withLabels(labels)
-            .endMetadata()
-            .withRules(
-                new PolicyRuleBuilder()
-                    .withApiGroups("argoproj.io")
-                    .withResources("workflowtaskresults")
-                    .withVerbs("create", "patch")
-                    .build())
-            .build());
-    out.add(
-        new RoleBindingBuilder()
-            .withNewMetadata()
-            .withName(EXECUTOR_ROLE)
-            .withNamespace(ns)
-            .withLabels(labels)
-            .endMetadata()
-            .withNewRoleRef("rbac.authorization.k8s.io", "Role", EXECUTOR_ROLE)
-            .addNewSubject()
-            .withKind("ServiceAccount")
-            .withName("default")
-            .withNamespace(ns)
-            .endSubject()
-            .build());
+    out.addAll(executorAccess(ns, labels));
     secret(
             in,
             S3_SECRET,

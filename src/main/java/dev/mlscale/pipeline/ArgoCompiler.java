@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,10 +54,25 @@ public final class ArgoCompiler {
 
   private ArgoCompiler() {}
 
-  /** The Workflow and the ConfigMaps its templates mount. */
-  public record Compiled(GenericKubernetesResource workflow, List<ConfigMap> configMaps) {
-    public List<HasMetadata> objects() {
+  /**
+   * The Workflow, the ConfigMaps its templates mount and the headless Services of its distributed
+   * tasks' workers ({@link ArgoGang}); all made before the Workflow and then owned by it.
+   */
+  public record Compiled(
+      GenericKubernetesResource workflow, List<ConfigMap> configMaps, List<Service> services) {
+    public Compiled(GenericKubernetesResource workflow, List<ConfigMap> configMaps) {
+      this(workflow, configMaps, List.of());
+    }
+
+    /** What is created before the Workflow, and owned by it once it exists. */
+    public List<HasMetadata> owned() {
       List<HasMetadata> all = new ArrayList<>(configMaps);
+      all.addAll(services);
+      return all;
+    }
+
+    public List<HasMetadata> objects() {
+      List<HasMetadata> all = owned();
       all.add(workflow);
       return all;
     }
@@ -120,6 +136,7 @@ public final class ArgoCompiler {
       dev.mlscale.plan.PipSources pip) {
     Dag dag = Dag.of(file.toString(), spec);
     List<ConfigMap> configMaps = new ArrayList<>();
+    List<Service> services = new ArrayList<>();
     List<Map<String, Object>> templates = new ArrayList<>();
     List<Map<String, Object>> tasks = new ArrayList<>();
     java.util.Set<String> compacted = new java.util.HashSet<>();
@@ -161,6 +178,7 @@ public final class ArgoCompiler {
                 archives,
                 pip,
                 configMaps,
+                services,
                 null,
                 false,
                 dag.nodes().size());
@@ -182,6 +200,7 @@ public final class ArgoCompiler {
                             archives,
                             pip,
                             configMaps,
+                            services,
                             null,
                             false,
                             dag.nodes().size());
@@ -236,6 +255,7 @@ public final class ArgoCompiler {
               archives,
               pip,
               configMaps,
+              services,
               null,
               true,
               dag.nodes().size()));
@@ -322,7 +342,7 @@ public final class ArgoCompiler {
               + " that Argo and etcd accept for one object; write many similar tasks as one"
               + " task with for_each (it compiles to a single template), or split the pipeline");
     }
-    return new Compiled(wf, List.copyOf(configMaps));
+    return new Compiled(wf, List.copyOf(configMaps), List.copyOf(services));
   }
 
   private static Map<String, Object> template(
@@ -335,6 +355,7 @@ public final class ArgoCompiler {
       Function<Path, CodeArchive> archives,
       dev.mlscale.plan.PipSources pip,
       List<ConfigMap> configMaps,
+      List<Service> services,
       S3Transfer transfer,
       boolean exitTask,
       int taskCount) {
@@ -403,6 +424,16 @@ public final class ArgoCompiler {
     if (job.rows().isEmpty()) {
       RunPlan plan = Planner.plan(id + "-" + n.name(), withWorkspace(job, id), file);
       input = new RenderInput(plan, namespace, archives.apply(plan.workdir()), helper).withPip(pip);
+      if (job.distributedOpt().isPresent()) {
+        if (exitTask) {
+          throw new UserError(
+              "the exit task '"
+                  + n.name()
+                  + "' runs a distributed job, which a pipeline on Argo cannot do: make it a"
+                  + " task of the dag and keep the exit task a single worker");
+        }
+        return ArgoGang.template(n.name(), id, input, job, configMaps, services);
+      }
     } else {
       // one run per row, named as the local runner names them: ID-train-0, ID-train-1, ...
       String group = id + "-" + n.name();

@@ -1,8 +1,8 @@
 package dev.mlscale.pipeline;
 
 import dev.mlscale.backend.kubernetes.ClusterConnection;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -34,43 +34,39 @@ public final class ArgoPipelineRunner {
   }
 
   /**
-   * Creates the ConfigMaps and the Workflow (the ConfigMaps then owned by it, so they go with it);
-   * returns the Workflow's name.
+   * Creates the ConfigMaps (and the distributed tasks' Services), then the Workflow, which then
+   * owns them, so they go with it; returns the Workflow's name.
    */
   public String submit(ArgoCompiler.Compiled compiled) {
     var client = cluster.client();
-    String ns = cluster.namespace();
     var workflows = ArgoPipelines.workflows(cluster);
     GenericKubernetesResource wf;
     try {
-      for (ConfigMap cm : compiled.configMaps()) {
-        client.resource(cm).create();
+      for (HasMetadata o : compiled.owned()) {
+        client.resource(o).create();
       }
       wf = workflows.resource(compiled.workflow()).create();
     } catch (KubernetesClientException e) {
-      compiled.configMaps().forEach(cm -> client.resource(cm).delete());
+      compiled.owned().forEach(o -> client.resource(o).delete());
       throw cluster.explain(
           e,
           "create Workflow "
               + compiled.workflow().getMetadata().getName()
               + " (are Argo Workflows' CRDs installed?)");
     }
-    for (ConfigMap cm : compiled.configMaps()) {
+    var owner =
+        new OwnerReferenceBuilder()
+            .withApiVersion(ArgoCompiler.API_VERSION)
+            .withKind("Workflow")
+            .withName(wf.getMetadata().getName())
+            .withUid(wf.getMetadata().getUid())
+            .build();
+    for (HasMetadata o : compiled.owned()) {
       client
-          .configMaps()
-          .inNamespace(ns)
-          .withName(cm.getMetadata().getName())
+          .resource(o)
           .edit(
               c -> {
-                c.getMetadata()
-                    .setOwnerReferences(
-                        List.of(
-                            new OwnerReferenceBuilder()
-                                .withApiVersion(ArgoCompiler.API_VERSION)
-                                .withKind("Workflow")
-                                .withName(wf.getMetadata().getName())
-                                .withUid(wf.getMetadata().getUid())
-                                .build()));
+                c.getMetadata().setOwnerReferences(List.of(owner));
                 return c;
               });
     }

@@ -54,11 +54,15 @@ public final class Gang {
     return gang;
   }
 
-  /** DNS names of the workers, by rank: {@code JOB-K.JOB} (the pod's hostname.subdomain). */
+  /**
+   * DNS names of the workers, by rank: {@code JOB-K.SERVICE} (the pod's hostname, which the Job
+   * controller names after the Job, and its subdomain, the Service). The Service is named like the
+   * Job, except on Argo, where one Service serves every try's Job.
+   */
   static List<String> hosts(RenderInput in, int workers) {
     List<String> hosts = new ArrayList<>();
     for (int k = 0; k < workers; k++) {
-      hosts.add(in.jobName() + "-" + k + "." + in.jobName());
+      hosts.add(in.jobName() + "-" + k + "." + in.objectsName());
     }
     return hosts;
   }
@@ -113,18 +117,22 @@ public final class Gang {
         .plusObject(service(in, port));
   }
 
-  /** The headless Service that gives each worker its DNS name, even before it is ready. */
+  /**
+   * The headless Service that gives each worker its DNS name, even before it is ready: the pods of
+   * the run's attempt (on Argo, that is every try's, each try a Job of its own name).
+   */
   static Service service(RenderInput in, int port) {
     return new ServiceBuilder()
         .withNewMetadata()
-        .withName(in.jobName())
+        .withName(in.objectsName())
         .withNamespace(in.namespace())
         .withLabels(JobRenderer.labels(in.runId(), in.plan().name()))
         .endMetadata()
         .withNewSpec()
         .withClusterIP("None")
         .withPublishNotReadyAddresses(true)
-        .withSelector(Map.of("batch.kubernetes.io/job-name", in.jobName()))
+        .withSelector(
+            Map.of(Labels.RUN, in.runId(), Labels.ATTEMPT, Integer.toString(in.attempt())))
         .addNewPort()
         .withName("worker")
         .withPort(port)

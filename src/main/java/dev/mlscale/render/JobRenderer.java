@@ -91,7 +91,7 @@ public final class JobRenderer {
             .endMetadata()
             .withSpec(
                 new io.fabric8.kubernetes.api.model.PodSpecBuilder(podSpec(parts, plan.spec()))
-                    .withSubdomain(gang.map(g -> in.jobName()).orElse(null))
+                    .withSubdomain(gang.map(g -> in.objectsName()).orElse(null))
                     .withPriorityClassName(k8s.priorityClass())
                     .build())
             .endTemplate()

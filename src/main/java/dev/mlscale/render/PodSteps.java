@@ -109,7 +109,7 @@ final class PodSteps {
    * params as the JSON file {@code $MLSCALE_PARAMS_FILE}, the helper on {@code PYTHONPATH}.
    */
   static PodParts files(PodParts parts, RenderInput in) {
-    String name = in.jobName() + "-files";
+    String name = in.objectsName() + "-files";
     var cm =
         new ConfigMapBuilder()
             .withNewMetadata()
@@ -416,10 +416,16 @@ final class PodSteps {
                     .withName("model-storage")
                     .withMountPath(OUTPUT)
                     .withSubPath(
-                        in.rowsOpt().isPresent() ? null : "models/" + model + "/" + in.jobName())
+                        in.rowsOpt().isPresent()
+                            ? null
+                            : "models/" + model + "/" + in.objectsName())
                     .withSubPathExpr(
                         in.rowsOpt().isPresent()
-                            ? "models/" + model + "/" + in.jobName() + "-r$(JOB_COMPLETION_INDEX)"
+                            ? "models/"
+                                + model
+                                + "/"
+                                + in.objectsName()
+                                + "-r$(JOB_COMPLETION_INDEX)"
                             : null)
                     .endVolumeMount()
                     .build());

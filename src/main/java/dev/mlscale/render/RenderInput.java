@@ -16,6 +16,8 @@ import java.util.TreeMap;
  * @param pip the package indexes for {@code setup} when the spec names none
  * @param attempt 1 for the first try; later tries (after OOMKilled with on_oom) are Jobs of their
  *     own named RUN-aN
+ * @param tryName the Job's name when someone else names each try: an Argo task's gang, whose
+ *     retries Argo numbers ({@code ID-TASK-a{{=asInt(retries)+1}}}); null: {@link #jobName}
  */
 public record RenderInput(
     RunPlan plan,
@@ -26,7 +28,8 @@ public record RenderInput(
     Submission rows,
     Map<String, String> extraLabels,
     Map<String, String> extraAnnotations,
-    PipSources pip) {
+    PipSources pip,
+    String tryName) {
   public RenderInput {
     pip = pip == null ? PipSources.NONE : pip;
     extraLabels = extraLabels == null ? Map.of() : new TreeMap<>(extraLabels);
@@ -34,7 +37,7 @@ public record RenderInput(
   }
 
   public RenderInput(RunPlan plan, String namespace, CodeArchive code, byte[] helperSource) {
-    this(plan, namespace, code, helperSource, 1, null, null, null, null);
+    this(plan, namespace, code, helperSource, 1, null, null, null, null, null);
   }
 
   public RenderInput(
@@ -44,19 +47,19 @@ public record RenderInput(
       byte[] helperSource,
       int attempt,
       Submission rows) {
-    this(plan, namespace, code, helperSource, attempt, rows, null, null, null);
+    this(plan, namespace, code, helperSource, attempt, rows, null, null, null, null);
   }
 
   /** The same input, with more labels (Job and pods) and annotations (Job) on the objects. */
   public RenderInput withMetadata(Map<String, String> labels, Map<String, String> annotations) {
     return new RenderInput(
-        plan, namespace, code, helperSource, attempt, rows, labels, annotations, pip);
+        plan, namespace, code, helperSource, attempt, rows, labels, annotations, pip, tryName);
   }
 
   /** The same input for try {@code n} of the run: its Job is {@code RUN-aN}. */
   public RenderInput withAttempt(int n) {
     return new RenderInput(
-        plan, namespace, code, helperSource, n, rows, extraLabels, extraAnnotations, pip);
+        plan, namespace, code, helperSource, n, rows, extraLabels, extraAnnotations, pip, tryName);
   }
 
   /**
@@ -65,7 +68,16 @@ public record RenderInput(
    */
   public RenderInput withPip(PipSources sources) {
     return new RenderInput(
-        plan, namespace, code, helperSource, attempt, rows, extraLabels, extraAnnotations, sources);
+        plan,
+        namespace,
+        code,
+        helperSource,
+        attempt,
+        rows,
+        extraLabels,
+        extraAnnotations,
+        sources,
+        tryName);
   }
 
   /** Renders a whole submission: a single Job, or an Indexed Job for its rows. */
@@ -83,8 +95,31 @@ public record RenderInput(
     return rows == null ? plan.runId() : rows.id();
   }
 
+  /** The same input, its Job named {@code name} (see {@code tryName}). */
+  public RenderInput withTryName(String name) {
+    return new RenderInput(
+        plan,
+        namespace,
+        code,
+        helperSource,
+        attempt,
+        rows,
+        extraLabels,
+        extraAnnotations,
+        pip,
+        name);
+  }
+
   /** The name of this attempt's Job. */
   public String jobName() {
+    return tryName != null ? tryName : objectsName();
+  }
+
+  /**
+   * The name of the attempt's other objects (its files ConfigMap, a gang's Service, its model's
+   * folder): the Job's, unless each try's Job is named by someone else ({@code tryName}).
+   */
+  public String objectsName() {
     return attempt == 1 ? runId() : runId() + "-a" + attempt;
   }
 }

@@ -221,22 +221,18 @@ public final class FieldSupport {
     jobIn("sweep", "parallelism", refuse(NO_ROWS_SWEEP), refuse(NO_ROWS_SWEEP), none());
     jobIn("pipeline", "rows", refuse(NO_ROWS_PIPELINE), none(), refuse(NO_ROWS_PIPELINE));
     jobIn("pipeline", "parallelism", refuse(NO_ROWS_PIPELINE), none(), refuse(NO_ROWS_PIPELINE));
-    String noGangOnArgo =
-        "a pipeline task on Argo does not run a gang yet: run the job with mlscale run --target"
-            + " k8s, or the pipeline on this machine";
-    job("distributed", ok(), ok(), refuse(noGangOnArgo));
-    String withDistributed = "refused with distributed itself";
-    job("distributed.workers", ok(), ok(), ignored(withDistributed));
+    job("distributed", ok(), ok(), ok());
+    job("distributed.workers", ok(), ok(), ok());
     job(
         "distributed.port",
         ignored("on this machine every worker gets a free port of its own"),
         ok(),
-        ignored(withDistributed));
+        ok());
     job(
         "distributed.start_timeout",
         ignored("on this machine a gang starts only when all its workers fit, all at once"),
         ok(),
-        ignored(withDistributed));
+        ok());
     job("kubernetes", ignored(CLUSTER_ONLY), ok(), ok());
     for (String f :
         List.of(

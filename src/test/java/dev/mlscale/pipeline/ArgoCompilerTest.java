@@ -48,6 +48,58 @@ class ArgoCompilerTest {
   }
 
   @Test
+  void aDistributedTaskIsAResourceTemplateCreatingItsGangsJobOncePerTry() throws Exception {
+    var compiled = compile(RESOURCES.resolve("pipeline/gang/pipeline.yaml"));
+    String actual = Manifests.yaml(compiled.objects());
+    Path golden = RESOURCES.resolve("golden/pipeline-distributed.yaml");
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(golden, actual);
+    }
+    assertThat(actual).isEqualTo(Files.readString(golden));
+    // the workers' Service is made with the run's ConfigMaps, one for every try of the task
+    assertThat(compiled.services())
+        .singleElement()
+        .satisfies(s -> assertThat(s.getMetadata().getName()).isEqualTo("diamond-abcde-train"));
+    @SuppressWarnings("unchecked")
+    var templates =
+        (List<java.util.Map<String, Object>>)
+            ((java.util.Map<String, Object>)
+                    compiled.workflow().getAdditionalProperties().get("spec"))
+                .get("templates");
+    var train = templates.stream().filter(t -> "train".equals(t.get("name"))).findFirst().get();
+    @SuppressWarnings("unchecked")
+    var resource = (java.util.Map<String, Object>) train.get("resource");
+    assertThat(resource)
+        .containsEntry("action", "create")
+        .containsEntry("setOwnerReference", true)
+        .containsEntry("successCondition", "status.succeeded > 1")
+        .containsEntry("failureCondition", "status.failed > 0");
+    var job =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+            .unmarshal(
+                (String) resource.get("manifest"),
+                io.fabric8.kubernetes.api.model.batch.v1.Job.class);
+    // each try is a Job of its own, named by Argo's retry count: train-a1, train-a2
+    assertThat(job.getMetadata().getName()).isEqualTo("diamond-abcde-train-a{{=asInt(retries)+1}}");
+    assertThat(job.getSpec().getCompletions()).isEqualTo(2);
+    assertThat(job.getSpec().getBackoffLimit()).isZero();
+    var pod = job.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSubdomain()).isEqualTo("diamond-abcde-train");
+    assertThat(pod.getContainers().get(0).getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("MASTER_ADDR");
+              assertThat(e.getValue())
+                  .isEqualTo("diamond-abcde-train-a{{=asInt(retries)+1}}-0.diamond-abcde-train");
+            });
+    assertThat(pod.getVolumes())
+        .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+        .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+        .contains("diamond-abcde-run-workspace");
+    assertThat(train.get("retryStrategy")).isNotNull();
+  }
+
+  @Test
   void aTaskWithoutAnImageCannotRunOnTheCluster(@TempDir Path dir) throws Exception {
     Path p =
         Files.writeString(

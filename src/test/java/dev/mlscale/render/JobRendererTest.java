@@ -111,8 +111,10 @@ class JobRendererTest {
     var svc = (io.fabric8.kubernetes.api.model.Service) r.objects().get(1);
     assertThat(svc.getMetadata().getName()).isEqualTo("distributed-abcde");
     assertThat(svc.getSpec().getClusterIP()).isEqualTo("None");
+    // the pods of this try: the run and attempt labels (on Argo, every try's Job's pods)
     assertThat(svc.getSpec().getSelector())
-        .containsEntry("batch.kubernetes.io/job-name", "distributed-abcde");
+        .containsEntry("mlscale.dev/run", "distributed-abcde")
+        .containsEntry("mlscale.dev/attempt", "1");
     var main = pod.getContainers().get(0);
     var env =
         main.getEnv().stream()

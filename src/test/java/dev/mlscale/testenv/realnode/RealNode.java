@@ -94,39 +94,15 @@ public final class RealNode {
         client.persistentVolumes().withName(pv).get().getSpec().getHostPath().getPath());
   }
 
-  /** What Argo's executor needs in a namespace: its WorkflowTaskResults (Argo's executor role). */
+  /**
+   * What Argo's executor needs in a namespace, as {@code cluster init} grants it: its
+   * WorkflowTaskResults, and the Jobs of distributed tasks (Argo's executor role).
+   */
   public static void executorRole(KubernetesClient client) {
-    client
-        .rbac()
-        .roles()
-        .resource(
-            new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
-                .withNewMetadata()
-                .withName("argo-executor")
-                .endMetadata()
-                .withRules(
-                    new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
-                        .withApiGroups("argoproj.io")
-                        .withResources("workflowtaskresults")
-                        .withVerbs("create", "patch")
-                        .build())
-                .build())
-        .create();
-    client
-        .rbac()
-        .roleBindings()
-        .resource(
-            new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
-                .withNewMetadata()
-                .withName("argo-executor")
-                .endMetadata()
-                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "argo-executor")
-                .addNewSubject()
-                .withKind("ServiceAccount")
-                .withName("default")
-                .withNamespace(client.getNamespace())
-                .endSubject()
-                .build())
-        .create();
+    for (var o :
+        dev.mlscale.cluster.InitRenderer.executorAccess(
+            client.getNamespace(), java.util.Map.of())) {
+      client.resource(o).create();
+    }
   }
 }

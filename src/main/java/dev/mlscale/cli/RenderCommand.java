@@ -76,15 +76,15 @@ final class RenderCommand implements Callable<Integer> {
         Planner.submission(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
     String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
     ns = ns == null ? "default" : ns;
-    var rendered =
-        JobRenderer.render(
+    var objects =
+        JobRenderer.objects(
             RenderInput.of(
                     submission,
                     ns,
                     CodeArchive.of(submission.runs().get(0).workdir()),
                     PythonHelper.source())
                 .withPip(dev.mlscale.plan.PipSources.fromUser(ctx.env())));
-    print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    print(ctx, cluster, ns, serverDryRun, output, objects);
     return 0;
   }
 

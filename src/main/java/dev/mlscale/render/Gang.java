@@ -40,16 +40,20 @@ public final class Gang {
 
   private Gang() {}
 
-  /** The gang of {@code in}, when it is one (a distributed run; rows are not gangs). */
+  /**
+   * The gang of {@code in}, when it is one (a distributed run). Rows of a distributed job are one
+   * gang each, rendered one by one ({@link JobRenderer#objects}); only a pipeline's fan-out on
+   * Argo, one template for all its rows, comes here with rows.
+   */
   static Optional<Distributed> of(RenderInput in) {
     Optional<Distributed> gang = in.plan().spec().distributedOpt();
     if (in.rowsOpt().isPresent() && gang.isPresent()) {
       throw dev.mlscale.spec.SpecLoader.errorAt(
           in.plan().specFile(),
           "/distributed",
-          "rows of a distributed job cannot run on Kubernetes yet: rows become one Indexed Job"
-              + " and so does each gang. Run the rows on this machine (each row is a gang"
-              + " there), or one distributed run per row with --set params.NAME=...");
+          "a pipeline task with for_each cannot run a distributed job on Argo yet: its rows"
+              + " share one template, and each would need a gang of its own. Write one task per"
+              + " row (each a gang), or run the pipeline on this machine");
     }
     return gang;
   }

@@ -29,6 +29,26 @@ public final class JobRenderer {
   /** The objects to apply, ConfigMaps first, the Job last. */
   public record Rendered(List<HasMetadata> objects, Job job) {}
 
+  /**
+   * Everything a submission's first try creates, in order: its objects and Job; for the rows of a
+   * distributed job, each row's gang (an Indexed Job {@code RUN-rK} and its Service) in turn.
+   */
+  public static List<HasMetadata> objects(RenderInput in) {
+    if (!gangRows(in)) {
+      return render(in).objects();
+    }
+    List<HasMetadata> all = new ArrayList<>();
+    for (RunPlan row : in.rows().runs()) {
+      all.addAll(render(in.forRow(row)).objects());
+    }
+    return List.copyOf(all);
+  }
+
+  /** Whether {@code in} is rows of a distributed job: a gang per row, not one Indexed Job. */
+  public static boolean gangRows(RenderInput in) {
+    return in.rowsOpt().isPresent() && in.plan().spec().distributedOpt().isPresent();
+  }
+
   public static Rendered render(RenderInput in) {
     RunPlan plan = in.plan();
     PodParts parts = emptyParts();

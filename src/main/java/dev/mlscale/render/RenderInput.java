@@ -56,6 +56,15 @@ public record RenderInput(
         plan, namespace, code, helperSource, attempt, rows, labels, annotations, pip, tryName);
   }
 
+  /**
+   * Row {@code row} of a distributed job's rows alone: each row is a gang of its own, its Job named
+   * like the row's run ({@code RUN-rK}).
+   */
+  public RenderInput forRow(RunPlan row) {
+    return new RenderInput(
+        row, namespace, code, helperSource, 1, null, extraLabels, extraAnnotations, pip, null);
+  }
+
   /** The same input for try {@code n} of the run: its Job is {@code RUN-aN}. */
   public RenderInput withAttempt(int n) {
     return new RenderInput(

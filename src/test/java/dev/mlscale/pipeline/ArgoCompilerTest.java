@@ -30,15 +30,29 @@ class ArgoCompilerTest {
         dir -> new CodeArchive(tiny, 1));
   }
 
-  @Test
-  void diamondCompilesToTheGoldenWorkflow() throws Exception {
-    var compiled = compile(RESOURCES.resolve("pipeline/diamond-k8s.yaml"));
+  /** The objects of {@code compiled} as YAML, asserted equal to the golden file {@code name}. */
+  static String assertGolden(ArgoCompiler.Compiled compiled, String name) throws Exception {
     String actual = Manifests.yaml(compiled.objects());
-    Path golden = RESOURCES.resolve("golden/pipeline-diamond.yaml");
+    Path golden = RESOURCES.resolve("golden/" + name);
     if (Boolean.getBoolean("golden.update")) {
       Files.writeString(golden, actual);
     }
     assertThat(actual).isEqualTo(Files.readString(golden));
+    return actual;
+  }
+
+  /** The Workflow's templates. */
+  @SuppressWarnings("unchecked")
+  static List<java.util.Map<String, Object>> templates(ArgoCompiler.Compiled compiled) {
+    return (List<java.util.Map<String, Object>>)
+        ((java.util.Map<String, Object>) compiled.workflow().getAdditionalProperties().get("spec"))
+            .get("templates");
+  }
+
+  @Test
+  void diamondCompilesToTheGoldenWorkflow() throws Exception {
+    var compiled = compile(RESOURCES.resolve("pipeline/diamond-k8s.yaml"));
+    String actual = assertGolden(compiled, "pipeline-diamond.yaml");
     assertThat(actual)
         .contains("onExit: \"notify\"")
         .contains("dependencies:")
@@ -50,23 +64,13 @@ class ArgoCompilerTest {
   @Test
   void aDistributedTaskIsAResourceTemplateCreatingItsGangsJobOncePerTry() throws Exception {
     var compiled = compile(RESOURCES.resolve("pipeline/gang/pipeline.yaml"));
-    String actual = Manifests.yaml(compiled.objects());
-    Path golden = RESOURCES.resolve("golden/pipeline-distributed.yaml");
-    if (Boolean.getBoolean("golden.update")) {
-      Files.writeString(golden, actual);
-    }
-    assertThat(actual).isEqualTo(Files.readString(golden));
+    assertGolden(compiled, "pipeline-distributed.yaml");
     // the workers' Service is made with the run's ConfigMaps, one for every try of the task
     assertThat(compiled.services())
         .singleElement()
         .satisfies(s -> assertThat(s.getMetadata().getName()).isEqualTo("diamond-abcde-train"));
-    @SuppressWarnings("unchecked")
-    var templates =
-        (List<java.util.Map<String, Object>>)
-            ((java.util.Map<String, Object>)
-                    compiled.workflow().getAdditionalProperties().get("spec"))
-                .get("templates");
-    var train = templates.stream().filter(t -> "train".equals(t.get("name"))).findFirst().get();
+    var train =
+        templates(compiled).stream().filter(t -> "train".equals(t.get("name"))).findFirst().get();
     @SuppressWarnings("unchecked")
     var resource = (java.util.Map<String, Object>) train.get("resource");
     assertThat(resource)

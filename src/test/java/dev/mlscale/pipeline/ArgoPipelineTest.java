@@ -27,18 +27,14 @@ class ArgoPipelineTest {
     return new CliHarness(home).with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
   }
 
+  private CliHarness.Result dryRun(TestNamespace ns, String pipeline) {
+    return cli().run("pipeline", "render", pipeline, "-n", ns.name(), "--server-dry-run");
+  }
+
   @Test
   void compiledWorkflowsPassTheServersValidation(TestNamespace ns) {
     ArgoTestEnv.crds();
-    CliHarness.Result r =
-        cli()
-            .run(
-                "pipeline",
-                "render",
-                "src/test/resources/pipeline/diamond-k8s.yaml",
-                "-n",
-                ns.name(),
-                "--server-dry-run");
+    CliHarness.Result r = dryRun(ns, "src/test/resources/pipeline/diamond-k8s.yaml");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.err()).contains("accepts all 6 objects");
     CliHarness.Result ml =
@@ -64,6 +60,37 @@ class ArgoPipelineTest {
                   "--server-dry-run");
       assertThat(rendered.exit()).as(example + ": " + rendered.err()).isZero();
     }
+  }
+
+  @Test
+  void aDistributedTaskAndTheJobItCreatesPassTheServersValidation(TestNamespace ns)
+      throws Exception {
+    ArgoTestEnv.crds();
+    CliHarness.Result r = dryRun(ns, "src/test/resources/pipeline/gang/pipeline.yaml");
+    assertThat(r.exit()).as(r.err()).isZero();
+    // two tasks' ConfigMaps, the gang's Service, the Workflow
+    assertThat(r.err()).contains("accepts all 4 objects");
+    // the Job that Argo's executor creates, as it creates it on the first try
+    var compiled =
+        ArgoCompiler.compileFile(
+            Path.of("src/test/resources/pipeline/gang/pipeline.yaml"),
+            java.util.List.of(),
+            "gang-abcde",
+            ns.name());
+    @SuppressWarnings("unchecked")
+    String manifest =
+        ArgoCompilerTest.templates(compiled).stream()
+            .filter(t -> t.containsKey("resource"))
+            .map(t -> (String) ((Map<String, Object>) t.get("resource")).get("manifest"))
+            .findFirst()
+            .orElseThrow();
+    var job =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+            .unmarshal(
+                manifest.replace("{{=asInt(retries)+1}}", "1"),
+                io.fabric8.kubernetes.api.model.batch.v1.Job.class);
+    assertThat(ns.client().resource(job).dryRun().create().getMetadata().getName())
+        .isEqualTo("gang-abcde-train-a1");
   }
 
   @Test

@@ -217,7 +217,10 @@ public final class KubernetesBackend implements Backend {
               TARGET,
               plan.specFile().toString(),
               clock.instant(),
-              cluster.namespace() + "/" + submission.id(),
+              // rows of a distributed job are a Job each (RUN-rK), other rows share one
+              cluster.namespace()
+                  + "/"
+                  + (plan.spec().distributedOpt().isPresent() ? plan.runId() : submission.id()),
               plan.spec().params()));
     }
   }
@@ -230,6 +233,9 @@ public final class KubernetesBackend implements Backend {
       RenderInput in =
           RenderInput.of(submission, cluster.namespace(), code, PythonHelper.source())
               .withPip(cluster.pip());
+      if (JobRenderer.gangRows(in)) {
+        return gangRows(submission, code, listener, started);
+      }
       List<Row> rows = runAttempt(in, submission.runs(), listener, true);
       List<RunOutcome> out = new ArrayList<>();
       for (int i = 0; i < rows.size(); i++) {
@@ -237,7 +243,44 @@ public final class KubernetesBackend implements Backend {
       }
       return out;
     }
-    RunPlan plan = submission.runs().get(0);
+    return List.of(runOne(submission.runs().get(0), code, listener, started));
+  }
+
+  /**
+   * The rows of a distributed job: each row is a gang of its own, run as a distributed run is (an
+   * Indexed Job {@code RUN-rK} with its Service, retried whole as {@code RUN-rK-aN}), at most
+   * {@code parallelism} gangs at once, the next created as soon as one ends. A row's gang can never
+   * share one Indexed Job with other rows: its pod failure policy fails the whole Job.
+   */
+  private List<RunOutcome> gangRows(
+      Submission submission, CodeArchive code, RunListener listener, Instant started) {
+    int atOnce = Math.max(1, Math.min(submission.parallelism(), submission.runs().size()));
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(atOnce);
+    try {
+      List<java.util.concurrent.Future<RunOutcome>> rows = new ArrayList<>();
+      for (RunPlan row : submission.runs()) {
+        rows.add(pool.submit(() -> runOne(row, code, listener, started)));
+      }
+      List<RunOutcome> out = new ArrayList<>();
+      for (var row : rows) {
+        out.add(row.get());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of(); // the Jobs keep running on the cluster, as for a single run
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** One run (one row of a distributed job's rows too): its tries, each a Job of its own. */
+  private RunOutcome runOne(RunPlan plan, CodeArchive code, RunListener listener, Instant started) {
     Resources resources = plan.resources();
     int attempt = 1;
     int gangRetries = 0;
@@ -267,7 +310,7 @@ public final class KubernetesBackend implements Backend {
         attempt++;
         continue;
       }
-      return List.of(finish(plan, row, attempt, started, listener));
+      return finish(plan, row, attempt, started, listener);
     }
   }
 

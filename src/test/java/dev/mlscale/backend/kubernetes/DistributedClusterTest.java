@@ -35,6 +35,17 @@ class DistributedClusterTest {
         .run(args);
   }
 
+  /** The gang of {@link #spec} with 2 workers, for each of 2 rows, {@code parallelism} at once. */
+  private Path rowsSpec(String annotations, int retries, int parallelism) throws IOException {
+    Path spec = spec(annotations, retries);
+    return Files.writeString(
+        spec,
+        Files.readString(spec).replace("workers: 3", "workers: 2")
+            + "params: {lr: 0.1}\nrows: [{lr: 0.1}, {lr: 0.01}]\nparallelism: "
+            + parallelism
+            + "\n");
+  }
+
   private Path spec(String annotations, int retries) throws IOException {
     Files.writeString(work.resolve("train.py"), "print('training')\n");
     return Files.writeString(
@@ -173,5 +184,58 @@ class DistributedClusterTest {
     assertThat(show.get("trials")).hasSize(2);
     assertThat(show.get("trials"))
         .allSatisfy(t -> assertThat(t.get("state").asText()).isEqualTo("FAILED"));
+  }
+
+  @Test
+  void eachRowOfADistributedJobIsAGangOfItsOwnAtMostParallelismAtOnce(TestNamespace ns)
+      throws IOException {
+    Path spec =
+        rowsSpec(
+            "sim.mlscale.dev/duration: 2s, sim.mlscale.dev/message-0: '{\"loss\": 0.5}',"
+                + " sim.mlscale.dev/message-1: '{\"loss\": 9}'",
+            0,
+            1);
+    CliHarness.Result dry = mlscale("render", spec.toString(), "-n", ns.name(), "--server-dry-run");
+    assertThat(dry.exit()).as(dry.err()).isZero();
+    // per row: its files ConfigMap, its Service, its Job
+    assertThat(dry.err()).contains("accepts all 6 objects");
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.all()).isZero();
+    String run = r.err().lines().filter(l -> l.startsWith("▶ ")).findFirst().orElseThrow();
+    run = run.split("\\s+")[1].replaceFirst("-r0$", ""); // the first row's id
+    List<Job> jobs = ns.client().batch().v1().jobs().list().getItems();
+    assertThat(jobs)
+        .extracting(j -> j.getMetadata().getName())
+        .containsExactlyInAnyOrder(run + "-r0", run + "-r1");
+    assertThat(jobs).allSatisfy(j -> assertThat(j.getSpec().getCompletions()).isEqualTo(2));
+    assertThat(ns.client().services().list().getItems())
+        .extracting(x -> x.getMetadata().getName())
+        .containsExactlyInAnyOrder(run + "-r0", run + "-r1");
+    // parallelism 1: the second row's gang was created once the first had finished
+    Job r0 = ns.client().batch().v1().jobs().withName(run + "-r0").get();
+    Job r1 = ns.client().batch().v1().jobs().withName(run + "-r1").get();
+    assertThat(java.time.Instant.parse(r1.getMetadata().getCreationTimestamp()))
+        .isAfterOrEqualTo(java.time.Instant.parse(r0.getStatus().getCompletionTime()));
+    // each row is a run of its own, with worker 0's metrics, from any machine
+    for (String row : List.of(run + "-r0", run + "-r1")) {
+      JsonNode s = JSON.readTree(mlscale("status", row, "-o", "json").out());
+      assertThat(s.get("state").asText()).as(row).isEqualTo("Succeeded");
+      assertThat(s.get("metrics").get("loss").asDouble()).isEqualTo(0.5);
+    }
+  }
+
+  @Test
+  void aFailedRowsGangIsRetriedWholeAsANewJob(TestNamespace ns) throws IOException {
+    Path spec =
+        rowsSpec(
+            "sim.mlscale.dev/duration: 1s, sim.mlscale.dev/exit-code-indexes: '0=0,1=3'", 1, 2);
+    CliHarness.Result r = mlscale("run", spec.toString(), "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.all()).isEqualTo(1);
+    assertThat(r.err()).contains("a new Job starts all 2 workers again");
+    String run = r.err().lines().filter(l -> l.startsWith("▶ ")).findFirst().orElseThrow();
+    run = run.split("\\s+")[1].replaceFirst("-r0$", ""); // the first row's id
+    assertThat(ns.client().batch().v1().jobs().list().getItems())
+        .extracting(j -> j.getMetadata().getName())
+        .containsExactlyInAnyOrder(run + "-r0", run + "-r0-a2", run + "-r1", run + "-r1-a2");
   }
 }

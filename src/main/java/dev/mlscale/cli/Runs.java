@@ -257,12 +257,13 @@ interface Runs extends AutoCloseable {
 
     @Override
     public void logs(String idOrPrefix, LogRequest request, PrintStream out, PrintStream err) {
-      if (request.attempt() != null || request.setup() || request.worker() != null) {
+      if (request.attempt() != null || request.setup()) {
         throw new UserError(
-            "--attempt, --setup and --worker are for this machine's runs; on the cluster 'mlscale"
-                + " logs' shows the latest pod of the run or row (kubectl logs shows the others)");
+            "--attempt and --setup are for this machine's runs; on the cluster 'mlscale"
+                + " logs' shows the latest pod of the run, row or worker (kubectl logs shows the"
+                + " others)");
       }
-      runs.logs(idOrPrefix, out, request.follow());
+      runs.logs(idOrPrefix, out, request.follow(), request.worker());
     }
 
     @Override

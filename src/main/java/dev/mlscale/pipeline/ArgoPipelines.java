@@ -119,6 +119,7 @@ public final class ArgoPipelines {
       workflows()
           .withName(id)
           .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"shutdown\":\"Stop\"}}");
+      stopGangs(wf);
       try {
         pods.informOnCondition(l -> l.stream().noneMatch(ArgoPipelines::running))
             .get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -132,6 +133,32 @@ public final class ArgoPipelines {
       return running;
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "stop Workflow " + id);
+    }
+  }
+
+  /**
+   * Suspends the Jobs that the Workflow's distributed tasks created (Argo made the Workflow their
+   * owner; stopping the Workflow stops only its own pods): their workers stop, the Jobs stay as the
+   * record until the Workflow is deleted.
+   */
+  private void stopGangs(GenericKubernetesResource wf) {
+    String uid = wf.getMetadata().getUid();
+    for (var job :
+        cluster
+            .jobs()
+            .withLabel(dev.mlscale.render.Labels.MANAGED_BY, dev.mlscale.render.Labels.MLSCALE)
+            .list()
+            .getItems()) {
+      boolean ours =
+          job.getMetadata().getOwnerReferences() != null
+              && job.getMetadata().getOwnerReferences().stream()
+                  .anyMatch(o -> uid.equals(o.getUid()));
+      if (ours) {
+        cluster
+            .jobs()
+            .withName(job.getMetadata().getName())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":true}}");
+      }
     }
   }
 

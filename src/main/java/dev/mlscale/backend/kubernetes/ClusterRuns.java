@@ -101,24 +101,54 @@ public final class ClusterRuns {
   }
 
   /**
-   * The output of the run's (or row's) latest pod, from the API server. With {@code follow}, keeps
+   * The output of the run's (or row's) latest pod, from the API server; of a distributed run's
+   * worker {@code worker} (its latest try) when it is not null. With {@code follow}, keeps
    * streaming until the container ends.
    */
-  public void logs(String id, java.io.OutputStream out, boolean follow) {
+  public void logs(String id, java.io.OutputStream out, boolean follow, Integer worker) {
     JobView view = get(id);
-    PodView pod =
-        view.pods().stream()
-            .max(Comparator.comparing((PodView p) -> p.row() == null ? -1 : p.row()))
-            .orElseThrow(() -> new NotFoundError("pod of run", id, "the run has no pods yet"));
-    if (view.pods().stream().map(PodView::row).distinct().count() > 1) {
-      throw new dev.mlscale.error.UserError(
-          "run "
-              + id
-              + " has "
-              + view.completions()
-              + " rows; name one, e.g. mlscale logs "
-              + id
-              + "-r0 --target k8s");
+    boolean gang = isGang(id);
+    PodView pod;
+    if (worker != null) {
+      if (!gang) {
+        throw new dev.mlscale.error.UserError(
+            "run " + id + " is not distributed: --worker is for a distributed run's workers");
+      }
+      pod =
+          view.pods().stream()
+              .filter(p -> worker.equals(p.row()))
+              .max(
+                  Comparator.comparing(
+                      (PodView p) -> p.started() == null ? Instant.MIN : p.started()))
+              .orElseThrow(
+                  () ->
+                      new NotFoundError(
+                          "worker " + worker + " of run",
+                          id,
+                          "its workers are 0 to " + (view.completions() - 1)));
+    } else {
+      pod =
+          view.pods().stream()
+              .max(Comparator.comparing((PodView p) -> p.row() == null ? -1 : p.row()))
+              .orElseThrow(() -> new NotFoundError("pod of run", id, "the run has no pods yet"));
+      if (view.pods().stream().map(PodView::row).distinct().count() > 1) {
+        throw new dev.mlscale.error.UserError(
+            gang
+                ? "run "
+                    + id
+                    + " is distributed ("
+                    + view.completions()
+                    + " workers); name one, e.g. mlscale logs "
+                    + id
+                    + " --worker 0 --target k8s"
+                : "run "
+                    + id
+                    + " has "
+                    + view.completions()
+                    + " rows; name one, e.g. mlscale logs "
+                    + id
+                    + "-r0 --target k8s");
+      }
     }
     var podResource = cluster.client().pods().inNamespace(cluster.namespace()).withName(pod.pod());
     var resource = podResource.inContainer("main");
@@ -151,6 +181,12 @@ public final class ClusterRuns {
       }
       throw cluster.explain(e, "read the logs of pod " + pod.pod());
     }
+  }
+
+  /** Whether run {@code id}'s Job is a distributed run's gang (its pods join a Service). */
+  private boolean isGang(String id) {
+    Job job = find(id);
+    return job.getSpec().getTemplate().getSpec().getSubdomain() != null;
   }
 
   /** Stops a run but keeps its record: the Job is suspended, so its pods are deleted. */

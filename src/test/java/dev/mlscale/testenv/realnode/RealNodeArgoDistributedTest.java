@@ -1,6 +1,7 @@
 package dev.mlscale.testenv.realnode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.mlscale.cli.CliHarness;
 import dev.mlscale.testenv.TestCluster;
@@ -11,6 +12,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,9 +37,12 @@ class RealNodeArgoDistributedTest {
     ArgoTestEnv.controller();
   }
 
-  @Test
-  void aDistributedTaskTrainsAsAGangOfTwoPodsAndTheNextTaskRunsAfterIt(TestNamespace ns)
-      throws IOException {
+  private CliHarness cli() {
+    return new CliHarness(home).with("KUBECONFIG", TestCluster.get().kubeconfig().toString());
+  }
+
+  /** A pipeline of the example as task train (with {@code trainParams}), then task after. */
+  private Path pipeline(TestNamespace ns, String trainParams) throws IOException {
     RealNode.executorRole(ns.client());
     RealNode.createClaim(ns.client(), "model-storage");
     for (String f : List.of("train.py", "requirements.txt")) {
@@ -52,24 +57,29 @@ class RealNodeArgoDistributedTest {
             + "kubernetes:\n"
             + "  node_pool: real\n"
             + "  tolerations: [{key: mlscale.dev/real-node, operator: Exists}]\n");
-    Path file =
-        Files.writeString(
-            work.resolve("pipeline.yaml"),
-            """
+    return Files.writeString(
+        work.resolve("pipeline.yaml"),
+        """
             name: gangs
             kubernetes: {node_pool: real, tolerations: [{key: mlscale.dev/real-node, operator: Exists}]}
             dag:
-              - {name: train, job: job.yaml, params: {rounds: 20, rows: 8000}}
+              - {name: train, job: job.yaml, params: %s}
               - name: after
                 depends: [train]
                 image: python:3.11-slim
                 command: [python3, -c, "import os; w = os.environ['MLSCALE_WORKSPACE']; r = os.environ['MLSCALE_PIPELINE_RUN']; print('after: ' + open(w + '/.mlscale/metrics/' + r + '-train.json').read())"]
-            """);
+            """
+            .formatted(trainParams));
+  }
+
+  @Test
+  void aDistributedTaskTrainsAsAGangOfTwoPodsAndTheNextTaskRunsAfterIt(TestNamespace ns)
+      throws IOException {
+    Path file = pipeline(ns, "{rounds: 20, rows: 8000}");
     try (PackageIndex index =
         PackageIndex.serve(RealNode.HOST, EXAMPLE.resolve("requirements.txt"))) {
       CliHarness.Result r =
-          new CliHarness(home)
-              .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+          cli()
               .with("PIP_INDEX_URL", index.url())
               .run("pipeline", "run", file.toString(), "--target", "k8s", "-n", ns.name());
       assertThat(r.exit()).as(r.all()).isZero();
@@ -103,10 +113,70 @@ class RealNodeArgoDistributedTest {
       assertThat(ns.client().services().withName(id + "-train").get()).isNotNull();
       // the next task read worker 0's metrics from the run's workspace
       CliHarness.Result logs =
-          new CliHarness(home)
-              .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
-              .run("pipeline", "logs", id, "after", "--target", "k8s", "-n", ns.name());
+          cli().run("pipeline", "logs", id, "after", "--target", "k8s", "-n", ns.name());
       assertThat(logs.out()).contains("after: {").contains("loss");
+    }
+  }
+
+  @Test
+  void cancellingThePipelineStopsTheGangsWorkers(TestNamespace ns) throws IOException {
+    Path file = pipeline(ns, "{rounds: 200, rows: 8000, round_pause: 1}");
+    try (PackageIndex index =
+        PackageIndex.serve(RealNode.HOST, EXAMPLE.resolve("requirements.txt"))) {
+      CliHarness.Result r =
+          cli()
+              .with("PIP_INDEX_URL", index.url())
+              .run(
+                  "pipeline",
+                  "run",
+                  file.toString(),
+                  "--target",
+                  "k8s",
+                  "-n",
+                  ns.name(),
+                  "--detach");
+      assertThat(r.exit()).as(r.all()).isZero();
+      String id = r.out().trim();
+      String job = id + "-train-a1";
+      await("both workers of " + job + " to train")
+          .atMost(Duration.ofMinutes(5))
+          .pollInterval(Duration.ofSeconds(1))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  ns
+                          .client()
+                          .pods()
+                          .withLabel("batch.kubernetes.io/job-name", job)
+                          .list()
+                          .getItems()
+                          .stream()
+                          .filter(
+                              p ->
+                                  ns.client()
+                                      .pods()
+                                      .withName(p.getMetadata().getName())
+                                      .inContainer("main")
+                                      .getLog()
+                                      .contains("round 10 "))
+                          .count()
+                      == 2);
+      CliHarness.Result cancel =
+          cli().run("pipeline", "cancel", id, "--target", "k8s", "-n", ns.name(), "--grace", "5s");
+      assertThat(cancel.exit()).as(cancel.all()).isIn(0, 130);
+      // Argo stops only its own pods; mlscale suspends the gang's Job, whose workers then stop
+      assertThat(ns.client().batch().v1().jobs().withName(job).get().getSpec().getSuspend())
+          .isTrue();
+      await("the workers of " + job + " to stop")
+          .atMost(Duration.ofMinutes(2))
+          .until(
+              () ->
+                  ns.client()
+                      .pods()
+                      .withLabel("batch.kubernetes.io/job-name", job)
+                      .list()
+                      .getItems()
+                      .isEmpty());
     }
   }
 }

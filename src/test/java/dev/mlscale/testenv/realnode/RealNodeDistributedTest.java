@@ -108,7 +108,7 @@ class RealNodeDistributedTest {
       String log = log(ns, pod);
       // ... which DNS turned into the pods' addresses on the bridge, and LightGBM connected
       assertThat(log)
-          .containsPattern("worker " + rank + " of 2: 16000 training rows; peers 10\\.244\\.")
+          .containsPattern("worker " + rank + " of 2: \\d+ training rows; peers 10\\.244\\.")
           .contains("Local rank: " + rank + ", total number of machines: 2");
       Matcher m = FINAL.matcher(log);
       assertThat(m.find()).as(log).isTrue();
@@ -137,6 +137,38 @@ class RealNodeDistributedTest {
               .resolve(run)
               .resolve("model.txt");
       assertThat(Files.readString(model)).contains("[tree_learner: data]");
+    }
+  }
+
+  @Test
+  void twoRowsAreTwoGangsOneAfterTheOtherAndLogsShowOneWorker(TestNamespace ns) throws IOException {
+    RealNode.createClaim(ns.client(), "model-storage");
+    try (PackageIndex index =
+        PackageIndex.serve(RealNode.HOST, SPEC.resolveSibling("requirements.txt"))) {
+      CliHarness cli = cli(index);
+      CliHarness.Result r =
+          cli.run(
+              args(
+                  ns,
+                  "--set",
+                  "params.rows=8000",
+                  "--set",
+                  "rows=[{rounds: 10}, {rounds: 20}]",
+                  "--set",
+                  "parallelism=1"));
+      assertThat(r.exit()).as(r.all()).isZero();
+      String run = runId(r).replaceFirst("-r0$", "");
+      // each row's gang is a Job of its own, whose two pods found each other and trained
+      assertTrainedTogether(ns, run + "-r0");
+      assertTrainedTogether(ns, run + "-r1");
+      assertThat(log(ns, worker(ns, run + "-r1", 0))).contains("round 20 ");
+      CliHarness.Result logs =
+          cli.run("logs", run + "-r1", "--worker", "1", "--target", "k8s", "-n", ns.name());
+      assertThat(logs.exit()).as(logs.all()).isZero();
+      assertThat(logs.out()).contains("Local rank: 1, total number of machines: 2");
+      CliHarness.Result both = cli.run("logs", run + "-r1", "--target", "k8s", "-n", ns.name());
+      assertThat(both.exit()).isEqualTo(2);
+      assertThat(both.err()).contains("is distributed (2 workers); name one");
     }
   }
 

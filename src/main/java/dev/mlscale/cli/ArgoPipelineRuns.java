@@ -168,7 +168,7 @@ final class ArgoPipelineRuns implements PipelineRuns {
   }
 
   @Override
-  public int retry(String id, PipelineOutput shown) {
+  public int retry(String id, PipelineOutput shown) throws InterruptedException {
     var retried = pipelines.retry(id);
     ctx.out()
         .println(

@@ -142,22 +142,58 @@ public final class ArgoPipelines {
    * record until the Workflow is deleted.
    */
   private void stopGangs(GenericKubernetesResource wf) {
+    for (var job : gangs(wf)) {
+      cluster
+          .jobs()
+          .withName(job.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":true}}");
+    }
+  }
+
+  /**
+   * The Jobs that the Workflow's distributed tasks created (Argo made the Workflow their owner).
+   */
+  private List<io.fabric8.kubernetes.api.model.batch.v1.Job> gangs(GenericKubernetesResource wf) {
     String uid = wf.getMetadata().getUid();
-    for (var job :
-        cluster
-            .jobs()
-            .withLabel(dev.mlscale.render.Labels.MANAGED_BY, dev.mlscale.render.Labels.MLSCALE)
-            .list()
-            .getItems()) {
-      boolean ours =
-          job.getMetadata().getOwnerReferences() != null
-              && job.getMetadata().getOwnerReferences().stream()
-                  .anyMatch(o -> uid.equals(o.getUid()));
-      if (ours) {
-        cluster
-            .jobs()
-            .withName(job.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"suspend\":true}}");
+    return cluster.jobs().withLabel(Labels.MANAGED_BY, Labels.MLSCALE).list().getItems().stream()
+        .filter(
+            job ->
+                job.getMetadata().getOwnerReferences() != null
+                    && job.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> uid.equals(o.getUid())))
+        .toList();
+  }
+
+  /**
+   * Before a retry, deletes the gang Jobs that did not complete (failed or cancelled): their tasks
+   * run again, and Argo counts their tries from 1 again, so the new try's Job has the same name.
+   * Waits (at most 2 minutes) until they are gone.
+   */
+  private void deleteUnfinishedGangs(GenericKubernetesResource wf) throws InterruptedException {
+    for (var job : gangs(wf)) {
+      boolean complete =
+          job.getStatus() != null
+              && job.getStatus().getConditions() != null
+              && job.getStatus().getConditions().stream()
+                  .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
+      if (complete) {
+        continue;
+      }
+      var one = cluster.jobs().withName(job.getMetadata().getName());
+      one.withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
+          .delete();
+      try {
+        one.informOnCondition(List::isEmpty).get(2, java.util.concurrent.TimeUnit.MINUTES);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new dev.mlscale.error.EnvironmentError(
+            "Job "
+                + job.getMetadata().getName()
+                + " of a distributed task was not deleted within 2 minutes, so the task cannot"
+                + " run again under its name; see 'kubectl describe job "
+                + job.getMetadata().getName()
+                + "' (a finalizer?) and retry");
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
       }
     }
   }
@@ -167,7 +203,7 @@ public final class ArgoPipelines {
    * of the nodes that run again, then writes the Workflow back Running; the controller goes on from
    * there. An update, not a patch: a Workflow that changed in between is not overwritten.
    */
-  public ArgoRetry.Retried retry(String id) {
+  public ArgoRetry.Retried retry(String id) throws InterruptedException {
     GenericKubernetesResource wf = workflow(id);
     var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
     ArgoRetry.Retried r;
@@ -180,6 +216,7 @@ public final class ArgoPipelines {
       throw new IllegalStateException("Workflow " + id + " is not JSON: " + e.getMessage(), e);
     }
     try {
+      deleteUnfinishedGangs(wf);
       for (String pod : r.pods()) {
         cluster.client().pods().inNamespace(cluster.namespace()).withName(pod).delete();
       }

@@ -43,6 +43,10 @@ class RealNodeArgoDistributedTest {
 
   /** A pipeline of the example as task train (with {@code trainParams}), then task after. */
   private Path pipeline(TestNamespace ns, String trainParams) throws IOException {
+    return pipeline(ns, trainParams, 1);
+  }
+
+  private Path pipeline(TestNamespace ns, String trainParams, int retries) throws IOException {
     RealNode.executorRole(ns.client());
     RealNode.createClaim(ns.client(), "model-storage");
     for (String f : List.of("train.py", "requirements.txt")) {
@@ -54,6 +58,7 @@ class RealNodeArgoDistributedTest {
         Files.readString(EXAMPLE.resolve("job.yaml"))
                 .replace("  cpu: 1\n", "  cpu: 250m\n")
                 .replace("  memory: 1Gi\n", "  memory: 512Mi\n")
+                .replace("retries: 1 ", "retries: " + retries + " ")
             + "kubernetes:\n"
             + "  node_pool: real\n"
             + "  tolerations: [{key: mlscale.dev/real-node, operator: Exists}]\n");
@@ -115,6 +120,68 @@ class RealNodeArgoDistributedTest {
       CliHarness.Result logs =
           cli().run("pipeline", "logs", id, "after", "--target", "k8s", "-n", ns.name());
       assertThat(logs.out()).contains("after: {").contains("loss");
+    }
+  }
+
+  /** Waits until both workers of {@code job} have logged round 10. */
+  private static void awaitTraining(TestNamespace ns, String job) {
+    await("both workers of " + job + " to train")
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .until(
+            () ->
+                ns
+                        .client()
+                        .pods()
+                        .withLabel("batch.kubernetes.io/job-name", job)
+                        .list()
+                        .getItems()
+                        .stream()
+                        .filter(
+                            p ->
+                                ns.client()
+                                    .pods()
+                                    .withName(p.getMetadata().getName())
+                                    .inContainer("main")
+                                    .getLog()
+                                    .contains("round 10 "))
+                        .count()
+                    == 2);
+  }
+
+  private CliHarness.Result detached(PackageIndex index, Path file, TestNamespace ns) {
+    CliHarness.Result r =
+        cli()
+            .with("PIP_INDEX_URL", index.url())
+            .run(
+                "pipeline", "run", file.toString(), "--target", "k8s", "-n", ns.name(), "--detach");
+    assertThat(r.exit()).as(r.all()).isZero();
+    return r;
+  }
+
+  @Test
+  void aGangKilledMidTrainingFailsTheTaskAndPipelineRetryTrainsItAgain(TestNamespace ns)
+      throws Exception {
+    Path file = pipeline(ns, "{rounds: 60, rows: 8000, round_pause: 0.5}", 0);
+    try (PackageIndex index =
+        PackageIndex.serve(RealNode.HOST, EXAMPLE.resolve("requirements.txt"))) {
+      String id = detached(index, file, ns).out().trim();
+      String job = id + "-train"; // no retries: one try, its Job named like the task
+      awaitTraining(ns, job);
+      assertThat(RealNodeDistributedTest.killWorker(job, 1)).isPositive();
+      CliHarness.Result failed =
+          cli().run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "-w");
+      assertThat(failed.out()).as(failed.all()).contains("Failed");
+      CliHarness.Result retry =
+          cli().run("pipeline", "retry", id, "--target", "k8s", "-n", ns.name());
+      assertThat(retry.exit()).as(retry.all()).isZero();
+      CliHarness.Result done =
+          cli().run("pipeline", "status", id, "--target", "k8s", "-n", ns.name(), "-w");
+      assertThat(done.out()).as(done.all()).contains("Succeeded");
+      // the failed Job made way for the retry's, which both workers completed
+      Job again = ns.client().batch().v1().jobs().withName(job).get();
+      assertThat(again.getStatus().getSucceeded()).isEqualTo(2);
     }
   }
 

@@ -215,7 +215,7 @@ class RealNodeDistributedTest {
    * Kills (SIGKILL) the processes of worker {@code rank} of {@code job}: the real node's containers
    * are processes on this machine, told apart by the worker environment mlscale gives them.
    */
-  private static int killWorker(String job, int rank) throws IOException, InterruptedException {
+  static int killWorker(String job, int rank) throws IOException, InterruptedException {
     String hosts = "MLSCALE_WORKER_HOSTS=" + job + "-0." + job + ":";
     String index = "MLSCALE_WORKER_INDEX=" + rank;
     int killed = 0;

@@ -276,6 +276,87 @@ class KueueQueueTest {
     assertThat(finishedAt(ns, "high")).isBeforeOrEqualTo(admittedAt(ns, "low"));
   }
 
+  @Test
+  void aQueuedGangIsAdmittedWholeNeverOneWorkerAtATime(TestNamespace ns) throws Exception {
+    // a quota of 4 CPUs: the blocker holds 2, the gang needs 2 workers of 2 CPUs; half of it
+    // would fit, yet no worker may start until all can
+    String cq = queues(ns, 4);
+    Path blocker =
+        spec(
+            """
+            name: blocker
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {cpu: 2, memory: 128Mi}
+            kubernetes:
+              queue: q
+              pod_annotations: {sim.mlscale.dev/duration: 1h}
+            """);
+    var blockerRun = start("run", blocker.toString(), "--target", "k8s", "-n", ns.name());
+    await("the blocker run to be Running (admitted, its pod on a node)")
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> ls(ns).stream().anyMatch(j -> j.get("state").asText().equals("Running")));
+    Path gang =
+        spec(
+            """
+            name: gang
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {cpu: 2, memory: 128Mi}
+            distributed: {workers: 2}
+            kubernetes:
+              queue: q
+              node_pool: train-cpu
+              pod_annotations: {sim.mlscale.dev/duration: 1s}
+            """);
+    var gangRun = start("run", gang.toString(), "--target", "k8s", "-n", ns.name());
+    await("the gang to be Queued")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> queued(ns, "gang").isPresent());
+    assertThat(queued(ns, "gang").get())
+        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 2 of 4 CPUs)");
+    // one Workload for the whole gang: one pod set of 2 workers, asking 4 CPUs together
+    GenericKubernetesResource w = workload(ns, "gang");
+    @SuppressWarnings("unchecked")
+    var podSets =
+        (List<java.util.Map<String, Object>>)
+            ((java.util.Map<String, Object>) w.getAdditionalProperties().get("spec"))
+                .get("podSets");
+    assertThat(podSets).singleElement().satisfies(ps -> assertThat(ps.get("count")).isEqualTo(2));
+    String gangId =
+        ls(ns).stream()
+            .filter(j -> j.get("name").asText().equals("gang"))
+            .findFirst()
+            .orElseThrow()
+            .get("run")
+            .asText();
+    assertThat(ns.client().pods().withLabel("mlscale.dev/run", gangId).list().getItems())
+        .as("no worker of a queued gang has a pod")
+        .isEmpty();
+
+    String blockerId =
+        ls(ns).stream()
+            .filter(j -> j.get("name").asText().equals("blocker"))
+            .findFirst()
+            .orElseThrow()
+            .get("run")
+            .asText();
+    assertThat(mlscale("cancel", blockerId, "--target", "k8s", "-n", ns.name()).exit()).isZero();
+    assertThat(done(blockerRun, RUN_LIMIT, "the cancelled blocker run").exit()).isEqualTo(130);
+    CliHarness.Result g = done(gangRun, RUN_LIMIT, "the queued gang");
+    assertThat(g.exit()).as(g.err()).isZero();
+    assertThat(g.err()).contains("admitted by ClusterQueue " + cq);
+    List<Pod> workers = ns.client().pods().withLabel("mlscale.dev/run", gangId).list().getItems();
+    assertThat(workers).hasSize(2);
+    // both workers' pods were made at once, after the admission: Kueue unsuspended the Job whole
+    java.time.Instant admitted = admittedAt(ns, "gang");
+    assertThat(workers)
+        .allSatisfy(
+            p ->
+                assertThat(java.time.Instant.parse(p.getMetadata().getCreationTimestamp()))
+                    .isAfterOrEqualTo(admitted.minusSeconds(1)));
+  }
+
   private List<JsonNode> ls(TestNamespace ns) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     JSON.readTree(mlscale("ls", "--target", "k8s", "-n", ns.name(), "-o", "json").out())

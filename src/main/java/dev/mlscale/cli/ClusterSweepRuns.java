@@ -108,6 +108,7 @@ final class ClusterSweepRuns implements SweepRuns {
                 id,
                 SweepCommand.json(spec),
                 jobFile,
+                jobOverrides,
                 CodeArchive.of(Planner.plan(id, job, jobFile).workdir()));
       }
       return new SweepRunner(
@@ -121,7 +122,13 @@ final class ClusterSweepRuns implements SweepRuns {
     ClusterSweeps.Stored stored = load(id);
     SweepSpec spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
     return new Resumable(
-        id, spec, stored.jobFile(), stored.jobFile(), "from the cluster", () -> {});
+        id,
+        spec,
+        stored.jobFile(),
+        stored.jobFile(),
+        stored.jobOverrides(),
+        "from the cluster",
+        () -> {});
   }
 
   @Override

@@ -129,6 +129,7 @@ final class LocalSweepRuns implements SweepRuns {
         spec,
         sweepFile,
         SweepCommand.jobFile(sweepFile, spec),
+        List.of(), // kubernetes.queue is the only job override, and it means nothing here
         store.trials(r.id()).size() + " trials so far",
         lock);
   }

@@ -41,7 +41,7 @@ final class SweepResume implements Callable<Integer> {
               r.jobFile(),
               new SweepPrinter(ctx, r.spec(), verbose.on),
               false,
-              queue.jobOverrides());
+              queue.queue == null ? r.jobOverrides() : queue.jobOverrides());
       return SweepCommand.report(ctx, r.id(), r.spec(), result);
     }
   }

@@ -32,8 +32,18 @@ interface SweepRuns extends AutoCloseable {
    * A stopped sweep taken over by this process: what to run again, and the claim that makes this
    * process its only owner until closed.
    */
+  /**
+   * A sweep to go on with; {@code jobOverrides} are those it was started with ({@code --queue}),
+   * used unless the resume gives its own.
+   */
   record Resumable(
-      String id, SweepSpec spec, Path sweepFile, Path jobFile, String banner, AutoCloseable owner)
+      String id,
+      SweepSpec spec,
+      Path sweepFile,
+      Path jobFile,
+      List<String> jobOverrides,
+      String banner,
+      AutoCloseable owner)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {

@@ -357,6 +357,77 @@ class KueueQueueTest {
                     .isAfterOrEqualTo(admitted.minusSeconds(1)));
   }
 
+  @Test
+  void aSweepResumedWithoutQueueKeepsTheQueueItWasStartedWith(TestNamespace ns) throws Exception {
+    queues(ns, 10);
+    spec(
+        """
+        name: trial
+        image: python:3.11-slim
+        command: [python, train.py]
+        args: ["${params.lr}"]
+        params: {lr: 0.1}
+        resources: {cpu: 1, memory: 128Mi}
+        kubernetes:
+          pod_annotations:
+            sim.mlscale.dev/duration: 3s
+            sim.mlscale.dev/message: '{"score": 0.5}'
+        """);
+    Path job =
+        Files.list(work)
+            .filter(f -> f.getFileName().toString().startsWith("job-"))
+            .findFirst()
+            .orElseThrow();
+    Path sweep =
+        Files.writeString(
+            work.resolve("sweep.yaml"),
+            """
+            name: qs
+            job: %s
+            objective: {metric: score}
+            algorithm: random
+            seed: 3
+            space: {lr: {uniform: [0.0, 1.0]}}
+            budget: {max_trials: 4, max_parallel: 2}
+            """
+                .formatted(job.getFileName()));
+    Process first =
+        new CliHarness(home)
+            .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+            .start(
+                work.resolve("first.log"),
+                "sweep",
+                "run",
+                sweep.toString(),
+                "--target",
+                "k8s",
+                "-n",
+                ns.name(),
+                "--queue",
+                "q");
+    await("the sweep's first trial Job")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> !trialJobs(ns).isEmpty());
+    first.destroyForcibly().waitFor(); // kill -9
+    String id = trialJobs(ns).get(0).getMetadata().getLabels().get("mlscale.dev/sweep");
+    // resumed from another machine, without --queue
+    CliHarness.Result r =
+        new CliHarness(work.resolve("other-home"))
+            .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+            .run("sweep", "resume", id, "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.all() + Files.readString(work.resolve("first.log"))).isZero();
+    assertThat(trialJobs(ns))
+        .hasSize(4)
+        .allSatisfy(
+            j ->
+                assertThat(j.getMetadata().getLabels())
+                    .containsEntry("kueue.x-k8s.io/queue-name", "q"));
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.batch.v1.Job> trialJobs(TestNamespace ns) {
+    return ns.client().batch().v1().jobs().withLabel("mlscale.dev/sweep").list().getItems();
+  }
+
   private List<JsonNode> ls(TestNamespace ns) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     JSON.readTree(mlscale("ls", "--target", "k8s", "-n", ns.name(), "-o", "json").out())

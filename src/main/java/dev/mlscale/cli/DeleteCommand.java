@@ -1,7 +1,6 @@
 package dev.mlscale.cli;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -9,12 +8,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "delete",
-    mixinStandardHelpOptions = true,
     description =
         "Delete runs from the cluster: the Job, its pods and its ConfigMap (--target k8s).")
-final class DeleteCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class DeleteCommand extends CliCommand {
   @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run ids.")
   List<String> runs;
 
@@ -26,10 +22,6 @@ final class DeleteCommand implements Callable<Integer> {
   boolean await;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  DeleteCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

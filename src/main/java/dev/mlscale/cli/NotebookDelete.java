@@ -3,7 +3,6 @@ package dev.mlscale.cli;
 import dev.mlscale.notebook.NotebookRequest;
 import dev.mlscale.notebook.Notebooks;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,11 +10,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "delete",
-    mixinStandardHelpOptions = true,
     description = "Remove a notebook and its workspace with every file in it (needs --yes).")
-final class NotebookDelete implements Callable<Integer> {
-  private final Context ctx;
-
+final class NotebookDelete extends CliCommand {
   @Parameters(paramLabel = "NAME", description = "The notebook.")
   String name;
 
@@ -26,10 +22,6 @@ final class NotebookDelete implements Callable<Integer> {
 
   @Option(names = "--yes", description = "Confirm that the workspace and its files go too.")
   boolean yes;
-
-  NotebookDelete(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

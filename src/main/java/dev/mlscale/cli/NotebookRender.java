@@ -7,21 +7,17 @@ import dev.mlscale.plan.PipSources;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "render",
-    mixinStandardHelpOptions = true,
     description = {
       "Print the Kubernetes objects a notebook becomes, without touching a cluster: its",
       "workspace claim, the Secret with a new token, the files ConfigMap and the pod."
     })
-final class NotebookRender implements Callable<Integer> {
-  private final Context ctx;
-
+final class NotebookRender extends CliCommand {
   @Mixin NotebookOptions options = new NotebookOptions();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
@@ -36,10 +32,6 @@ final class NotebookRender implements Callable<Integer> {
       defaultValue = "yaml",
       description = "yaml or json. Default: ${DEFAULT-VALUE}.")
   OutputFormat output;
-
-  NotebookRender(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

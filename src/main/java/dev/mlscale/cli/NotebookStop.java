@@ -3,7 +3,6 @@ package dev.mlscale.cli;
 import dev.mlscale.notebook.NotebookRequest;
 import dev.mlscale.notebook.Notebooks;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,11 +10,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "stop",
-    mixinStandardHelpOptions = true,
     description = "Stop a notebook's server (and its kernels); its workspace stays.")
-final class NotebookStop implements Callable<Integer> {
-  private final Context ctx;
-
+final class NotebookStop extends CliCommand {
   @Parameters(paramLabel = "NAME", description = "The notebook.")
   String name;
 
@@ -23,10 +19,6 @@ final class NotebookStop implements Callable<Integer> {
 
   @Option(names = "--user", description = "Whose notebook. Default: $USER.")
   String user;
-
-  NotebookStop(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 
 @Command(
     name = "pipeline",
-    mixinStandardHelpOptions = true,
     description = "Pipelines: DAGs or steps of jobs, with a shared workspace and an exit task.",
     subcommands = {
       PipelineRun.class,
@@ -25,14 +24,7 @@ import picocli.CommandLine.Command;
       PipelineResume.class,
       PipelineDelete.class
     })
-final class PipelineCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class PipelineCommand extends CommandGroup {
   static void writePicture(Path file, String svg) {
     try {
       java.nio.file.Files.writeString(file, svg);

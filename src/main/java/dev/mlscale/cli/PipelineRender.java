@@ -12,18 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "render",
-    mixinStandardHelpOptions = true,
     description = "Print the Argo Workflow (and its ConfigMaps) a pipeline compiles to.")
-final class PipelineRender implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineRender extends CliCommand {
   @Parameters(paramLabel = "PIPELINE", description = "The pipeline spec (YAML).")
   Path file;
 
@@ -52,10 +48,6 @@ final class PipelineRender implements Callable<Integer> {
   Path picture;
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineRender(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

@@ -15,21 +15,17 @@ import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "render",
-    mixinStandardHelpOptions = true,
     description = {
       "Print the Kubernetes objects a job spec becomes, without touching a cluster:",
       "a ConfigMap with the code, params and helper, and a batch/v1 Job. For review and GitOps."
     })
-final class RenderCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class RenderCommand extends CliCommand {
   @Parameters(paramLabel = "SPEC", description = "The job spec (YAML).")
   Path spec;
 
@@ -59,10 +55,6 @@ final class RenderCommand implements Callable<Integer> {
       defaultValue = "yaml",
       description = "yaml or json. Default: ${DEFAULT-VALUE}.")
   OutputFormat output;
-
-  RenderCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

@@ -16,18 +16,10 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "sweep",
-    mixinStandardHelpOptions = true,
     description =
         "Hyper-parameter sweeps: Gaussian-process, TPE, random or grid search with early stopping.",
     subcommands = {SweepRun.class, SweepResume.class, SweepShow.class, SweepLs.class})
-final class SweepCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class SweepCommand extends CommandGroup {
   static SweepSpec load(Path file, List<String> overrides) {
     SweepSpec spec = new SpecLoader().load(file, SweepSpec.class, overrides).spec();
     SpecLoader.writtenAt(file, "/auto_reason")

@@ -1,20 +1,16 @@
 package dev.mlscale.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "resume",
-    mixinStandardHelpOptions = true,
     description = {
       "Continue a sweep whose process stopped (crash, kill -9, Ctrl-C).",
       "With --target k8s, from any machine with the kubeconfig: the sweep lives in the cluster."
     })
-final class SweepResume implements Callable<Integer> {
-  private final Context ctx;
-
+final class SweepResume extends CliCommand {
   @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
   String id;
 
@@ -23,10 +19,6 @@ final class SweepResume implements Callable<Integer> {
   @Mixin SweepQueue queue = new SweepQueue();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  SweepResume(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws Exception {

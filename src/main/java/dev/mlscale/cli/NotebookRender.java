@@ -37,8 +37,7 @@ final class NotebookRender extends CliCommand {
   public Integer call() {
     JobSpec job = options.job(ctx, FieldSupport.Target.KUBERNETES);
     NotebookRequest request = options.request(ctx, job, 0);
-    String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
-    ns = ns == null ? "default" : ns;
+    String ns = cluster.renderNamespace(List.of(job));
     var rendered =
         ClusterNotebooks.render(request, Jupyter.newToken(), ns, PipSources.fromUser(ctx.env()));
     RenderCommand.print(ctx, cluster, ns, serverDryRun, output, rendered.objects());

@@ -25,12 +25,14 @@ import picocli.CommandLine.Command;
       PipelineDelete.class
     })
 final class PipelineCommand extends CommandGroup {
-  static void writePicture(Path file, String svg) {
+  /** Writes the graph's picture to {@code file} and says so. */
+  static void writePicture(Context ctx, Path file, String svg) {
     try {
       java.nio.file.Files.writeString(file, svg);
     } catch (java.io.IOException e) {
       throw new dev.mlscale.error.EnvironmentError("cannot write " + file + ": " + e.getMessage());
     }
+    ctx.err().println("wrote " + file);
   }
 
   /** Shows the graph as layers, each task with its state: [a ✔] → [b ✔ | c ✘] → [d ⊘]. */

@@ -1,11 +1,8 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.backend.kubernetes.ClusterConnection;
-import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.pipeline.ArgoCompiler;
 import dev.mlscale.pipeline.Dag;
 import dev.mlscale.pipeline.PipelineSpec;
-import dev.mlscale.render.Manifests;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Path;
@@ -51,7 +48,7 @@ final class PipelineRender extends CliCommand {
 
   @Override
   public Integer call() {
-    String ns = cluster.namespace == null ? "default" : cluster.namespace;
+    String ns = cluster.renderNamespace(List.of());
     var compiled =
         ArgoCompiler.compileFile(
             file, overrides, runId, ns, dev.mlscale.plan.PipSources.fromUser(ctx.env()));
@@ -60,29 +57,12 @@ final class PipelineRender extends CliCommand {
     if (picture != null) {
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
       PipelineCommand.writePicture(
+          ctx,
           picture,
           dev.mlscale.pipeline.GraphPicture.svg(
               spec.name(), Dag.of(file.toString(), spec), Map.of()));
-      ctx.err().println("wrote " + picture);
     }
-    ctx.out()
-        .print(
-            output == OutputFormat.JSON
-                ? Manifests.json(compiled.objects()) + "\n"
-                : Manifests.yaml(compiled.objects()));
-    if (serverDryRun) {
-      var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
-      try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {
-        backend.serverDryRun(compiled.objects());
-      }
-      ctx.err()
-          .println(
-              "the API server of context "
-                  + connection.context()
-                  + " accepts all "
-                  + compiled.objects().size()
-                  + " objects (server-side dry run)");
-    }
+    RenderCommand.print(ctx, cluster, ns, serverDryRun, output, compiled.objects());
     return 0;
   }
 }

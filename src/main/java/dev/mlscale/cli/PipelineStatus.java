@@ -55,8 +55,7 @@ final class PipelineStatus extends CliCommand {
       }
     }
     if (picture != null) {
-      PipelineCommand.writePicture(picture, dev.mlscale.pipeline.GraphPicture.svg(v));
-      ctx.err().println("wrote " + picture);
+      PipelineCommand.writePicture(ctx, picture, dev.mlscale.pipeline.GraphPicture.svg(v));
     }
     if (!output.print(ctx.out(), v)) {
       PipelineCommand.describe(ctx, v, ctx.out());

@@ -66,8 +66,7 @@ final class RenderCommand extends CliCommand {
     }
     Submission submission =
         Planner.submission(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
-    String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
-    ns = ns == null ? "default" : ns;
+    String ns = cluster.renderNamespace(List.of(job));
     var rendered =
         JobRenderer.render(
             RenderInput.of(

@@ -50,15 +50,9 @@ final class SweepCommand extends CommandGroup {
     return OwnerLock.claimOrRefuse(
         lockFile(ctx, id),
         ctx.clock().instant(),
-        o ->
-            "sweep "
-                + id
-                + " is already running in "
-                + o.describe()
-                + "; one process runs a sweep: stop that one first, or follow it with 'mlscale"
-                + " sweep show "
-                + id
-                + "'");
+        "sweep " + id,
+        "sweep",
+        "mlscale sweep show " + id);
   }
 
   static Path lockFile(Context ctx, String id) {

@@ -27,11 +27,7 @@ final class NotebookRender extends CliCommand {
       description = "Also ask the API server of the context to validate the objects.")
   boolean serverDryRun;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "yaml",
-      description = "yaml or json. Default: ${DEFAULT-VALUE}.")
-  OutputFormat output;
+  @Mixin ManifestOutput manifests = new ManifestOutput();
 
   @Override
   public Integer call() {
@@ -40,7 +36,7 @@ final class NotebookRender extends CliCommand {
     String ns = cluster.renderNamespace(List.of(job));
     var rendered =
         ClusterNotebooks.render(request, Jupyter.newToken(), ns, PipSources.fromUser(ctx.env()));
-    RenderCommand.print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    RenderCommand.print(ctx, cluster, ns, serverDryRun, manifests.output, rendered.objects());
     return 0;
   }
 }

@@ -50,11 +50,7 @@ final class RenderCommand extends CliCommand {
   @Option(names = "--run-id", description = "Use this run id instead of a new random one.")
   String runId;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "yaml",
-      description = "yaml or json. Default: ${DEFAULT-VALUE}.")
-  OutputFormat output;
+  @picocli.CommandLine.Mixin ManifestOutput manifests = new ManifestOutput();
 
   @Override
   public Integer call() {
@@ -75,7 +71,7 @@ final class RenderCommand extends CliCommand {
                     CodeArchive.of(submission.runs().get(0).workdir()),
                     PythonHelper.source())
                 .withPip(dev.mlscale.plan.PipSources.fromUser(ctx.env())));
-    print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    print(ctx, cluster, ns, serverDryRun, manifests.output, rendered.objects());
     return 0;
   }
 

@@ -27,13 +27,14 @@ final class SweepResume extends CliCommand {
       ctx.err().println(ctx.style().bold("▶ resuming sweep " + r.id()) + "  " + r.banner());
       var result =
           sweeps.run(
-              r.id(),
-              r.spec(),
-              r.sweepFile(),
-              r.jobFile(),
-              new SweepPrinter(ctx, r.spec(), verbose.on),
-              false,
-              queue.jobOverrides());
+              new SweepRuns.Start(
+                  r.id(),
+                  r.spec(),
+                  r.sweepFile(),
+                  r.jobFile(),
+                  new SweepPrinter(ctx, r.spec(), verbose.on),
+                  false,
+                  queue.jobOverrides()));
       return SweepCommand.report(ctx, r.id(), r.spec(), result);
     }
   }

@@ -66,13 +66,14 @@ final class SweepRun extends CliCommand {
                   + sweeps.where());
       var result =
           sweeps.run(
-              id,
-              spec,
-              file.toAbsolutePath(),
-              jobFile,
-              new SweepPrinter(ctx, spec, verbose.on),
-              true,
-              queue.jobOverrides());
+              new SweepRuns.Start(
+                  id,
+                  spec,
+                  file.toAbsolutePath(),
+                  jobFile,
+                  new SweepPrinter(ctx, spec, verbose.on),
+                  true,
+                  queue.jobOverrides()));
       return SweepCommand.report(ctx, id, spec, result);
     }
   }

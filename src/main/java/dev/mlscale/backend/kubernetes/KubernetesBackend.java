@@ -211,14 +211,8 @@ public final class KubernetesBackend implements Backend {
   public void create(Submission submission) {
     for (RunPlan plan : submission.runs()) {
       runs.create(
-          RunRecord.pending(
-              plan.runId(),
-              plan.name(),
-              TARGET,
-              plan.specFile().toString(),
-              clock.instant(),
-              cluster.namespace() + "/" + submission.id(),
-              plan.spec().params()));
+          Backend.pending(
+              plan, TARGET, clock.instant(), cluster.namespace() + "/" + submission.id()));
     }
   }
 

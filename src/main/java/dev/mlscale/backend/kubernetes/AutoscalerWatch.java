@@ -19,30 +19,16 @@ final class AutoscalerWatch implements AutoCloseable {
   AutoscalerWatch(
       KubernetesClient client, String ns, Predicate<String> ours, BiConsumer<String, String> said) {
     ResourceEventHandler<Event> handler =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(Event e) {
-            seen(e);
-          }
-
-          @Override
-          public void onUpdate(Event old, Event e) {
-            seen(e);
-          }
-
-          @Override
-          public void onDelete(Event e, boolean unknown) {}
-
-          private void seen(Event e) {
-            if (e.getInvolvedObject() == null
-                || !"Pod".equals(e.getInvolvedObject().getKind())
-                || !ours.test(e.getInvolvedObject().getName())) {
-              return;
-            }
-            AutoscalerEvents.explain(e)
-                .ifPresent(line -> said.accept(e.getInvolvedObject().getName(), line));
-          }
-        };
+        Handlers.onAddOrUpdate(
+            e -> {
+              if (e.getInvolvedObject() == null
+                  || !"Pod".equals(e.getInvolvedObject().getKind())
+                  || !ours.test(e.getInvolvedObject().getName())) {
+                return;
+              }
+              AutoscalerEvents.explain(e)
+                  .ifPresent(line -> said.accept(e.getInvolvedObject().getName(), line));
+            });
     events =
         client
             .v1()

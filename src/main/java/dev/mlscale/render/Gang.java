@@ -136,7 +136,8 @@ public final class Gang {
         .withClusterIP("None")
         .withPublishNotReadyAddresses(true)
         .withSelector(
-            Map.of(Labels.RUN, in.runId(), Labels.ATTEMPT, Integer.toString(in.attempt())))
+            new java.util.TreeMap<>(
+                Map.of(Labels.RUN, in.runId(), Labels.ATTEMPT, Integer.toString(in.attempt()))))
         .addNewPort()
         .withName("worker")
         .withPort(port)

@@ -190,44 +190,9 @@ class RealNodeArgoDistributedTest {
     Path file = pipeline(ns, "{rounds: 200, rows: 8000, round_pause: 1}");
     try (PackageIndex index =
         PackageIndex.serve(RealNode.HOST, EXAMPLE.resolve("requirements.txt"))) {
-      CliHarness.Result r =
-          cli()
-              .with("PIP_INDEX_URL", index.url())
-              .run(
-                  "pipeline",
-                  "run",
-                  file.toString(),
-                  "--target",
-                  "k8s",
-                  "-n",
-                  ns.name(),
-                  "--detach");
-      assertThat(r.exit()).as(r.all()).isZero();
-      String id = r.out().trim();
+      String id = detached(index, file, ns).out().trim();
       String job = id + "-train-a1";
-      await("both workers of " + job + " to train")
-          .atMost(Duration.ofMinutes(5))
-          .pollInterval(Duration.ofSeconds(1))
-          .ignoreExceptions()
-          .until(
-              () ->
-                  ns
-                          .client()
-                          .pods()
-                          .withLabel("batch.kubernetes.io/job-name", job)
-                          .list()
-                          .getItems()
-                          .stream()
-                          .filter(
-                              p ->
-                                  ns.client()
-                                      .pods()
-                                      .withName(p.getMetadata().getName())
-                                      .inContainer("main")
-                                      .getLog()
-                                      .contains("round 10 "))
-                          .count()
-                      == 2);
+      awaitTraining(ns, job);
       CliHarness.Result cancel =
           cli().run("pipeline", "cancel", id, "--target", "k8s", "-n", ns.name(), "--grace", "5s");
       assertThat(cancel.exit()).as(cancel.all()).isIn(0, 130);

@@ -253,19 +253,32 @@ public final class KubernetesBackend implements Backend {
       Submission submission, CodeArchive code, RunListener listener, Instant started) {
     int atOnce = Math.max(1, Math.min(submission.parallelism(), submission.runs().size()));
     var pool = java.util.concurrent.Executors.newFixedThreadPool(atOnce);
+    List<java.util.concurrent.Future<RunOutcome>> rows = new ArrayList<>();
+    for (RunPlan row : submission.runs()) {
+      rows.add(pool.submit(() -> runOne(row, code, listener, started)));
+    }
+    List<RunOutcome> out = new ArrayList<>();
     try {
-      List<java.util.concurrent.Future<RunOutcome>> rows = new ArrayList<>();
-      for (RunPlan row : submission.runs()) {
-        rows.add(pool.submit(() -> runOne(row, code, listener, started)));
-      }
-      List<RunOutcome> out = new ArrayList<>();
       for (var row : rows) {
         out.add(row.get());
       }
       return out;
     } catch (InterruptedException e) {
+      // each running gang's thread sees the interrupt and reports its run as a single run does;
+      // the rows not started yet are not created. The Jobs keep running on the cluster.
+      pool.shutdownNow();
+      for (var row : rows.subList(out.size(), rows.size())) {
+        try {
+          out.add(row.get(1, java.util.concurrent.TimeUnit.MINUTES));
+        } catch (InterruptedException
+            | ExecutionException
+            | java.util.concurrent.TimeoutException
+            | java.util.concurrent.CancellationException notReported) {
+          // not started, or not reported in time: nothing to say about that row
+        }
+      }
       Thread.currentThread().interrupt();
-      return List.of(); // the Jobs keep running on the cluster, as for a single run
+      return out;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Sweeps and their trials in the embedded database. A trial is written before its run starts, and
@@ -140,11 +141,21 @@ public final class SweepStore {
   }
 
   public List<Trial> trials(String sweepId) {
+    return trials("SELECT * FROM trials WHERE sweep_id = ? ORDER BY number", sweepId);
+  }
+
+  /** Trial {@code number} of a sweep as recorded (one row, not the whole sweep's). */
+  public Optional<Trial> trial(String sweepId, int number) {
+    return trials("SELECT * FROM trials WHERE sweep_id = ? AND number = ?", sweepId, number)
+        .stream()
+        .findFirst();
+  }
+
+  private List<Trial> trials(String sql, Object... args) {
     return db.with(
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT * FROM trials WHERE sweep_id = ? ORDER BY number")) {
-            ps.setString(1, sweepId);
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            RunStore.bind(ps, args);
             List<Trial> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {

@@ -91,8 +91,16 @@ module="$(kueue_module_dir)"
 # CRDs first (server-side apply: they are too big for client-side apply's annotation).
 python3 "${here}/manifests.py" crds "${module}" "${webhook_url}" "${certs}/ca.crt" |
   kubectl apply --server-side --force-conflicts --field-manager mlscale-testenv -f - >/dev/null
-kubectl wait --for condition=Established --timeout=60s \
-  $(python3 -c 'import glob,os,sys; print(" ".join("crd/"+os.path.basename(p)[:-5].split("_",1)[1]+"."+os.path.basename(p).split("_")[0] for p in glob.glob(sys.argv[1]+"/config/components/crd/bases/*.yaml")))' "${module}") >/dev/null
+crds="$(python3 -c 'import glob,os,sys; print(" ".join("crd/"+os.path.basename(p)[:-5].split("_",1)[1]+"."+os.path.basename(p).split("_")[0] for p in glob.glob(sys.argv[1]+"/config/components/crd/bases/*.yaml")))' "${module}")"
+# A CRD just applied may have no status yet, and kubectl wait then fails at once ("accessor
+# error: <nil>") instead of waiting: ask again until every CRD is Established, at most 60 s.
+for _ in $(seq 60); do
+  # shellcheck disable=SC2086  # one argument per CRD
+  kubectl wait --for condition=Established --timeout=60s ${crds} >/dev/null 2>&1 && break
+  sleep 1
+done
+# shellcheck disable=SC2086
+kubectl wait --for condition=Established --timeout=5s ${crds} >/dev/null
 kubectl get namespace "${KUEUE_NAMESPACE}" >/dev/null 2>&1 || kubectl create namespace "${KUEUE_NAMESPACE}" >/dev/null
 
 cat > "${KUEUE_STATE}/config.yaml" <<EOT

@@ -35,4 +35,17 @@ public interface Backend extends AutoCloseable {
 
   @Override
   void close();
+
+  /** The record of a run of {@code plan} that has not started yet, on {@code target}. */
+  static dev.mlscale.store.RunRecord pending(
+      dev.mlscale.plan.RunPlan plan, String target, java.time.Instant at, String runDir) {
+    return dev.mlscale.store.RunRecord.pending(
+        plan.runId(),
+        plan.name(),
+        target,
+        plan.specFile().toString(),
+        at,
+        runDir,
+        plan.spec().params());
+  }
 }

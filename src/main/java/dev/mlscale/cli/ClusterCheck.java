@@ -9,21 +9,17 @@ import dev.mlscale.cluster.NodePool;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "check",
-    mixinStandardHelpOptions = true,
     description = {
       "Say whether mlscale can run on the cluster of the context, in the namespace: each line OK,",
       "missing or wrong, with the command that fixes it. Exit 0 when mlscale can run, 1 if not."
     })
-final class ClusterCheck implements Callable<Integer> {
-  private final Context ctx;
-
+final class ClusterCheck extends CliCommand {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
@@ -44,10 +40,6 @@ final class ClusterCheck implements Callable<Integer> {
       names = "--queue",
       description = "Specs use a Kueue queue (kubernetes.queue): Kueue becomes required.")
   boolean queue;
-
-  ClusterCheck(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

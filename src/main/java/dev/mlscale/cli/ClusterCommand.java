@@ -2,16 +2,12 @@ package dev.mlscale.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 @Command(
     name = "cluster",
-    mixinStandardHelpOptions = true,
     description = "Is a cluster ready for mlscale (check), and make a namespace ready (init).",
     subcommands = {ClusterCheck.class, ClusterInit.class})
-final class ClusterCommand implements Runnable {
-  @Spec CommandSpec spec;
-
+final class ClusterCommand extends CommandGroup {
   /** cluster check and init always talk to the kubeconfig's cluster: --target means nothing. */
   static void refuseTarget(CommandSpec command) {
     if (command.commandLine().getParseResult().hasMatchedOption("--target")) {
@@ -21,10 +17,5 @@ final class ClusterCommand implements Runnable {
               + " always works on the cluster of the kubeconfig context; drop --target (pick the"
               + " cluster with --context)");
     }
-  }
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

@@ -7,14 +7,12 @@ import dev.mlscale.error.UserError;
 import dev.mlscale.render.Manifests;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "init",
-    mixinStandardHelpOptions = true,
     description = {
       "Create what mlscale needs in a namespace, idempotently (server-side apply): the namespace,",
       "the RWX model-storage claim, the Role 'mlscale' (and ClusterRole 'mlscale-cluster') bound",
@@ -22,9 +20,7 @@ import picocli.CommandLine.Option;
       "s3-credentials (from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and slack-webhook (from",
       "SLACK_WEBHOOK_URL) when those are set."
     })
-final class ClusterInit implements Callable<Integer> {
-  private final Context ctx;
-
+final class ClusterInit extends CliCommand {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec command;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
@@ -59,10 +55,6 @@ final class ClusterInit implements Callable<Integer> {
       names = "--dry-run",
       description = "Print the objects as YAML (Secret values left out); change nothing.")
   boolean dryRun;
-
-  ClusterInit(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

@@ -46,6 +46,12 @@ final class ClusterOptions {
     return ClusterConnection.open(ctx.env(), kubeconfig, context, ns);
   }
 
+  /** The namespace rendered objects name: -n, else the jobs' kubernetes.namespace, else default. */
+  String renderNamespace(java.util.List<dev.mlscale.spec.JobSpec> jobs) {
+    String ns = dev.mlscale.spec.FieldSupport.namespace(namespace, jobs);
+    return ns == null ? "default" : ns;
+  }
+
   /** The target for {@link dev.mlscale.spec.FieldSupport}: local or Kubernetes. */
   dev.mlscale.spec.FieldSupport.Target target() {
     return onCluster()

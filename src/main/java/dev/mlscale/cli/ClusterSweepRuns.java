@@ -90,29 +90,25 @@ final class ClusterSweepRuns implements SweepRuns {
   }
 
   @Override
-  public SweepRunner.Result run(
-      String id,
-      SweepSpec spec,
-      Path sweepFile,
-      Path jobFile,
-      SweepRunner.SweepListener listener,
-      boolean create,
-      List<String> jobOverrides) {
-    JobSpec job = new SpecLoader().loadJob(jobFile, jobOverrides);
+  public SweepRunner.Result run(SweepRuns.Start start) {
+    String id = start.id();
+    JobSpec job = start.job();
     try (var jobs = new AutoClose(options.connect(ctx, List.of(job)))) {
       var backend = new KubernetesBackend(jobs.get(), ctx.runs(), ctx.clock());
-      if (create) {
-        backend.preflight(Planner.submission(id + "-t0", job, jobFile));
+      if (start.create()) {
+        backend.preflight(Planner.submission(id + "-t0", job, start.jobFile()));
         new ClusterSweeps(jobs.get())
             .create(
                 id,
-                SweepCommand.json(spec),
-                jobFile,
-                CodeArchive.of(Planner.plan(id, job, jobFile).workdir()));
+                SweepCommand.json(start.spec()),
+                start.jobFile(),
+                start.jobOverrides(),
+                CodeArchive.of(Planner.plan(id, job, start.jobFile()).workdir()));
       }
       return new SweepRunner(
-              new ClusterTrials(id, job, jobFile, jobs.get(), backend, ctx.runs()), listener)
-          .run(spec, job);
+              new ClusterTrials(id, job, start.jobFile(), jobs.get(), backend, ctx.runs()),
+              start.listener())
+          .run(start.spec(), job);
     }
   }
 
@@ -121,7 +117,13 @@ final class ClusterSweepRuns implements SweepRuns {
     ClusterSweeps.Stored stored = load(id);
     SweepSpec spec = new SpecLoader().parse(stored.specJson(), id, SweepSpec.class, List.of());
     return new Resumable(
-        id, spec, stored.jobFile(), stored.jobFile(), "from the cluster", () -> {});
+        id,
+        spec,
+        stored.jobFile(),
+        stored.jobFile(),
+        stored.jobOverrides(),
+        "from the cluster",
+        () -> {});
   }
 
   @Override

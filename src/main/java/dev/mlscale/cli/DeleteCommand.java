@@ -1,43 +1,26 @@
 package dev.mlscale.cli;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "delete",
-    mixinStandardHelpOptions = true,
     description =
         "Delete runs from the cluster: the Job, its pods and its ConfigMap (--target k8s).")
-final class DeleteCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class DeleteCommand extends CliCommand {
   @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run ids.")
   List<String> runs;
 
-  @Option(
-      names = "--wait",
-      defaultValue = "true",
-      negatable = true,
-      description = "Wait until everything is gone. Default: ${DEFAULT-VALUE}.")
-  boolean await;
+  @Mixin DeleteOption deletion = new DeleteOption();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  DeleteCommand(Context ctx) {
-    this.ctx = ctx;
-  }
-
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     try (Runs service = Runs.open(ctx, cluster)) {
-      for (String id : runs) {
-        service.delete(id, await);
-        ctx.out().println("deleted " + id);
-      }
+      deletion.deleteAll(ctx, runs, service::delete);
     }
     return 0;
   }

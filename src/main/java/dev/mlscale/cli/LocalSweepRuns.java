@@ -69,29 +69,28 @@ final class LocalSweepRuns implements SweepRuns {
   }
 
   @Override
-  public SweepRunner.Result run(
-      String id,
-      SweepSpec spec,
-      Path sweepFile,
-      Path jobFile,
-      SweepRunner.SweepListener listener,
-      boolean create,
-      List<String> jobOverrides) {
-    JobSpec job = new SpecLoader().loadJob(jobFile, jobOverrides);
-    if (create) {
+  public SweepRunner.Result run(SweepRuns.Start start) {
+    String id = start.id();
+    JobSpec job = start.job();
+    if (start.create()) {
       store.create(
-          id, spec.name(), sweepFile.toString(), SweepCommand.json(spec), ctx.clock().instant());
+          id,
+          start.spec().name(),
+          start.sweepFile().toString(),
+          SweepCommand.json(start.spec()),
+          ctx.clock().instant());
     }
     try (var backend = ctx.localBackend()) {
       LocalTrials trials =
-          new LocalTrials(id, job, jobFile, store, ctx.runs(), ctx.models(), backend, ctx.clock());
-      SweepRunner runner = new SweepRunner(trials, listener);
+          new LocalTrials(
+              id, job, start.jobFile(), store, ctx.runs(), ctx.models(), backend, ctx.clock());
+      SweepRunner runner = new SweepRunner(trials, start.listener());
       Thread hook = new Thread(backend::cancelAll, "mlscale-ctrl-c");
       Runtime.getRuntime().addShutdownHook(hook);
       // Ctrl-C and SIGTERM stop the sweep: its trials are cancelled and recorded, exit 130
       try (Interrupts interrupts =
           Interrupts.cancelling(ctx.err(), what -> runner.stop("cancelled by " + what))) {
-        return runner.run(spec, job);
+        return runner.run(start.spec(), job);
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -129,6 +128,7 @@ final class LocalSweepRuns implements SweepRuns {
         spec,
         sweepFile,
         SweepCommand.jobFile(sweepFile, spec),
+        List.of(), // kubernetes.queue is the only job override, and it means nothing here
         store.trials(r.id()).size() + " trials so far",
         lock);
   }

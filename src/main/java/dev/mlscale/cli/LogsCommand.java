@@ -1,6 +1,5 @@
 package dev.mlscale.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -8,11 +7,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "logs",
-    mixinStandardHelpOptions = true,
     description = "Print a run's output (stdout and stderr, as the job wrote them).")
-final class LogsCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class LogsCommand extends CliCommand {
   @Parameters(paramLabel = "RUN", description = "A run id or an unambiguous prefix of it.")
   String run;
 
@@ -39,10 +35,6 @@ final class LogsCommand implements Callable<Integer> {
   Integer worker;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  LogsCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

@@ -1,19 +1,12 @@
 package dev.mlscale.cli;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(
-    name = "ls",
-    aliases = "list",
-    mixinStandardHelpOptions = true,
-    description = "List runs, newest first.")
-final class LsCommand implements Callable<Integer> {
-  private final Context ctx;
-
+@Command(name = "ls", aliases = "list", description = "List runs, newest first.")
+final class LsCommand extends CliCommand {
   @Option(
       names = "--limit",
       defaultValue = "50",
@@ -23,10 +16,6 @@ final class LsCommand implements Callable<Integer> {
   @Mixin OutputOption output = new OutputOption();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  LsCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

@@ -3,19 +3,16 @@ package dev.mlscale.cli;
 import dev.mlscale.error.MlscaleException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.lang.reflect.Constructor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Spec;
 
 /** The {@code mlscale} command: parses arguments and hands over to a subcommand. */
 @Command(
     name = "mlscale",
-    mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Run, sweep and pipeline ML training jobs on this machine or on Kubernetes.",
     footer = {
@@ -23,7 +20,7 @@ import picocli.CommandLine.Spec;
       "Exit codes: 0 success, 1 a job failed, 2 a mistake in the input, 3 the machine or cluster"
           + " could not do it, 130 cancelled."
     })
-public final class Main implements Runnable {
+public final class Main extends CommandGroup {
   /**
    * The subcommands, in the order help lists them. They are added in {@link #execute}, not in the
    * annotation: building picocli's model of every command costs about 80 ms of CPU at start, and a
@@ -45,8 +42,6 @@ public final class Main implements Runnable {
           ClusterCommand.class,
           TopCommand.class,
           AutoComplete.GenerateCompletion.class);
-
-  @Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     if (Runtime.version().feature() < 21) {
@@ -100,22 +95,15 @@ public final class Main implements Runnable {
     return command.getAnnotation(Command.class).name();
   }
 
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
-  /** Builds commands that take the {@link Context} in their constructor. */
+  /** Builds commands, handing each {@link CliCommand} the {@link Context}. */
   private record Factory(Context ctx) implements CommandLine.IFactory {
     @Override
     public <K> K create(Class<K> cls) throws Exception {
-      for (Constructor<?> c : cls.getDeclaredConstructors()) {
-        if (c.getParameterCount() == 1 && c.getParameterTypes()[0] == Context.class) {
-          c.setAccessible(true);
-          return cls.cast(c.newInstance(ctx));
-        }
+      K created = CommandLine.defaultFactory().create(cls);
+      if (created instanceof CliCommand command) {
+        command.ctx = ctx;
       }
-      return CommandLine.defaultFactory().create(cls);
+      return created;
     }
   }
 

@@ -6,23 +6,14 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "models",
-    mixinStandardHelpOptions = true,
     description = "The model store: every model a run saved, versioned.",
     subcommands = {ModelsCommand.Ls.class, ModelsCommand.Show.class, ModelsCommand.PathOf.class})
-final class ModelsCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class ModelsCommand extends CommandGroup {
   static Map<String, Object> view(ModelRecord m) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("model", m.ref());
@@ -40,19 +31,12 @@ final class ModelsCommand implements Runnable {
   @Command(
       name = "ls",
       aliases = "list",
-      mixinStandardHelpOptions = true,
       description = "List models and their versions, newest first.")
-  static final class Ls implements Callable<Integer> {
-    private final Context ctx;
-
+  static final class Ls extends CliCommand {
     @Parameters(arity = "0..1", paramLabel = "NAME", description = "Only this model.")
     String name;
 
     @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
-
-    Ls(Context ctx) {
-      this.ctx = ctx;
-    }
 
     @Override
     public Integer call() {
@@ -84,21 +68,12 @@ final class ModelsCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "show",
-      mixinStandardHelpOptions = true,
-      description = "Show one model version: where it is and what produced it.")
-  static final class Show implements Callable<Integer> {
-    private final Context ctx;
-
+  @Command(name = "show", description = "Show one model version: where it is and what produced it.")
+  static final class Show extends CliCommand {
     @Parameters(paramLabel = "NAME[:VERSION]", description = "The latest version when none given.")
     String ref;
 
     @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
-
-    Show(Context ctx) {
-      this.ctx = ctx;
-    }
 
     @Override
     public Integer call() {
@@ -119,18 +94,11 @@ final class ModelsCommand implements Runnable {
 
   @Command(
       name = "path",
-      mixinStandardHelpOptions = true,
       description =
           "Print the directory of a model version, for scripts: cd $(mlscale models path digits)")
-  static final class PathOf implements Callable<Integer> {
-    private final Context ctx;
-
+  static final class PathOf extends CliCommand {
     @Parameters(paramLabel = "NAME[:VERSION]", description = "The latest version when none given.")
     String ref;
-
-    PathOf(Context ctx) {
-      this.ctx = ctx;
-    }
 
     @Override
     public Integer call() {

@@ -6,14 +6,12 @@ import dev.mlscale.notebook.NotebookRequest;
 import dev.mlscale.notebook.Notebooks;
 import dev.mlscale.spec.JobSpec;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "notebook",
-    mixinStandardHelpOptions = true,
     description = {
       "Start a JupyterLab with a job's environment, params, code, model store and a workspace:",
       "on this machine, or as a pod on the cluster (--target k8s) reached through a port-forward.",
@@ -25,9 +23,7 @@ import picocli.CommandLine.Option;
       NotebookDelete.class,
       NotebookRender.class
     })
-final class NotebookCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class NotebookCommand extends CliCommand {
   @Mixin NotebookOptions options = new NotebookOptions();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
@@ -37,10 +33,6 @@ final class NotebookCommand implements Callable<Integer> {
 
   @Option(names = "--no-browser", description = "Do not open a browser.")
   boolean noBrowser;
-
-  NotebookCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   /** The notebooks of the target, picked once. */
   static Notebooks open(Context ctx, ClusterOptions cluster, String user, List<JobSpec> jobs) {

@@ -1,42 +1,21 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.notebook.NotebookRequest;
-import dev.mlscale.notebook.Notebooks;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "delete",
-    mixinStandardHelpOptions = true,
     description = "Remove a notebook and its workspace with every file in it (needs --yes).")
-final class NotebookDelete implements Callable<Integer> {
-  private final Context ctx;
-
-  @Parameters(paramLabel = "NAME", description = "The notebook.")
-  String name;
-
-  @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  @Option(names = "--user", description = "Whose notebook. Default: $USER.")
-  String user;
+final class NotebookDelete extends CliCommand {
+  @Mixin NotebookRef notebook = new NotebookRef();
 
   @Option(names = "--yes", description = "Confirm that the workspace and its files go too.")
   boolean yes;
 
-  NotebookDelete(Context ctx) {
-    this.ctx = ctx;
-  }
-
   @Override
   public Integer call() throws InterruptedException {
-    try (Notebooks notebooks =
-        NotebookCommand.open(ctx, cluster, NotebookLs.user(ctx, user), List.of())) {
-      ctx.out().println(notebooks.delete(NotebookRequest.dnsName(name, "NAME"), yes));
-    }
+    ctx.out().println(notebook.apply(ctx, (notebooks, name) -> notebooks.delete(name, yes)));
     return 0;
   }
 }

@@ -3,25 +3,18 @@ package dev.mlscale.cli;
 import dev.mlscale.notebook.NotebookView;
 import dev.mlscale.notebook.Notebooks;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "ls", mixinStandardHelpOptions = true, description = "List notebooks.")
-final class NotebookLs implements Callable<Integer> {
-  private final Context ctx;
-
+@Command(name = "ls", description = "List notebooks.")
+final class NotebookLs extends CliCommand {
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Mixin OutputOption output = new OutputOption();
 
   @Option(names = "--user", description = "Whose notebooks. Default: $USER.")
   String user;
-
-  NotebookLs(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

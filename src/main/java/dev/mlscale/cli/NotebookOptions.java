@@ -65,25 +65,7 @@ final class NotebookOptions {
       if (!overrides.isEmpty()) {
         throw new UserError("--set needs a JOB_SPEC to override");
       }
-      return new JobSpec(
-          "notebook",
-          "python:3.11-slim",
-          ".",
-          List.of("python3"),
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null);
+      return JobSpec.ofCommand("notebook", "python:3.11-slim", ".", List.of("python3"));
     }
     JobSpec job = new SpecLoader().loadJob(spec, overrides);
     FieldSupport.print(ctx.err(), FieldSupport.checkJob(spec, overrides, target, null));

@@ -7,21 +7,17 @@ import dev.mlscale.plan.PipSources;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.JobSpec;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "render",
-    mixinStandardHelpOptions = true,
     description = {
       "Print the Kubernetes objects a notebook becomes, without touching a cluster: its",
       "workspace claim, the Secret with a new token, the files ConfigMap and the pod."
     })
-final class NotebookRender implements Callable<Integer> {
-  private final Context ctx;
-
+final class NotebookRender extends CliCommand {
   @Mixin NotebookOptions options = new NotebookOptions();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
@@ -31,25 +27,16 @@ final class NotebookRender implements Callable<Integer> {
       description = "Also ask the API server of the context to validate the objects.")
   boolean serverDryRun;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "yaml",
-      description = "yaml or json. Default: ${DEFAULT-VALUE}.")
-  OutputFormat output;
-
-  NotebookRender(Context ctx) {
-    this.ctx = ctx;
-  }
+  @Mixin ManifestOutput manifests = new ManifestOutput();
 
   @Override
   public Integer call() {
     JobSpec job = options.job(ctx, FieldSupport.Target.KUBERNETES);
     NotebookRequest request = options.request(ctx, job, 0);
-    String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
-    ns = ns == null ? "default" : ns;
+    String ns = cluster.renderNamespace(List.of(job));
     var rendered =
         ClusterNotebooks.render(request, Jupyter.newToken(), ns, PipSources.fromUser(ctx.env()));
-    RenderCommand.print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    RenderCommand.print(ctx, cluster, ns, serverDryRun, manifests.output, rendered.objects());
     return 0;
   }
 }

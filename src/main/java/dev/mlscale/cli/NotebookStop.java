@@ -1,39 +1,18 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.notebook.NotebookRequest;
 import dev.mlscale.notebook.Notebooks;
-import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "stop",
-    mixinStandardHelpOptions = true,
     description = "Stop a notebook's server (and its kernels); its workspace stays.")
-final class NotebookStop implements Callable<Integer> {
-  private final Context ctx;
-
-  @Parameters(paramLabel = "NAME", description = "The notebook.")
-  String name;
-
-  @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  @Option(names = "--user", description = "Whose notebook. Default: $USER.")
-  String user;
-
-  NotebookStop(Context ctx) {
-    this.ctx = ctx;
-  }
+final class NotebookStop extends CliCommand {
+  @Mixin NotebookRef notebook = new NotebookRef();
 
   @Override
   public Integer call() throws InterruptedException {
-    try (Notebooks notebooks =
-        NotebookCommand.open(ctx, cluster, NotebookLs.user(ctx, user), List.of())) {
-      ctx.out().println(notebooks.stop(NotebookRequest.dnsName(name, "NAME")));
-    }
+    ctx.out().println(notebook.apply(ctx, Notebooks::stop));
     return 0;
   }
 }

@@ -23,26 +23,19 @@ public enum OutputFormat {
    * Doubles in full precision but without an exponent, as a person writes them: {@code 0.0001}, not
    * {@code 1.0E-4}.
    */
-  static final SimpleModule PLAIN_NUMBERS =
-      new SimpleModule()
-          .addSerializer(
-              Double.class,
-              new StdSerializer<>(Double.class) {
-                @Override
-                public void serialize(Double v, JsonGenerator gen, SerializerProvider p)
-                    throws java.io.IOException {
-                  gen.writeNumber(plain(v));
-                }
-              })
-          .addSerializer(
-              double.class,
-              new StdSerializer<>(double.class) {
-                @Override
-                public void serialize(Double v, JsonGenerator gen, SerializerProvider p)
-                    throws java.io.IOException {
-                  gen.writeNumber(plain(v));
-                }
-              });
+  static final SimpleModule PLAIN_NUMBERS = plainNumbers();
+
+  private static SimpleModule plainNumbers() {
+    StdSerializer<Double> plain =
+        new StdSerializer<>(Double.class) {
+          @Override
+          public void serialize(Double v, JsonGenerator gen, SerializerProvider p)
+              throws java.io.IOException {
+            gen.writeNumber(plain(v));
+          }
+        };
+    return new SimpleModule().addSerializer(Double.class, plain).addSerializer(double.class, plain);
+  }
 
   private static final ObjectMapper JSON_MAPPER =
       JsonMapper.builder()

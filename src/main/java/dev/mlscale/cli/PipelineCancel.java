@@ -1,22 +1,18 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.error.UserError;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "cancel",
-    mixinStandardHelpOptions = true,
     description = {
       "Stop a pipeline run: nothing new starts, running tasks are stopped, the exit task"
           + " still runs (and is told the pipeline was cancelled).",
       "On the cluster this is Argo's stop (spec.shutdown: Stop); the running pods are deleted."
     })
-final class PipelineCancel implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineCancel extends CliCommand {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
   String id;
 
@@ -30,10 +26,6 @@ final class PipelineCancel implements Callable<Integer> {
   String grace;
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineCancel(Context ctx) {
-    this.ctx = ctx;
-  }
 
   private dev.mlscale.spec.DurationValue parseGrace() {
     try {

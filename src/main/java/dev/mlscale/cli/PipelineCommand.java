@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 
 @Command(
     name = "pipeline",
-    mixinStandardHelpOptions = true,
     description = "Pipelines: DAGs or steps of jobs, with a shared workspace and an exit task.",
     subcommands = {
       PipelineRun.class,
@@ -25,20 +24,15 @@ import picocli.CommandLine.Command;
       PipelineResume.class,
       PipelineDelete.class
     })
-final class PipelineCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
-  static void writePicture(Path file, String svg) {
+final class PipelineCommand extends CommandGroup {
+  /** Writes the graph's picture to {@code file} and says so. */
+  static void writePicture(Context ctx, Path file, String svg) {
     try {
       java.nio.file.Files.writeString(file, svg);
     } catch (java.io.IOException e) {
       throw new dev.mlscale.error.EnvironmentError("cannot write " + file + ": " + e.getMessage());
     }
+    ctx.err().println("wrote " + file);
   }
 
   /** Shows the graph as layers, each task with its state: [a ✔] → [b ✔ | c ✘] → [d ⊘]. */

@@ -122,9 +122,9 @@ final class PipelineConsole {
       Map<String, DagExecutor.State> states = new LinkedHashMap<>();
       o.tasks().forEach((k, v) -> states.put(k, v.state()));
       PipelineCommand.writePicture(
+          ctx,
           shown.picture,
           dev.mlscale.pipeline.GraphPicture.svg(spec.name() + " (" + id + ")", dag, states));
-      ctx.err().println("wrote " + shown.picture);
     }
     Table t = new Table("TASK", "STATE", "DURATION", "RUN", "MESSAGE");
     for (DagExecutor.Result r : o.tasks().values()) {

@@ -3,23 +3,15 @@ package dev.mlscale.cli;
 import dev.mlscale.pipeline.PipelineView;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 @Command(
     name = "ls",
-    mixinStandardHelpOptions = true,
     description = "List pipeline runs (this machine's, or the cluster's with --target k8s).")
-final class PipelineLs implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineLs extends CliCommand {
   @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineLs(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

@@ -24,15 +24,9 @@ final class PipelineOwners {
     return OwnerLock.claimOrRefuse(
         lockFile(ctx, id),
         ctx.clock().instant(),
-        o ->
-            "pipeline run "
-                + id
-                + " is already running in "
-                + o.describe()
-                + "; one process runs a pipeline: stop that one first, or follow it with"
-                + " 'mlscale pipeline status "
-                + id
-                + " -w'");
+        "pipeline run " + id,
+        "pipeline",
+        "mlscale pipeline status " + id + " -w");
   }
 
   /**

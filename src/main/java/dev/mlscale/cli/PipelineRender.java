@@ -1,29 +1,22 @@
 package dev.mlscale.cli;
 
-import dev.mlscale.backend.kubernetes.ClusterConnection;
-import dev.mlscale.backend.kubernetes.KubernetesBackend;
 import dev.mlscale.pipeline.ArgoCompiler;
 import dev.mlscale.pipeline.Dag;
 import dev.mlscale.pipeline.PipelineSpec;
-import dev.mlscale.render.Manifests;
 import dev.mlscale.spec.FieldSupport;
 import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "render",
-    mixinStandardHelpOptions = true,
     description = "Print the Argo Workflow (and its ConfigMaps) a pipeline compiles to.")
-final class PipelineRender implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineRender extends CliCommand {
   @Parameters(paramLabel = "PIPELINE", description = "The pipeline spec (YAML).")
   Path file;
 
@@ -53,13 +46,9 @@ final class PipelineRender implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
 
-  PipelineRender(Context ctx) {
-    this.ctx = ctx;
-  }
-
   @Override
   public Integer call() {
-    String ns = cluster.namespace == null ? "default" : cluster.namespace;
+    String ns = cluster.renderNamespace(List.of());
     var compiled =
         ArgoCompiler.compileFile(
             file, overrides, runId, ns, dev.mlscale.plan.PipSources.fromUser(ctx.env()));
@@ -68,29 +57,12 @@ final class PipelineRender implements Callable<Integer> {
     if (picture != null) {
       PipelineSpec spec = new SpecLoader().load(file, PipelineSpec.class, overrides).spec();
       PipelineCommand.writePicture(
+          ctx,
           picture,
           dev.mlscale.pipeline.GraphPicture.svg(
               spec.name(), Dag.of(file.toString(), spec), Map.of()));
-      ctx.err().println("wrote " + picture);
     }
-    ctx.out()
-        .print(
-            output == OutputFormat.JSON
-                ? Manifests.json(compiled.objects()) + "\n"
-                : Manifests.yaml(compiled.objects()));
-    if (serverDryRun) {
-      var connection = ClusterConnection.open(ctx.env(), cluster.kubeconfig, cluster.context, ns);
-      try (var backend = new KubernetesBackend(connection, null, ctx.clock())) {
-        backend.serverDryRun(compiled.objects());
-      }
-      ctx.err()
-          .println(
-              "the API server of context "
-                  + connection.context()
-                  + " accepts all "
-                  + compiled.objects().size()
-                  + " objects (server-side dry run)");
-    }
+    RenderCommand.print(ctx, cluster, ns, serverDryRun, output, compiled.objects());
     return 0;
   }
 }

@@ -1,30 +1,22 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.error.UserError;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "resume",
-    mixinStandardHelpOptions = true,
     description = {
       "Continue a local pipeline run whose mlscale process died (shown Interrupted), under the"
           + " same id: what ended stays, the tasks that were running run again from the start"
           + " (what is left of them is stopped first), then the rest and the exit task."
     })
-final class PipelineResume implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineResume extends CliCommand {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id or a prefix.")
   String id;
 
   @Mixin PipelineOutput shown = new PipelineOutput();
-
-  PipelineResume(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

@@ -1,13 +1,11 @@
 package dev.mlscale.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "retry",
-    mixinStandardHelpOptions = true,
     description = {
       "Run a Failed or Cancelled pipeline run again, under the same id: the tasks that succeeded"
           + " and the workspace are kept; the failed, cancelled, skipped and unfinished tasks run"
@@ -15,19 +13,13 @@ import picocli.CommandLine.Parameters;
       "With --target k8s it retries the Argo Workflow as 'argo retry' does: the failed nodes are"
           + " reset, their pods deleted, and the Workflow runs again."
     })
-final class PipelineRetry implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineRetry extends CliCommand {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id or a prefix.")
   String id;
 
   @Mixin PipelineOutput shown = new PipelineOutput();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineRetry(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

@@ -3,18 +3,12 @@ package dev.mlscale.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = "Run a pipeline on this machine and wait for it.")
-final class PipelineRun implements Callable<Integer> {
-  private final Context ctx;
-
+@Command(name = "run", description = "Run a pipeline on this machine and wait for it.")
+final class PipelineRun extends CliCommand {
   @Parameters(paramLabel = "PIPELINE", description = "The pipeline spec (YAML).")
   Path file;
 
@@ -33,10 +27,6 @@ final class PipelineRun implements Callable<Integer> {
   boolean detach;
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineRun(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

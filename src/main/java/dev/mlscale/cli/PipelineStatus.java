@@ -2,22 +2,18 @@ package dev.mlscale.cli;
 
 import dev.mlscale.pipeline.PipelineView;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "status",
-    mixinStandardHelpOptions = true,
     description = {
       "Show a pipeline run: its graph with each task's state, and a table of its tasks.",
       "With --target k8s it reads the Argo Workflow, so it works from any machine;"
           + " --watch follows it until it ends."
     })
-final class PipelineStatus implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineStatus extends CliCommand {
   @Parameters(paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
   String id;
 
@@ -35,10 +31,6 @@ final class PipelineStatus implements Callable<Integer> {
   Path picture;
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineStatus(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {
@@ -63,8 +55,7 @@ final class PipelineStatus implements Callable<Integer> {
       }
     }
     if (picture != null) {
-      PipelineCommand.writePicture(picture, dev.mlscale.pipeline.GraphPicture.svg(v));
-      ctx.err().println("wrote " + picture);
+      PipelineCommand.writePicture(ctx, picture, dev.mlscale.pipeline.GraphPicture.svg(v));
     }
     if (!output.print(ctx.out(), v)) {
       PipelineCommand.describe(ctx, v, ctx.out());

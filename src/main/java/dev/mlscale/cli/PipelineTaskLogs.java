@@ -1,17 +1,13 @@
 package dev.mlscale.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "logs",
-    mixinStandardHelpOptions = true,
     description = "Print the output of a pipeline's tasks, each line prefixed with [task].")
-final class PipelineTaskLogs implements Callable<Integer> {
-  private final Context ctx;
-
+final class PipelineTaskLogs extends CliCommand {
   @Parameters(index = "0", paramLabel = "PIPELINE_RUN", description = "The pipeline run's id.")
   String id;
 
@@ -30,10 +26,6 @@ final class PipelineTaskLogs implements Callable<Integer> {
   boolean follow;
 
   @picocli.CommandLine.Mixin ClusterOptions cluster = new ClusterOptions();
-
-  PipelineTaskLogs(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

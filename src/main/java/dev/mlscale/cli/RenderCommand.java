@@ -15,21 +15,17 @@ import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "render",
-    mixinStandardHelpOptions = true,
     description = {
       "Print the Kubernetes objects a job spec becomes, without touching a cluster:",
       "a ConfigMap with the code, params and helper, and a batch/v1 Job. For review and GitOps."
     })
-final class RenderCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class RenderCommand extends CliCommand {
   @Parameters(paramLabel = "SPEC", description = "The job spec (YAML).")
   Path spec;
 
@@ -54,15 +50,7 @@ final class RenderCommand implements Callable<Integer> {
   @Option(names = "--run-id", description = "Use this run id instead of a new random one.")
   String runId;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "yaml",
-      description = "yaml or json. Default: ${DEFAULT-VALUE}.")
-  OutputFormat output;
-
-  RenderCommand(Context ctx) {
-    this.ctx = ctx;
-  }
+  @picocli.CommandLine.Mixin ManifestOutput manifests = new ManifestOutput();
 
   @Override
   public Integer call() {
@@ -74,8 +62,7 @@ final class RenderCommand implements Callable<Integer> {
     }
     Submission submission =
         Planner.submission(runId == null ? Planner.newRunId(job.name()) : runId, job, spec);
-    String ns = FieldSupport.namespace(cluster.namespace, List.of(job));
-    ns = ns == null ? "default" : ns;
+    String ns = cluster.renderNamespace(List.of(job));
     var rendered =
         JobRenderer.render(
             RenderInput.of(
@@ -84,7 +71,7 @@ final class RenderCommand implements Callable<Integer> {
                     CodeArchive.of(submission.runs().get(0).workdir()),
                     PythonHelper.source())
                 .withPip(dev.mlscale.plan.PipSources.fromUser(ctx.env())));
-    print(ctx, cluster, ns, serverDryRun, output, rendered.objects());
+    print(ctx, cluster, ns, serverDryRun, manifests.output, rendered.objects());
     return 0;
   }
 

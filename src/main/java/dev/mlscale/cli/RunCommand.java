@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,14 +26,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "run",
-    mixinStandardHelpOptions = true,
     description = {
       "Run one or more job specs and wait for them.",
       "Several specs run at once, each as soon as this machine has its CPU, memory and GPUs free."
     })
-final class RunCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class RunCommand extends CliCommand {
   @Parameters(arity = "1..*", paramLabel = "SPEC", description = "Job spec files (YAML).")
   List<Path> specs;
 
@@ -56,10 +52,6 @@ final class RunCommand implements Callable<Integer> {
   boolean quiet;
 
   @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
-
-  RunCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

@@ -1,6 +1,5 @@
 package dev.mlscale.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -8,21 +7,14 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "status",
     aliases = "describe",
-    mixinStandardHelpOptions = true,
     description = "Show one run: its state and why, every attempt, its metrics and model.")
-final class StatusCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class StatusCommand extends CliCommand {
   @Parameters(paramLabel = "RUN", description = "A run id or an unambiguous prefix of it.")
   String run;
 
   @Mixin OutputOption output = new OutputOption();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  StatusCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

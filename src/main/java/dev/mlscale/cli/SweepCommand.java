@@ -16,18 +16,10 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "sweep",
-    mixinStandardHelpOptions = true,
     description =
         "Hyper-parameter sweeps: Gaussian-process, TPE, random or grid search with early stopping.",
     subcommands = {SweepRun.class, SweepResume.class, SweepShow.class, SweepLs.class})
-final class SweepCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
+final class SweepCommand extends CommandGroup {
   static SweepSpec load(Path file, List<String> overrides) {
     SweepSpec spec = new SpecLoader().load(file, SweepSpec.class, overrides).spec();
     SpecLoader.writtenAt(file, "/auto_reason")
@@ -58,15 +50,9 @@ final class SweepCommand implements Runnable {
     return OwnerLock.claimOrRefuse(
         lockFile(ctx, id),
         ctx.clock().instant(),
-        o ->
-            "sweep "
-                + id
-                + " is already running in "
-                + o.describe()
-                + "; one process runs a sweep: stop that one first, or follow it with 'mlscale"
-                + " sweep show "
-                + id
-                + "'");
+        "sweep " + id,
+        "sweep",
+        "mlscale sweep show " + id);
   }
 
   static Path lockFile(Context ctx, String id) {

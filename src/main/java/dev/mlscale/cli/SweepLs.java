@@ -1,21 +1,14 @@
 package dev.mlscale.cli;
 
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-@Command(name = "ls", mixinStandardHelpOptions = true, description = "List sweeps.")
-final class SweepLs implements Callable<Integer> {
-  private final Context ctx;
-
+@Command(name = "ls", description = "List sweeps.")
+final class SweepLs extends CliCommand {
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
-
-  SweepLs(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() {

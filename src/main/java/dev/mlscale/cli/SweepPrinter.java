@@ -14,17 +14,8 @@ import java.util.Optional;
 /**
  * Shows a sweep's trials as they start and end (a progress bar, the best so far) and as a table.
  */
-final class SweepPrinter implements SweepRunner.SweepListener {
-
-  private final Context ctx;
-  private final SweepSpec spec;
-  private final boolean verbose;
-
-  SweepPrinter(Context ctx, SweepSpec spec, boolean verbose) {
-    this.ctx = ctx;
-    this.spec = spec;
-    this.verbose = verbose;
-  }
+record SweepPrinter(Context ctx, SweepSpec spec, boolean verbose)
+    implements SweepRunner.SweepListener {
 
   @Override
   public synchronized void trialStarted(Trial t) {

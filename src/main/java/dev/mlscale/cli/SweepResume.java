@@ -1,20 +1,16 @@
 package dev.mlscale.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
     name = "resume",
-    mixinStandardHelpOptions = true,
     description = {
       "Continue a sweep whose process stopped (crash, kill -9, Ctrl-C).",
       "With --target k8s, from any machine with the kubeconfig: the sweep lives in the cluster."
     })
-final class SweepResume implements Callable<Integer> {
-  private final Context ctx;
-
+final class SweepResume extends CliCommand {
   @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
   String id;
 
@@ -24,10 +20,6 @@ final class SweepResume implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
-  SweepResume(Context ctx) {
-    this.ctx = ctx;
-  }
-
   @Override
   public Integer call() throws Exception {
     try (SweepRuns sweeps = SweepRuns.open(ctx, cluster);
@@ -35,13 +27,14 @@ final class SweepResume implements Callable<Integer> {
       ctx.err().println(ctx.style().bold("▶ resuming sweep " + r.id()) + "  " + r.banner());
       var result =
           sweeps.run(
-              r.id(),
-              r.spec(),
-              r.sweepFile(),
-              r.jobFile(),
-              new SweepPrinter(ctx, r.spec(), verbose.on),
-              false,
-              queue.jobOverrides());
+              new SweepRuns.Start(
+                  r.id(),
+                  r.spec(),
+                  r.sweepFile(),
+                  r.jobFile(),
+                  new SweepPrinter(ctx, r.spec(), verbose.on),
+                  false,
+                  queue.queue == null ? r.jobOverrides() : queue.jobOverrides()));
       return SweepCommand.report(ctx, r.id(), r.spec(), result);
     }
   }

@@ -8,19 +8,13 @@ import dev.mlscale.sweep.SweepSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = "Start a sweep from a sweep spec and run it to the end.")
-final class SweepRun implements Callable<Integer> {
-  private final Context ctx;
-
+@Command(name = "run", description = "Start a sweep from a sweep spec and run it to the end.")
+final class SweepRun extends CliCommand {
   @Parameters(paramLabel = "SWEEP", description = "The sweep spec (YAML).")
   Path file;
 
@@ -32,10 +26,6 @@ final class SweepRun implements Callable<Integer> {
   @Mixin SweepQueue queue = new SweepQueue();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  SweepRun(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws Exception {
@@ -76,13 +66,14 @@ final class SweepRun implements Callable<Integer> {
                   + sweeps.where());
       var result =
           sweeps.run(
-              id,
-              spec,
-              file.toAbsolutePath(),
-              jobFile,
-              new SweepPrinter(ctx, spec, verbose.on),
-              true,
-              queue.jobOverrides());
+              new SweepRuns.Start(
+                  id,
+                  spec,
+                  file.toAbsolutePath(),
+                  jobFile,
+                  new SweepPrinter(ctx, spec, verbose.on),
+                  true,
+                  queue.jobOverrides()));
       return SweepCommand.report(ctx, id, spec, result);
     }
   }

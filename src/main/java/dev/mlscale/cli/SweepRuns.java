@@ -1,6 +1,7 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
 import dev.mlscale.sweep.SweepRunner;
 import dev.mlscale.sweep.SweepSpec;
 import dev.mlscale.sweep.Trial;
@@ -32,8 +33,18 @@ interface SweepRuns extends AutoCloseable {
    * A stopped sweep taken over by this process: what to run again, and the claim that makes this
    * process its only owner until closed.
    */
+  /**
+   * A sweep to go on with; {@code jobOverrides} are those it was started with ({@code --queue}),
+   * used unless the resume gives its own.
+   */
   record Resumable(
-      String id, SweepSpec spec, Path sweepFile, Path jobFile, String banner, AutoCloseable owner)
+      String id,
+      SweepSpec spec,
+      Path sweepFile,
+      Path jobFile,
+      List<String> jobOverrides,
+      String banner,
+      AutoCloseable owner)
       implements AutoCloseable {
     @Override
     public void close() throws Exception {
@@ -59,17 +70,25 @@ interface SweepRuns extends AutoCloseable {
   AutoCloseable prepare(String id, SweepSpec spec, JobSpec job, Path jobFile);
 
   /**
-   * Runs the sweep to its end; {@code create} records it first (else it is resumed). {@code
+   * What {@link #run} runs: {@code create} records the sweep first (else it is resumed); {@code
    * jobOverrides} change the trials' job spec (e.g. {@code --queue}).
    */
-  SweepRunner.Result run(
+  record Start(
       String id,
       SweepSpec spec,
       Path sweepFile,
       Path jobFile,
       SweepRunner.SweepListener listener,
       boolean create,
-      List<String> jobOverrides);
+      List<String> jobOverrides) {
+    /** The trials' job spec, with the overrides. */
+    JobSpec job() {
+      return new SpecLoader().loadJob(jobFile, jobOverrides);
+    }
+  }
+
+  /** Runs the sweep to its end. */
+  SweepRunner.Result run(Start start);
 
   /** Takes over a sweep whose process stopped. */
   Resumable resume(String idOrPrefix);

@@ -4,7 +4,6 @@ import dev.mlscale.report.SweepReport;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,11 +11,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(
     name = "show",
-    mixinStandardHelpOptions = true,
     description = "Print a sweep's trials sorted by the objective; write plots with --plots.")
-final class SweepShow implements Callable<Integer> {
-  private final Context ctx;
-
+final class SweepShow extends CliCommand {
   @Parameters(paramLabel = "SWEEP_ID", description = "The sweep's id or a prefix.")
   String id;
 
@@ -34,10 +30,6 @@ final class SweepShow implements Callable<Integer> {
   @picocli.CommandLine.Mixin OutputOption output = new OutputOption();
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
-
-  SweepShow(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws java.io.IOException {

@@ -2,27 +2,19 @@ package dev.mlscale.cli;
 
 import dev.mlscale.top.Usage;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(
     name = "top",
-    mixinStandardHelpOptions = true,
     description = {
       "CPU and memory each running run (and row, task) uses now, against its requests and limits:",
       "on this machine from its process group (/proc), on the cluster from the metrics API."
     })
-final class TopCommand implements Callable<Integer> {
-  private final Context ctx;
-
+final class TopCommand extends CliCommand {
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Mixin OutputOption output = new OutputOption();
-
-  TopCommand(Context ctx) {
-    this.ctx = ctx;
-  }
 
   @Override
   public Integer call() throws InterruptedException {

@@ -9,17 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The workshop's add-ons: Argo Workflows, metrics-server, Kueue, the cluster autoscaler. */
-final class AddOns {
-  private final KubernetesClient client;
-  private final String ns;
-  private final CheckOptions options;
-
-  AddOns(KubernetesClient client, String ns, CheckOptions options) {
-    this.client = client;
-    this.ns = ns;
-    this.options = options;
-  }
-
+record AddOns(KubernetesClient client, String ns, CheckOptions options) {
   /** Argo's CRDs (discovery), and a controller that picks up a Workflow in this namespace. */
   List<Check> argo(boolean namespaceExists) {
     Optional<List<String>> served;

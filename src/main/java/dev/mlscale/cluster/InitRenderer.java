@@ -1,5 +1,6 @@
 package dev.mlscale.cluster;
 
+import dev.mlscale.render.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -40,11 +41,7 @@ public final class InitRenderer {
     out.add(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build());
     out.add(
         new PersistentVolumeClaimBuilder()
-            .withNewMetadata()
-            .withName(in.claim())
-            .withNamespace(ns)
-            .withLabels(labels)
-            .endMetadata()
+            .withMetadata(Labels.meta(in.claim(), ns, labels))
             .withNewSpec()
             .withAccessModes("ReadWriteMany")
             .withStorageClassName(in.storageClass())
@@ -55,11 +52,7 @@ public final class InitRenderer {
             .build());
     out.add(
         new RoleBuilder()
-            .withNewMetadata()
-            .withName(ROLE)
-            .withNamespace(ns)
-            .withLabels(labels)
-            .endMetadata()
+            .withMetadata(Labels.meta(ROLE, ns, labels))
             .withRules(rules(true))
             .build());
     out.add(
@@ -74,11 +67,7 @@ public final class InitRenderer {
       List<Subject> subjects = subjects(in);
       out.add(
           new RoleBindingBuilder()
-              .withNewMetadata()
-              .withName(ROLE)
-              .withNamespace(ns)
-              .withLabels(labels)
-              .endMetadata()
+              .withMetadata(Labels.meta(ROLE, ns, labels))
               .withNewRoleRef("rbac.authorization.k8s.io", "Role", ROLE)
               .withSubjects(subjects)
               .build());
@@ -94,11 +83,7 @@ public final class InitRenderer {
     }
     out.add(
         new RoleBuilder()
-            .withNewMetadata()
-            .withName(EXECUTOR_ROLE)
-            .withNamespace(ns)
-            .withLabels(labels)
-            .endMetadata()
+            .withMetadata(Labels.meta(EXECUTOR_ROLE, ns, labels))
             .withRules(
                 new PolicyRuleBuilder()
                     .withApiGroups("argoproj.io")
@@ -108,11 +93,7 @@ public final class InitRenderer {
             .build());
     out.add(
         new RoleBindingBuilder()
-            .withNewMetadata()
-            .withName(EXECUTOR_ROLE)
-            .withNamespace(ns)
-            .withLabels(labels)
-            .endMetadata()
+            .withMetadata(Labels.meta(EXECUTOR_ROLE, ns, labels))
             .withNewRoleRef("rbac.authorization.k8s.io", "Role", EXECUTOR_ROLE)
             .addNewSubject()
             .withKind("ServiceAccount")
@@ -149,11 +130,9 @@ public final class InitRenderer {
     }
     return java.util.Optional.of(
         new SecretBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .withNamespace(in.namespace())
-            .withLabels(Map.of("app.kubernetes.io/managed-by", "mlscale"))
-            .endMetadata()
+            .withMetadata(
+                Labels.meta(
+                    name, in.namespace(), Map.of("app.kubernetes.io/managed-by", "mlscale")))
             .withType("Opaque")
             .withStringData(data)
             .build());

@@ -101,11 +101,7 @@ public final class NotebookRenderer {
     Map<String, String> labels = labels(in, o);
     Secret secret =
         new SecretBuilder()
-            .withNewMetadata()
-            .withName(o.secretName())
-            .withNamespace(in.namespace())
-            .withLabels(labels)
-            .endMetadata()
+            .withMetadata(Labels.meta(o.secretName(), in.namespace(), labels))
             .withType("Opaque")
             .addToData(
                 TOKEN_KEY,
@@ -113,11 +109,7 @@ public final class NotebookRenderer {
             .build();
     var claim =
         new PersistentVolumeClaimBuilder()
-            .withNewMetadata()
-            .withName(o.claimName())
-            .withNamespace(in.namespace())
-            .withLabels(labels)
-            .endMetadata()
+            .withMetadata(Labels.meta(o.claimName(), in.namespace(), labels))
             .withNewSpec()
             .withAccessModes("ReadWriteOnce")
             .withStorageClassName(o.workspaceClass())

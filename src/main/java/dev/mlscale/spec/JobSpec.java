@@ -118,6 +118,13 @@ public record JobSpec(
     return copy(args, env, params, newRows, parallelism);
   }
 
+  /** A job that only runs {@code command}: every other field unset, so at its default. */
+  public static JobSpec ofCommand(String name, String image, String workdir, List<String> command) {
+    return new JobSpec(
+        name, image, workdir, command, null, null, null, null, null, null, null, null, null, null,
+        null, null, null, null);
+  }
+
   /** A copy with the fields the withers above change; every other field as it is. */
   private JobSpec copy(
       List<String> newArgs,

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * The embedded SQLite database under {@code $MLSCALE_HOME}. One connection per process, used under
@@ -168,6 +169,16 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       throw new EnvironmentError("the run database failed: " + e.getMessage(), e);
     }
+  }
+
+  /** Runs a query under this database's lock and maps each row. */
+  <T> List<T> query(String sql, Sql.Row<T> row, Object... args) {
+    return with(c -> Sql.query(c, sql, row, args));
+  }
+
+  /** Runs one INSERT, UPDATE or DELETE under this database's lock; says how many rows changed. */
+  int update(String sql, Object... args) {
+    return with(c -> Sql.exec(c, sql, args));
   }
 
   @Override

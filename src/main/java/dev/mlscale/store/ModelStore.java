@@ -8,10 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -62,20 +61,9 @@ public final class ModelStore {
                     + ": "
                     + e.getMessage());
           }
-          RunStore.exec(
+          return insert(
               c,
-              "INSERT INTO models (name, version, run_id, path, created_at, params, metrics,"
-                  + " size_bytes) VALUES (?,?,?,?,?,?,?,?)",
-              name,
-              version,
-              runId,
-              target.toString(),
-              at,
-              Json.write(params),
-              Json.write(metrics),
-              size);
-          return new ModelRecord(
-              name, version, runId, target.toString(), at, params, metrics, size);
+              new ModelRecord(name, version, runId, target.toString(), at, params, metrics, size));
         });
   }
 
@@ -91,65 +79,56 @@ public final class ModelStore {
       Map<String, Double> metrics,
       Instant at) {
     return db.transaction(
-        c -> {
-          int version = nextVersion(c, name);
-          RunStore.exec(
-              c,
-              "INSERT INTO models (name, version, run_id, path, created_at, params, metrics,"
-                  + " size_bytes) VALUES (?,?,?,?,?,?,?,?)",
-              name,
-              version,
-              runId,
-              location,
-              at,
-              Json.write(params),
-              Json.write(metrics),
-              0L);
-          return new ModelRecord(name, version, runId, location, at, params, metrics, 0L);
-        });
+        c ->
+            insert(
+                c,
+                new ModelRecord(
+                    name, nextVersion(c, name), runId, location, at, params, metrics, 0L)));
   }
 
-  private static int nextVersion(java.sql.Connection c, String name) throws java.sql.SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?")) {
-      ps.setString(1, name);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
-      }
-    }
+  private static int nextVersion(Connection c, String name) throws SQLException {
+    return Sql.query(
+            c,
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?",
+            rs -> rs.getInt(1),
+            name)
+        .get(0);
+  }
+
+  /** Records a new version; returns it. */
+  private static ModelRecord insert(Connection c, ModelRecord m) throws SQLException {
+    Sql.exec(
+        c,
+        "INSERT INTO models (name, version, run_id, path, created_at, params, metrics,"
+            + " size_bytes) VALUES (?,?,?,?,?,?,?,?)",
+        m.name(),
+        m.version(),
+        m.runId(),
+        m.path(),
+        m.createdAt(),
+        Json.write(m.params()),
+        Json.write(m.metrics()),
+        m.sizeBytes());
+    return m;
   }
 
   /** All versions, newest first; only those of {@code name} when it is given. */
   public List<ModelRecord> list(String name) {
-    return db.with(
-        c -> {
-          String sql =
-              "SELECT * FROM models"
-                  + (name == null ? "" : " WHERE name = ?")
-                  + " ORDER BY name, version DESC";
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (name != null) {
-              ps.setString(1, name);
-            }
-            List<ModelRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(
-                    new ModelRecord(
-                        rs.getString("name"),
-                        rs.getInt("version"),
-                        rs.getString("run_id"),
-                        rs.getString("path"),
-                        RunStore.instant(rs, "created_at"),
-                        Json.readObjectMap(rs.getString("params")),
-                        Json.readDoubleMap(rs.getString("metrics")),
-                        rs.getLong("size_bytes")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        "SELECT * FROM models"
+            + (name == null ? "" : " WHERE name = ?")
+            + " ORDER BY name, version DESC",
+        rs ->
+            new ModelRecord(
+                rs.getString("name"),
+                rs.getInt("version"),
+                rs.getString("run_id"),
+                rs.getString("path"),
+                Sql.instant(rs, "created_at"),
+                Json.readObjectMap(rs.getString("params")),
+                Json.readDoubleMap(rs.getString("metrics")),
+                rs.getLong("size_bytes")),
+        name == null ? new Object[0] : new Object[] {name});
   }
 
   /** The model a run registered, if any. */

@@ -59,13 +59,7 @@ public final class OwnerLock implements AutoCloseable {
         FileLock lock = tryLock(ch);
         // a reader that probes the lock (sweep ls) holds it for an instant: when the one named in
         // the file is gone, try a little longer before refusing
-        for (int i = 0; lock == null && i < 20 && !alive(read(key)); i++) {
-          try {
-            Thread.sleep(50);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
+        for (int i = 0; lock == null && i < 20 && !alive(read(key)) && pause(50); i++) {
           lock = tryLock(ch);
         }
         if (lock == null) {
@@ -91,25 +85,39 @@ public final class OwnerLock implements AutoCloseable {
 
   /**
    * Claims {@code file} for this process, or refuses with a user error (exit 2) that names the
-   * owner: {@code refusal} says what runs where and what to do instead.
+   * owner: "{@code what} is already running in OWNER; one process runs a {@code noun}: stop that
+   * one first, or follow it with '{@code follow}'".
    */
   public static OwnerLock claimOrRefuse(
-      Path file, Instant now, java.util.function.Function<Owner, String> refusal) {
+      Path file, Instant now, String what, String noun, String follow) {
     Optional<OwnerLock> lock = claim(file, now);
     if (lock.isPresent()) {
       return lock.get();
     }
     Owner o = read(file);
-    for (int i = 0; i < 20 && o.pid() < 0; i++) { // the owner is writing its name
-      try {
-        Thread.sleep(25);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    for (int i = 0; i < 20 && o.pid() < 0 && pause(25); i++) { // the owner is writing its name
       o = read(file);
     }
-    throw new dev.mlscale.error.UserError(refusal.apply(o));
+    throw new dev.mlscale.error.UserError(
+        what
+            + " is already running in "
+            + o.describe()
+            + "; one process runs a "
+            + noun
+            + ": stop that one first, or follow it with '"
+            + follow
+            + "'");
+  }
+
+  /** Waits a moment; false when interrupted (the thread stays interrupted). */
+  private static boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /**

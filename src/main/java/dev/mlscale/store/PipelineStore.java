@@ -1,10 +1,6 @@
 package dev.mlscale.store;
 
-import dev.mlscale.error.NotFoundError;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -65,7 +61,7 @@ public final class PipelineStore {
       Instant at) {
     db.transaction(
         c -> {
-          RunStore.exec(
+          Sql.exec(
               c,
               "INSERT INTO pipelines (id, name, spec_file, state, created_at, owner_pid, overrides)"
                   + " VALUES (?,?,?,?,?,?,?)",
@@ -78,7 +74,7 @@ public final class PipelineStore {
               String.join("\n", overrides));
           int position = 0;
           for (TaskRecord t : tasks) {
-            RunStore.exec(
+            Sql.exec(
                 c,
                 "INSERT INTO pipeline_tasks (pipeline_id, position, task, base, depends, state)"
                     + " VALUES (?,?,?,?,?,?)",
@@ -102,7 +98,7 @@ public final class PipelineStore {
     return db.transaction(
         c -> {
           int changed =
-              RunStore.exec(
+              Sql.exec(
                   c,
                   "UPDATE pipelines SET state = 'Running', message = NULL, ended_at = NULL,"
                       + " cancel_requested = 0, owner_pid = ?, retries = retries + 1"
@@ -113,7 +109,7 @@ public final class PipelineStore {
             return false;
           }
           for (String task : tasks) {
-            RunStore.exec(
+            Sql.exec(
                 c,
                 "UPDATE pipeline_tasks SET state = 'Pending', message = NULL, run_id = NULL,"
                     + " attempt = attempt + (CASE WHEN started_at IS NULL THEN 0 ELSE 1 END),"
@@ -127,13 +123,10 @@ public final class PipelineStore {
 
   /** Makes this process the owner of a Running run (a resume); false if it is not Running. */
   public boolean adopt(String id) {
-    return db.with(
-            c ->
-                RunStore.exec(
-                    c,
-                    "UPDATE pipelines SET owner_pid = ? WHERE id = ? AND state = 'Running'",
-                    ProcessHandle.current().pid(),
-                    id))
+    return db.update(
+            "UPDATE pipelines SET owner_pid = ? WHERE id = ? AND state = 'Running'",
+            ProcessHandle.current().pid(),
+            id)
         > 0;
   }
 
@@ -141,7 +134,7 @@ public final class PipelineStore {
   public int nextAttempt(String id, String task) {
     return db.transaction(
         c -> {
-          RunStore.exec(
+          Sql.exec(
               c,
               "UPDATE pipeline_tasks SET attempt = attempt + 1 WHERE pipeline_id = ? AND task = ?",
               id,
@@ -155,44 +148,35 @@ public final class PipelineStore {
   }
 
   public void taskStarted(String id, String task, String runId, Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "UPDATE pipeline_tasks SET state = 'Running', run_id = ?, started_at = ?,"
-                    + " message = NULL, ended_at = NULL WHERE pipeline_id = ? AND task = ?",
-                runId,
-                at,
-                id,
-                task));
+    db.update(
+        "UPDATE pipeline_tasks SET state = 'Running', run_id = ?, started_at = ?,"
+            + " message = NULL, ended_at = NULL WHERE pipeline_id = ? AND task = ?",
+        runId,
+        at,
+        id,
+        task);
   }
 
   public void taskEnded(
       String id, String task, String state, String runId, String message, Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "UPDATE pipeline_tasks SET state = ?, run_id = COALESCE(?, run_id),"
-                    + " message = ?, ended_at = ? WHERE pipeline_id = ? AND task = ?",
-                state,
-                runId,
-                message,
-                at,
-                id,
-                task));
+    db.update(
+        "UPDATE pipeline_tasks SET state = ?, run_id = COALESCE(?, run_id),"
+            + " message = ?, ended_at = ? WHERE pipeline_id = ? AND task = ?",
+        state,
+        runId,
+        message,
+        at,
+        id,
+        task);
   }
 
   public void finish(String id, String state, String message, Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "UPDATE pipelines SET state = ?, message = ?, ended_at = ? WHERE id = ?",
-                state,
-                message,
-                at,
-                id));
+    db.update(
+        "UPDATE pipelines SET state = ?, message = ?, ended_at = ? WHERE id = ?",
+        state,
+        message,
+        at,
+        id);
   }
 
   /**
@@ -202,7 +186,7 @@ public final class PipelineStore {
   public void abandon(String id, String state, String message, Instant at) {
     db.transaction(
         c -> {
-          RunStore.exec(
+          Sql.exec(
               c,
               "UPDATE pipeline_tasks SET state = ?, message = ?, ended_at = ?"
                   + " WHERE pipeline_id = ? AND state = 'Running'",
@@ -210,14 +194,14 @@ public final class PipelineStore {
               message,
               at,
               id);
-          RunStore.exec(
+          Sql.exec(
               c,
               "UPDATE pipeline_tasks SET state = 'Skipped', message = ?, ended_at = ?"
                   + " WHERE pipeline_id = ? AND state = 'Pending'",
               "not run: " + message,
               at,
               id);
-          RunStore.exec(
+          Sql.exec(
               c,
               "UPDATE pipelines SET state = ?, message = ?, ended_at = ?"
                   + " WHERE id = ? AND state = 'Running'",
@@ -231,12 +215,8 @@ public final class PipelineStore {
 
   /** Asks the process that runs the pipeline to start nothing more; false if it has ended. */
   public boolean requestCancel(String id) {
-    return db.with(
-            c ->
-                RunStore.exec(
-                    c,
-                    "UPDATE pipelines SET cancel_requested = 1 WHERE id = ? AND state = 'Running'",
-                    id))
+    return db.update(
+            "UPDATE pipelines SET cancel_requested = 1 WHERE id = ? AND state = 'Running'", id)
         > 0;
   }
 
@@ -251,20 +231,12 @@ public final class PipelineStore {
             "SELECT * FROM pipelines WHERE id = ? OR id LIKE ? ORDER BY created_at DESC",
             idOrPrefix,
             idOrPrefix + "%");
-    for (PipelineRecord r : found) {
-      if (r.id().equals(idOrPrefix)) {
-        return r;
-      }
-    }
-    if (found.size() != 1) {
-      throw new NotFoundError(
-          "pipeline run",
-          idOrPrefix,
-          found.isEmpty()
-              ? "'mlscale pipeline ls' lists them (add --target k8s for the cluster's)"
-              : "it matches several; give more of the id");
-    }
-    return found.get(0);
+    return Sql.one(
+        found,
+        PipelineRecord::id,
+        idOrPrefix,
+        "pipeline run",
+        "'mlscale pipeline ls' lists them (add --target k8s for the cluster's)");
   }
 
   public List<PipelineRecord> list(int limit) {
@@ -272,61 +244,43 @@ public final class PipelineStore {
   }
 
   public List<TaskRecord> tasks(String id) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM pipeline_tasks WHERE pipeline_id = ? ORDER BY position")) {
-            ps.setString(1, id);
-            List<TaskRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                String deps = rs.getString("depends");
-                out.add(
-                    new TaskRecord(
-                        rs.getString("task"),
-                        rs.getString("base"),
-                        deps.isEmpty() ? List.of() : List.of(deps.split(",")),
-                        rs.getString("state"),
-                        rs.getString("run_id"),
-                        rs.getString("message"),
-                        RunStore.instant(rs, "started_at"),
-                        RunStore.instant(rs, "ended_at"),
-                        rs.getInt("attempt")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        "SELECT * FROM pipeline_tasks WHERE pipeline_id = ? ORDER BY position",
+        rs ->
+            new TaskRecord(
+                rs.getString("task"),
+                rs.getString("base"),
+                split(rs.getString("depends"), ","),
+                rs.getString("state"),
+                rs.getString("run_id"),
+                rs.getString("message"),
+                Sql.instant(rs, "started_at"),
+                Sql.instant(rs, "ended_at"),
+                rs.getInt("attempt")),
+        id);
   }
 
   private List<PipelineRecord> query(String sql, Object... args) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            RunStore.bind(ps, args);
-            List<PipelineRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(
-                    new PipelineRecord(
-                        rs.getString("id"),
-                        rs.getString("name"),
-                        rs.getString("spec_file"),
-                        rs.getString("state"),
-                        rs.getString("message"),
-                        RunStore.instant(rs, "created_at"),
-                        RunStore.instant(rs, "ended_at"),
-                        RunStore.longOrNull(rs, "owner_pid"),
-                        rs.getInt("cancel_requested") == 1,
-                        rs.getString("overrides").isEmpty()
-                            ? List.of()
-                            : List.of(rs.getString("overrides").split("\n")),
-                        rs.getInt("retries")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        sql,
+        rs ->
+            new PipelineRecord(
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("spec_file"),
+                rs.getString("state"),
+                rs.getString("message"),
+                Sql.instant(rs, "created_at"),
+                Sql.instant(rs, "ended_at"),
+                Sql.longOrNull(rs, "owner_pid"),
+                rs.getInt("cancel_requested") == 1,
+                split(rs.getString("overrides"), "\n"),
+                rs.getInt("retries")),
+        args);
+  }
+
+  /** A column of joined values: none when empty. */
+  private static List<String> split(String joined, String separator) {
+    return joined.isEmpty() ? List.of() : List.of(joined.split(separator));
   }
 }

@@ -3,13 +3,11 @@ package dev.mlscale.store;
 import dev.mlscale.error.NotFoundError;
 import dev.mlscale.error.UserError;
 import dev.mlscale.metrics.Metric;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,55 +22,38 @@ public final class RunStore {
   }
 
   public void create(RunRecord r) {
-    db.with(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO runs (id, name, target, spec_file, state, created_at, run_dir,"
-                      + " params, owner_pid) VALUES (?,?,?,?,?,?,?,?,?)")) {
-            ps.setString(1, r.id());
-            ps.setString(2, r.name());
-            ps.setString(3, r.target());
-            ps.setString(4, r.specFile());
-            ps.setString(5, r.state().name());
-            ps.setLong(6, r.createdAt().toEpochMilli());
-            ps.setString(7, r.runDir());
-            ps.setString(8, Json.write(r.params()));
-            setLong(ps, 9, r.ownerPid());
-            return ps.executeUpdate();
-          }
-        });
+    db.update(
+        "INSERT INTO runs (id, name, target, spec_file, state, created_at, run_dir, params,"
+            + " owner_pid) VALUES (?,?,?,?,?,?,?,?,?)",
+        r.id(),
+        r.name(),
+        r.target(),
+        r.specFile(),
+        r.state().name(),
+        r.createdAt(),
+        r.runDir(),
+        Json.write(r.params()),
+        r.ownerPid());
   }
 
   /** Records a run unless it is recorded already (a run followed from another machine). */
   public void createIfAbsent(RunRecord r) {
-    boolean exists =
-        db.with(
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-                ps.setString(1, r.id());
-                try (ResultSet rs = ps.executeQuery()) {
-                  return rs.next();
-                }
-              }
-            });
-    if (!exists) {
+    if (find(r.id()).isEmpty()) {
       create(r);
     }
   }
 
   public void setState(String id, RunState state) {
-    update(id, "UPDATE runs SET state = ? WHERE id = ?", state.name(), id);
+    db.update("UPDATE runs SET state = ? WHERE id = ?", state.name(), id);
   }
 
   public void markStarted(String id, Instant at) {
-    update(id, "UPDATE runs SET started_at = COALESCE(started_at, ?) WHERE id = ?", at, id);
+    db.update("UPDATE runs SET started_at = COALESCE(started_at, ?) WHERE id = ?", at, id);
   }
 
   public void finish(
       String id, RunState state, String reason, String message, Integer exitCode, Instant at) {
-    update(
-        id,
+    db.update(
         "UPDATE runs SET state = ?, reason = ?, message = ?, exit_code = ?, ended_at = ?, pid ="
             + " NULL WHERE id = ?",
         state.name(),
@@ -84,13 +65,13 @@ public final class RunStore {
   }
 
   public void setModel(String id, String modelRef) {
-    update(id, "UPDATE runs SET model = ? WHERE id = ?", modelRef, id);
+    db.update("UPDATE runs SET model = ? WHERE id = ?", modelRef, id);
   }
 
   public void startAttempt(String id, int number, Long memoryLimit, long pid, Instant at) {
     db.transaction(
         c -> {
-          exec(
+          Sql.exec(
               c,
               "INSERT OR IGNORE INTO attempts (run_id, number, state, memory_limit, started_at)"
                   + " VALUES (?,?,?,?,?)",
@@ -99,7 +80,7 @@ public final class RunStore {
               RunState.RUNNING.name(),
               memoryLimit,
               at);
-          exec(
+          Sql.exec(
               c,
               "UPDATE runs SET state = ?, attempts = ?, pid = ? WHERE id = ?",
               RunState.RUNNING.name(),
@@ -112,29 +93,26 @@ public final class RunStore {
 
   /** The calling process owns the run from now on (it took over from one that is gone). */
   public void adopt(String id, long ownerPid) {
-    update(id, "UPDATE runs SET owner_pid = ? WHERE id = ?", ownerPid, id);
+    db.update("UPDATE runs SET owner_pid = ? WHERE id = ?", ownerPid, id);
   }
 
   /** Forgets an attempt's metrics, to read them again from its files. */
   public void clearMetrics(String id, int attempt) {
-    db.with(c -> exec(c, "DELETE FROM metrics WHERE run_id = ? AND attempt = ?", id, attempt));
+    db.update("DELETE FROM metrics WHERE run_id = ? AND attempt = ?", id, attempt);
   }
 
   public void finishAttempt(AttemptRecord a) {
-    db.with(
-        c ->
-            exec(
-                c,
-                "UPDATE attempts SET state = ?, reason = ?, exit_code = ?, message = ?,"
-                    + " peak_memory = ?, ended_at = ? WHERE run_id = ? AND number = ?",
-                a.state().name(),
-                a.reason(),
-                a.exitCode(),
-                a.message(),
-                a.peakMemory(),
-                a.endedAt(),
-                a.runId(),
-                a.number()));
+    db.update(
+        "UPDATE attempts SET state = ?, reason = ?, exit_code = ?, message = ?,"
+            + " peak_memory = ?, ended_at = ? WHERE run_id = ? AND number = ?",
+        a.state().name(),
+        a.reason(),
+        a.exitCode(),
+        a.message(),
+        a.peakMemory(),
+        a.endedAt(),
+        a.runId(),
+        a.number());
   }
 
   public void addMetrics(String id, int attempt, List<Metric> metrics) {
@@ -164,27 +142,16 @@ public final class RunStore {
 
   /** Asks the process that owns the run to stop it; returns false when the run has ended. */
   public boolean requestCancel(String id) {
-    return db.with(
-            c ->
-                exec(
-                    c,
-                    "UPDATE runs SET cancel_requested = 1 WHERE id = ? AND state NOT IN"
-                        + " ('SUCCEEDED','FAILED','CANCELLED')",
-                    id))
+    return db.update(
+            "UPDATE runs SET cancel_requested = 1 WHERE id = ? AND state NOT IN"
+                + " ('SUCCEEDED','FAILED','CANCELLED')",
+            id)
         > 0;
   }
 
   public boolean cancelRequested(String id) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT cancel_requested FROM runs WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() && rs.getInt(1) == 1;
-            }
-          }
-        });
+    return db.query("SELECT cancel_requested FROM runs WHERE id = ?", rs -> rs.getInt(1) == 1, id)
+        .contains(true);
   }
 
   /** The run with exactly this id, if it exists. */
@@ -229,91 +196,50 @@ public final class RunStore {
   }
 
   public List<AttemptRecord> attempts(String id) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT * FROM attempts WHERE run_id = ? ORDER BY number")) {
-            ps.setString(1, id);
-            List<AttemptRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(
-                    new AttemptRecord(
-                        rs.getString("run_id"),
-                        rs.getInt("number"),
-                        RunState.valueOf(rs.getString("state")),
-                        rs.getString("reason"),
-                        integer(rs, "exit_code"),
-                        rs.getString("message"),
-                        longOrNull(rs, "memory_limit"),
-                        longOrNull(rs, "peak_memory"),
-                        instant(rs, "started_at"),
-                        instant(rs, "ended_at")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        "SELECT * FROM attempts WHERE run_id = ? ORDER BY number",
+        rs ->
+            new AttemptRecord(
+                rs.getString("run_id"),
+                rs.getInt("number"),
+                RunState.valueOf(rs.getString("state")),
+                rs.getString("reason"),
+                Sql.integer(rs, "exit_code"),
+                rs.getString("message"),
+                Sql.longOrNull(rs, "memory_limit"),
+                Sql.longOrNull(rs, "peak_memory"),
+                Sql.instant(rs, "started_at"),
+                Sql.instant(rs, "ended_at")),
+        id);
   }
 
   public List<Metric> metrics(String id) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM metrics WHERE run_id = ? ORDER BY attempt, at, rowid")) {
-            ps.setString(1, id);
-            List<Metric> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(
-                    new Metric(
-                        rs.getString("name"),
-                        rs.getDouble("value"),
-                        longOrNull(rs, "step"),
-                        instant(rs, "at")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        "SELECT * FROM metrics WHERE run_id = ? ORDER BY attempt, at, rowid",
+        rs ->
+            new Metric(
+                rs.getString("name"),
+                rs.getDouble("value"),
+                Sql.longOrNull(rs, "step"),
+                Sql.instant(rs, "at")),
+        id);
   }
 
   /** The last reported value of each metric in the run's last attempt, in first-seen order. */
   public Map<String, Double> finalMetrics(String id) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT name, value FROM metrics WHERE run_id = ? AND attempt = (SELECT"
-                      + " MAX(attempt) FROM metrics WHERE run_id = ?) ORDER BY at, rowid")) {
-            ps.setString(1, id);
-            ps.setString(2, id);
-            Map<String, Double> out = new LinkedHashMap<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.put(rs.getString(1), rs.getDouble(2));
-              }
-            }
-            return out;
-          }
-        });
+    Map<String, Double> out = new LinkedHashMap<>();
+    db.query(
+            "SELECT name, value FROM metrics WHERE run_id = ? AND attempt = (SELECT MAX(attempt)"
+                + " FROM metrics WHERE run_id = ?) ORDER BY at, rowid",
+            rs -> Map.entry(rs.getString(1), rs.getDouble(2)),
+            id,
+            id)
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
   }
 
   private List<RunRecord> query(String sql, Object... args) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            List<RunRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(run(rs));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(sql, RunStore::run, args);
   }
 
   private static RunRecord run(ResultSet rs) throws SQLException {
@@ -325,40 +251,16 @@ public final class RunStore {
         RunState.valueOf(rs.getString("state")),
         rs.getString("reason"),
         rs.getString("message"),
-        integer(rs, "exit_code"),
-        instant(rs, "created_at"),
-        instant(rs, "started_at"),
-        instant(rs, "ended_at"),
+        Sql.integer(rs, "exit_code"),
+        Sql.instant(rs, "created_at"),
+        Sql.instant(rs, "started_at"),
+        Sql.instant(rs, "ended_at"),
         rs.getString("run_dir"),
         Json.readObjectMap(rs.getString("params")),
-        longOrNull(rs, "owner_pid"),
-        longOrNull(rs, "pid"),
+        Sql.longOrNull(rs, "owner_pid"),
+        Sql.longOrNull(rs, "pid"),
         rs.getInt("attempts"),
         rs.getString("model"));
-  }
-
-  private void update(String id, String sql, Object... args) {
-    db.with(c -> exec(c, sql, args));
-  }
-
-  static int exec(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, args);
-      return ps.executeUpdate();
-    }
-  }
-
-  static void bind(PreparedStatement ps, Object... args) throws SQLException {
-    for (int i = 0; i < args.length; i++) {
-      Object a = args[i];
-      if (a instanceof Instant t) {
-        ps.setLong(i + 1, t.toEpochMilli());
-      } else if (a == null) {
-        ps.setNull(i + 1, Types.NULL);
-      } else {
-        ps.setObject(i + 1, a);
-      }
-    }
   }
 
   private static void setLong(PreparedStatement ps, int i, Long v) throws SQLException {
@@ -367,20 +269,5 @@ public final class RunStore {
     } else {
       ps.setLong(i, v);
     }
-  }
-
-  static Instant instant(ResultSet rs, String col) throws SQLException {
-    long v = rs.getLong(col);
-    return rs.wasNull() ? null : Instant.ofEpochMilli(v);
-  }
-
-  static Long longOrNull(ResultSet rs, String col) throws SQLException {
-    long v = rs.getLong(col);
-    return rs.wasNull() ? null : v;
-  }
-
-  static Integer integer(ResultSet rs, String col) throws SQLException {
-    int v = rs.getInt(col);
-    return rs.wasNull() ? null : v;
   }
 }

@@ -1,11 +1,7 @@
 package dev.mlscale.store;
 
-import dev.mlscale.error.NotFoundError;
 import dev.mlscale.sweep.Trial;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,42 +30,33 @@ public final class SweepStore {
       Long ownerPid) {}
 
   public void create(String id, String name, String specFile, String specJson, Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "INSERT INTO sweeps (id, name, spec_file, spec, state,"
-                    + " created_at, owner_pid) VALUES (?,?,?,?,?,?,?)",
-                id,
-                name,
-                specFile,
-                specJson,
-                "Running",
-                at,
-                ProcessHandle.current().pid()));
+    db.update(
+        "INSERT INTO sweeps (id, name, spec_file, spec, state,"
+            + " created_at, owner_pid) VALUES (?,?,?,?,?,?,?)",
+        id,
+        name,
+        specFile,
+        specJson,
+        "Running",
+        at,
+        ProcessHandle.current().pid());
   }
 
   public void setOwner(String id, String state) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "UPDATE sweeps SET state = ?, owner_pid = ?, ended_at = NULL" + " WHERE id = ?",
-                state,
-                ProcessHandle.current().pid(),
-                id));
+    db.update(
+        "UPDATE sweeps SET state = ?, owner_pid = ?, ended_at = NULL" + " WHERE id = ?",
+        state,
+        ProcessHandle.current().pid(),
+        id);
   }
 
   public void finish(String id, String state, String message, Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "UPDATE sweeps SET state = ?, message = ?, ended_at = ? WHERE" + " id = ?",
-                state,
-                message,
-                at,
-                id));
+    db.update(
+        "UPDATE sweeps SET state = ?, message = ?, ended_at = ? WHERE" + " id = ?",
+        state,
+        message,
+        at,
+        id);
   }
 
   public SweepRecord get(String idOrPrefix) {
@@ -82,20 +69,8 @@ public final class SweepStore {
             "SELECT * FROM sweeps WHERE id = ? OR id LIKE ? ORDER BY" + " created_at DESC",
             idOrPrefix,
             idOrPrefix + "%");
-    for (SweepRecord r : found) {
-      if (r.id().equals(idOrPrefix)) {
-        return r;
-      }
-    }
-    if (found.size() != 1) {
-      throw new NotFoundError(
-          "sweep",
-          idOrPrefix,
-          found.isEmpty()
-              ? "'mlscale sweep ls' lists the sweeps"
-              : "it matches several; give more of the id");
-    }
-    return found.get(0);
+    return Sql.one(
+        found, SweepRecord::id, idOrPrefix, "sweep", "'mlscale sweep ls' lists the sweeps");
   }
 
   public List<SweepRecord> list() {
@@ -105,18 +80,15 @@ public final class SweepStore {
   /** Records a trial before its run starts. */
   public void startTrial(
       String sweepId, int number, Map<String, Object> params, String runId, Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "INSERT OR REPLACE INTO trials (sweep_id, number, params,"
-                    + " run_id, state, started_at) VALUES (?,?,?,?,?,?)",
-                sweepId,
-                number,
-                Json.write(params),
-                runId,
-                Trial.TrialState.RUNNING.name(),
-                at));
+    db.update(
+        "INSERT OR REPLACE INTO trials (sweep_id, number, params,"
+            + " run_id, state, started_at) VALUES (?,?,?,?,?,?)",
+        sweepId,
+        number,
+        Json.write(params),
+        runId,
+        Trial.TrialState.RUNNING.name(),
+        at);
   }
 
   public void endTrial(
@@ -126,18 +98,15 @@ public final class SweepStore {
       Double objective,
       String reason,
       Instant at) {
-    db.with(
-        c ->
-            RunStore.exec(
-                c,
-                "UPDATE trials SET state = ?, objective = ?, reason = ?,"
-                    + " ended_at = ? WHERE sweep_id = ? AND number = ?",
-                state.name(),
-                objective,
-                reason,
-                at,
-                sweepId,
-                number));
+    db.update(
+        "UPDATE trials SET state = ?, objective = ?, reason = ?,"
+            + " ended_at = ? WHERE sweep_id = ? AND number = ?",
+        state.name(),
+        objective,
+        reason,
+        at,
+        sweepId,
+        number);
   }
 
   public List<Trial> trials(String sweepId) {
@@ -152,53 +121,35 @@ public final class SweepStore {
   }
 
   private List<Trial> trials(String sql, Object... args) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            RunStore.bind(ps, args);
-            List<Trial> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                double v = rs.getDouble("objective");
-                Double objective = rs.wasNull() ? null : v; // before reading other columns
-                out.add(
-                    new Trial(
-                        rs.getInt("number"),
-                        Json.readObjectMap(rs.getString("params")),
-                        Trial.TrialState.valueOf(rs.getString("state")),
-                        objective,
-                        rs.getString("run_id"),
-                        rs.getString("reason")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        sql,
+        rs -> {
+          Double objective = Sql.doubleOrNull(rs, "objective"); // before reading other columns
+          return new Trial(
+              rs.getInt("number"),
+              Json.readObjectMap(rs.getString("params")),
+              Trial.TrialState.valueOf(rs.getString("state")),
+              objective,
+              rs.getString("run_id"),
+              rs.getString("reason"));
+        },
+        args);
   }
 
   private List<SweepRecord> query(String sql, Object... args) {
-    return db.with(
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            RunStore.bind(ps, args);
-            List<SweepRecord> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(
-                    new SweepRecord(
-                        rs.getString("id"),
-                        rs.getString("name"),
-                        rs.getString("spec_file"),
-                        rs.getString("spec"),
-                        rs.getString("state"),
-                        rs.getString("message"),
-                        RunStore.instant(rs, "created_at"),
-                        RunStore.instant(rs, "ended_at"),
-                        RunStore.longOrNull(rs, "owner_pid")));
-              }
-            }
-            return out;
-          }
-        });
+    return db.query(
+        sql,
+        rs ->
+            new SweepRecord(
+                rs.getString("id"),
+                rs.getString("name"),
+                rs.getString("spec_file"),
+                rs.getString("spec"),
+                rs.getString("state"),
+                rs.getString("message"),
+                Sql.instant(rs, "created_at"),
+                Sql.instant(rs, "ended_at"),
+                Sql.longOrNull(rs, "owner_pid")),
+        args);
   }
 }

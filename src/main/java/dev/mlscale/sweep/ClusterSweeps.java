@@ -33,14 +33,28 @@ public final class ClusterSweeps {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ClusterConnection cluster;
 
+  private static final String JOB_OVERRIDES = "job-overrides.json";
+
   public ClusterSweeps(ClusterConnection cluster) {
     this.cluster = cluster;
   }
 
   /** What a resumed sweep needs, unpacked into a directory of this machine. */
-  public record Stored(String id, String specJson, Path jobFile, String state, String message) {}
+  public record Stored(
+      String id,
+      String specJson,
+      Path jobFile,
+      List<String> jobOverrides,
+      String state,
+      String message) {}
 
-  public void create(String id, String specJson, Path jobFile, CodeArchive code) {
+  /**
+   * Creates the sweep's record in the cluster: its spec, its job file, the overrides of the job the
+   * sweep was started with (as {@code --queue} gives them, so a resume from any machine keeps them)
+   * and its code.
+   */
+  public void create(
+      String id, String specJson, Path jobFile, List<String> jobOverrides, CodeArchive code) {
     String jobYaml;
     try {
       jobYaml = Files.readString(jobFile);
@@ -59,12 +73,33 @@ public final class ClusterSweeps {
             .addToData("sweep.json", specJson)
             .addToData("job.yaml", jobYaml)
             .addToData("job-file", jobFile.getFileName().toString())
+            .addToData(JOB_OVERRIDES, json(jobOverrides))
             .addToBinaryData("code.tar.gz", Base64.getEncoder().encodeToString(code.bytes()))
             .build();
     try {
       cluster.client().resource(cm).create();
     } catch (KubernetesClientException e) {
       throw cluster.explain(e, "create ConfigMap " + id + "-sweep");
+    }
+  }
+
+  private static String json(List<String> overrides) {
+    try {
+      return JSON.writeValueAsString(overrides);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The stored overrides; none for a sweep created before they were kept. */
+  private static List<String> overrides(String json) {
+    if (json == null) {
+      return List.of();
+    }
+    try {
+      return List.of(JSON.readValue(json, String[].class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("the sweep's " + JOB_OVERRIDES + " is not a JSON list", e);
     }
   }
 
@@ -107,7 +142,13 @@ public final class ClusterSweeps {
       Files.writeString(
           jobFile, cm.getData().get("job.yaml").replaceAll("(?m)^workdir:.*$", "workdir: ."));
       Map<String, String> a = cm.getMetadata().getAnnotations();
-      return new Stored(id, cm.getData().get("sweep.json"), jobFile, a.get(STATE), a.get(MESSAGE));
+      return new Stored(
+          id,
+          cm.getData().get("sweep.json"),
+          jobFile,
+          overrides(cm.getData().get(JOB_OVERRIDES)),
+          a.get(STATE),
+          a.get(MESSAGE));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

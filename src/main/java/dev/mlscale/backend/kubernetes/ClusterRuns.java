@@ -97,7 +97,64 @@ public final class ClusterRuns {
                 Comparator.comparing((PodView p) -> p.row() == null ? -1 : p.row())
                     .thenComparing(PodView::pod))
             .toList();
-    return view(job, views, QueueSnapshot.read(cluster, List.of(job)).line(job));
+    JobView view = view(job, views, QueueSnapshot.read(cluster, List.of(job)).line(job));
+    return "Running".equals(view.state()) ? waiting(view, pods, row).orElse(view) : view;
+  }
+
+  /**
+   * A run the Job counts as active whose pods all wait for a node (none is scheduled): Pending,
+   * with why (the scheduler's word, and what the cluster autoscaler does about it when it has said
+   * something).
+   */
+  private Optional<JobView> waiting(JobView view, List<Pod> pods, Integer row) {
+    List<Pod> shown =
+        pods.stream()
+            .filter(p -> row == null || row.equals(KubernetesBackend.indexOf(p).orElse(null)))
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .toList();
+    if (shown.isEmpty()
+        || shown.stream().anyMatch(p -> p.getSpec() != null && p.getSpec().getNodeName() != null)) {
+      return Optional.empty();
+    }
+    Pod pod = shown.get(0);
+    String line = PodExplainer.describe(pod);
+    if (line.startsWith("Unschedulable")) {
+      line = line.replaceFirst(" \\(mlscale keeps waiting.*\\)$", "");
+      line += autoscalerSays(pod.getMetadata().getName()).map(a -> "; " + a).orElse("");
+    }
+    return Optional.of(
+        new JobView(
+            view.run(),
+            view.name(),
+            view.namespace(),
+            "Pending",
+            pod.getMetadata().getName() + ": " + line,
+            view.completions(),
+            view.succeeded(),
+            view.failed(),
+            view.active(),
+            view.created(),
+            view.finished(),
+            view.params(),
+            view.pods()));
+  }
+
+  private Optional<String> autoscalerSays(String pod) {
+    try {
+      return AutoscalerEvents.latest(
+          pod,
+          cluster
+              .client()
+              .v1()
+              .events()
+              .inNamespace(cluster.namespace())
+              .withField("source", AutoscalerEvents.SOURCE)
+              .withField("involvedObject.name", pod)
+              .list()
+              .getItems());
+    } catch (KubernetesClientException e) {
+      return Optional.empty(); // the Events cannot be read: the scheduler's word stands alone
+    }
   }
 
   /**

@@ -211,14 +211,8 @@ public final class KubernetesBackend implements Backend {
   public void create(Submission submission) {
     for (RunPlan plan : submission.runs()) {
       runs.create(
-          RunRecord.pending(
-              plan.runId(),
-              plan.name(),
-              TARGET,
-              plan.specFile().toString(),
-              clock.instant(),
-              cluster.namespace() + "/" + submission.id(),
-              plan.spec().params()));
+          Backend.pending(
+              plan, TARGET, clock.instant(), cluster.namespace() + "/" + submission.id()));
     }
   }
 
@@ -410,6 +404,10 @@ public final class KubernetesBackend implements Backend {
     PodLogs logs = new PodLogs(client(), ns, runs, clock, PodLogs.DEFAULT_CAP);
     java.util.concurrent.atomic.AtomicReference<String> hint =
         new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<AutoscalerWatch> autoscaler =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Map<String, String> autoscalerSaid = new ConcurrentHashMap<>();
+    Map<String, RunPlan> planOfPod = new ConcurrentHashMap<>();
     SharedIndexInformer<Pod> pods =
         client()
             .pods()
@@ -467,6 +465,14 @@ public final class KubernetesBackend implements Backend {
                           plan.name(),
                           waiting ? RunState.PENDING : RunState.RUNNING,
                           pod.getMetadata().getName() + ": " + line);
+                    }
+                    if (line.startsWith("Unschedulable")) {
+                      planOfPod.put(pod.getMetadata().getName(), planOf(pod, plans));
+                      if (autoscaler.get() == null) {
+                        autoscaler.set(
+                            watchAutoscaler(
+                                jobName, listener, planOfPod, lastSeen, autoscalerSaid));
+                      }
                     }
                   }
                 },
@@ -566,6 +572,38 @@ public final class KubernetesBackend implements Backend {
       if (queue != null) {
         queue.close();
       }
+      if (autoscaler.get() != null) {
+        autoscaler.get().close();
+      }
+    }
+  }
+
+  /**
+   * Once a pod of the attempt cannot be scheduled: follows what the cluster autoscaler says about
+   * the attempt's pods and reports it while the pod still waits ("the cluster autoscaler is adding
+   * a node to node group train-gpu (0 → 1 node, at most 2)").
+   */
+  private AutoscalerWatch watchAutoscaler(
+      String jobName,
+      RunListener listener,
+      Map<String, RunPlan> planOfPod,
+      Map<String, String> lastSeen,
+      Map<String, String> said) {
+    try {
+      return new AutoscalerWatch(
+          client(),
+          cluster.namespace(),
+          pod -> pod.startsWith(jobName + "-"),
+          (pod, line) -> {
+            String now = lastSeen.getOrDefault(pod, "Unschedulable"); // not reported yet
+            boolean waiting = now.startsWith("Pending") || now.startsWith("Unschedulable");
+            RunPlan plan = planOfPod.get(pod);
+            if (waiting && plan != null && !line.equals(said.put(pod, line))) {
+              listener.stateChanged(plan.runId(), plan.name(), RunState.PENDING, pod + ": " + line);
+            }
+          });
+    } catch (KubernetesClientException e) {
+      return null; // the Events cannot be read: the Unschedulable line says what it can
     }
   }
 

@@ -28,23 +28,7 @@ final class QueueWatch implements AutoCloseable {
   QueueWatch(KubernetesClient client, String ns, String jobUid, Consumer<String> onChange) {
     this.jobUid = jobUid;
     this.onChange = onChange;
-    ResourceEventHandler<GenericKubernetesResource> handler =
-        new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(GenericKubernetesResource r) {
-            update();
-          }
-
-          @Override
-          public void onUpdate(GenericKubernetesResource old, GenericKubernetesResource r) {
-            update();
-          }
-
-          @Override
-          public void onDelete(GenericKubernetesResource r, boolean unknown) {
-            update();
-          }
-        };
+    ResourceEventHandler<GenericKubernetesResource> handler = Handlers.onAnyChange(this::update);
     try {
       clusterQueues =
           client.genericKubernetesResources(Queues.API, "ClusterQueue").inform(handler, 0);

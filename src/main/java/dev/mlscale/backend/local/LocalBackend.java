@@ -258,14 +258,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
       throw new EnvironmentError("cannot create the run directory " + dir + ": " + e.getMessage());
     }
     RunRecord r =
-        RunRecord.pending(
-            plan.runId(),
-            plan.name(),
-            TARGET,
-            plan.specFile().toString(),
-            clock.instant(),
-            dir.toString(),
-            plan.spec().params());
+        dev.mlscale.backend.Backend.pending(plan, TARGET, clock.instant(), dir.toString());
     runs.create(r);
     owned.add(plan.runId());
     return r;
@@ -541,35 +534,28 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
               home.runs().resolve(id).resolve("setup.log"),
               line -> listener.output(id, plan.name(), "setup | " + line));
     } catch (PythonEnvs.SetupFailed e) {
-      return new Prepared(
-          null,
-          end(
-              plan,
-              started,
-              RunState.FAILED,
-              "SetupFailed",
-              e.getMessage(),
-              null,
-              attempts,
-              listener));
+      return failed(plan, started, "SetupFailed", e.getMessage(), attempts, listener);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Prepared(null, cancelled(plan, started, attempts, listener));
     }
     if (ProcessGroup.resolve(plan.argv().get(0), plan.workdir(), pathOf(env)).isEmpty()) {
-      return new Prepared(
-          null,
-          end(
-              plan,
-              started,
-              RunState.FAILED,
-              "CommandNotFound",
-              commandNotFound(plan, plan.argv().get(0)),
-              null,
-              attempts,
-              listener));
+      String message = commandNotFound(plan, plan.argv().get(0));
+      return failed(plan, started, "CommandNotFound", message, attempts, listener);
     }
     return new Prepared(Optional.of(env), null);
+  }
+
+  /** The run failed before its command could start, for {@code reason}. */
+  private Prepared failed(
+      RunPlan plan,
+      Instant started,
+      String reason,
+      String message,
+      int attempts,
+      RunListener listener) {
+    return new Prepared(
+        null, end(plan, started, RunState.FAILED, reason, message, null, attempts, listener));
   }
 
   /** Stops a run of this process: its process group gets TERM, then KILL after a grace period. */

@@ -276,6 +276,158 @@ class KueueQueueTest {
     assertThat(finishedAt(ns, "high")).isBeforeOrEqualTo(admittedAt(ns, "low"));
   }
 
+  @Test
+  void aQueuedGangIsAdmittedWholeNeverOneWorkerAtATime(TestNamespace ns) throws Exception {
+    // a quota of 4 CPUs: the blocker holds 2, the gang needs 2 workers of 2 CPUs; half of it
+    // would fit, yet no worker may start until all can
+    String cq = queues(ns, 4);
+    Path blocker =
+        spec(
+            """
+            name: blocker
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {cpu: 2, memory: 128Mi}
+            kubernetes:
+              queue: q
+              pod_annotations: {sim.mlscale.dev/duration: 1h}
+            """);
+    var blockerRun = start("run", blocker.toString(), "--target", "k8s", "-n", ns.name());
+    await("the blocker run to be Running (admitted, its pod on a node)")
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> ls(ns).stream().anyMatch(j -> j.get("state").asText().equals("Running")));
+    Path gang =
+        spec(
+            """
+            name: gang
+            image: python:3.11-slim
+            command: [python, train.py]
+            resources: {cpu: 2, memory: 128Mi}
+            distributed: {workers: 2}
+            kubernetes:
+              queue: q
+              node_pool: train-cpu
+              pod_annotations: {sim.mlscale.dev/duration: 1s}
+            """);
+    var gangRun = start("run", gang.toString(), "--target", "k8s", "-n", ns.name());
+    await("the gang to be Queued")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> queued(ns, "gang").isPresent());
+    assertThat(queued(ns, "gang").get())
+        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 2 of 4 CPUs)");
+    // one Workload for the whole gang: one pod set of 2 workers, asking 4 CPUs together
+    GenericKubernetesResource w = workload(ns, "gang");
+    @SuppressWarnings("unchecked")
+    var podSets =
+        (List<java.util.Map<String, Object>>)
+            ((java.util.Map<String, Object>) w.getAdditionalProperties().get("spec"))
+                .get("podSets");
+    assertThat(podSets).singleElement().satisfies(ps -> assertThat(ps.get("count")).isEqualTo(2));
+    String gangId =
+        ls(ns).stream()
+            .filter(j -> j.get("name").asText().equals("gang"))
+            .findFirst()
+            .orElseThrow()
+            .get("run")
+            .asText();
+    assertThat(ns.client().pods().withLabel("mlscale.dev/run", gangId).list().getItems())
+        .as("no worker of a queued gang has a pod")
+        .isEmpty();
+
+    String blockerId =
+        ls(ns).stream()
+            .filter(j -> j.get("name").asText().equals("blocker"))
+            .findFirst()
+            .orElseThrow()
+            .get("run")
+            .asText();
+    assertThat(mlscale("cancel", blockerId, "--target", "k8s", "-n", ns.name()).exit()).isZero();
+    assertThat(done(blockerRun, RUN_LIMIT, "the cancelled blocker run").exit()).isEqualTo(130);
+    CliHarness.Result g = done(gangRun, RUN_LIMIT, "the queued gang");
+    assertThat(g.exit()).as(g.err()).isZero();
+    assertThat(g.err()).contains("admitted by ClusterQueue " + cq);
+    List<Pod> workers = ns.client().pods().withLabel("mlscale.dev/run", gangId).list().getItems();
+    assertThat(workers).hasSize(2);
+    // both workers' pods were made at once, after the admission: Kueue unsuspended the Job whole
+    java.time.Instant admitted = admittedAt(ns, "gang");
+    assertThat(workers)
+        .allSatisfy(
+            p ->
+                assertThat(java.time.Instant.parse(p.getMetadata().getCreationTimestamp()))
+                    .isAfterOrEqualTo(admitted.minusSeconds(1)));
+  }
+
+  @Test
+  void aSweepResumedWithoutQueueKeepsTheQueueItWasStartedWith(TestNamespace ns) throws Exception {
+    queues(ns, 10);
+    spec(
+        """
+        name: trial
+        image: python:3.11-slim
+        command: [python, train.py]
+        args: ["${params.lr}"]
+        params: {lr: 0.1}
+        resources: {cpu: 1, memory: 128Mi}
+        kubernetes:
+          pod_annotations:
+            sim.mlscale.dev/duration: 3s
+            sim.mlscale.dev/message: '{"score": 0.5}'
+        """);
+    Path job =
+        Files.list(work)
+            .filter(f -> f.getFileName().toString().startsWith("job-"))
+            .findFirst()
+            .orElseThrow();
+    Path sweep =
+        Files.writeString(
+            work.resolve("sweep.yaml"),
+            """
+            name: qs
+            job: %s
+            objective: {metric: score}
+            algorithm: random
+            seed: 3
+            space: {lr: {uniform: [0.0, 1.0]}}
+            budget: {max_trials: 4, max_parallel: 2}
+            """
+                .formatted(job.getFileName()));
+    Process first =
+        new CliHarness(home)
+            .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+            .start(
+                work.resolve("first.log"),
+                "sweep",
+                "run",
+                sweep.toString(),
+                "--target",
+                "k8s",
+                "-n",
+                ns.name(),
+                "--queue",
+                "q");
+    await("the sweep's first trial Job")
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> !trialJobs(ns).isEmpty());
+    first.destroyForcibly().waitFor(); // kill -9
+    String id = trialJobs(ns).get(0).getMetadata().getLabels().get("mlscale.dev/sweep");
+    // resumed from another machine, without --queue
+    CliHarness.Result r =
+        new CliHarness(work.resolve("other-home"))
+            .with("KUBECONFIG", TestCluster.get().kubeconfig().toString())
+            .run("sweep", "resume", id, "--target", "k8s", "-n", ns.name());
+    assertThat(r.exit()).as(r.all() + Files.readString(work.resolve("first.log"))).isZero();
+    assertThat(trialJobs(ns))
+        .hasSize(4)
+        .allSatisfy(
+            j ->
+                assertThat(j.getMetadata().getLabels())
+                    .containsEntry("kueue.x-k8s.io/queue-name", "q"));
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.batch.v1.Job> trialJobs(TestNamespace ns) {
+    return ns.client().batch().v1().jobs().withLabel("mlscale.dev/sweep").list().getItems();
+  }
+
   private List<JsonNode> ls(TestNamespace ns) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     JSON.readTree(mlscale("ls", "--target", "k8s", "-n", ns.name(), "-o", "json").out())

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,22 +33,30 @@ public final class ProcessGroup {
   public static final long TICKS_PER_SECOND = 100;
 
   public static Usage usage(long pgid) {
+    Map<Long, long[]> members = members(pgid);
     long rss = 0;
     long ticks = 0;
-    int n = 0;
+    for (long[] stat : members.values()) {
+      rss += stat[1] * PAGE_SIZE;
+      ticks += stat[2];
+    }
+    return new Usage(rss, ticks, members.size());
+  }
+
+  /** Every live process of the group {@code pgid} (a scan of all of /proc): pid to its stat. */
+  private static Map<Long, long[]> members(long pgid) {
+    Map<Long, long[]> found = new HashMap<>();
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path proc : procs) {
         Optional<long[]> stat = groupAndRss(proc.resolve("stat"));
         if (stat.isPresent() && stat.get()[0] == pgid) {
-          rss += stat.get()[1] * PAGE_SIZE;
-          ticks += stat.get()[2];
-          n++;
+          found.put(Long.parseLong(proc.getFileName().toString()), stat.get());
         }
       }
-    } catch (IOException e) {
-      return new Usage(rss, ticks, n);
+    } catch (IOException | NumberFormatException e) {
+      // what was found so far
     }
-    return new Usage(rss, ticks, n);
+    return found;
   }
 
   /**
@@ -74,21 +84,12 @@ public final class ProcessGroup {
     }
 
     private long fullScan() {
-      Set<Long> found = new HashSet<>();
-      long rss = 0;
-      try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-        for (Path proc : procs) {
-          Optional<long[]> stat = groupAndRss(proc.resolve("stat"));
-          if (stat.isPresent() && stat.get()[0] == pgid) {
-            rss += stat.get()[1] * PAGE_SIZE;
-            found.add(Long.parseLong(proc.getFileName().toString()));
-          }
-        }
-      } catch (IOException | NumberFormatException e) {
+      Map<Long, long[]> found = members(pgid);
+      if (found.isEmpty()) {
         return walk();
       }
-      members = found;
-      return rss;
+      members = new HashSet<>(found.keySet());
+      return found.values().stream().mapToLong(stat -> stat[1] * PAGE_SIZE).sum();
     }
 
     private long walk() {

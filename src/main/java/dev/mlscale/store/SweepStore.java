@@ -4,6 +4,7 @@ import dev.mlscale.sweep.Trial;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Sweeps and their trials in the embedded database. A trial is written before its run starts, and
@@ -109,8 +110,19 @@ public final class SweepStore {
   }
 
   public List<Trial> trials(String sweepId) {
+    return trials("SELECT * FROM trials WHERE sweep_id = ? ORDER BY number", sweepId);
+  }
+
+  /** Trial {@code number} of a sweep as recorded (one row, not the whole sweep's). */
+  public Optional<Trial> trial(String sweepId, int number) {
+    return trials("SELECT * FROM trials WHERE sweep_id = ? AND number = ?", sweepId, number)
+        .stream()
+        .findFirst();
+  }
+
+  private List<Trial> trials(String sql, Object... args) {
     return db.query(
-        "SELECT * FROM trials WHERE sweep_id = ? ORDER BY number",
+        sql,
         rs -> {
           Double objective = Sql.doubleOrNull(rs, "objective"); // before reading other columns
           return new Trial(
@@ -121,7 +133,7 @@ public final class SweepStore {
               rs.getString("run_id"),
               rs.getString("reason"));
         },
-        sweepId);
+        args);
   }
 
   private List<SweepRecord> query(String sql, Object... args) {

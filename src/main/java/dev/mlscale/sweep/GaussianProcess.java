@@ -160,6 +160,18 @@ final class GaussianProcess {
     return new GaussianProcess(allX, allY, categorical, params);
   }
 
+  /** This model with its hyper-parameters kept and more points observed at {@code value}. */
+  GaussianProcess lying(double[][] moreX, double value) {
+    if (moreX.length == 0) {
+      return this;
+    }
+    double[][] allX = Arrays.copyOf(x, x.length + moreX.length);
+    System.arraycopy(moreX, 0, allX, x.length, moreX.length);
+    double[] allY = Arrays.copyOf(y, y.length + moreX.length);
+    Arrays.fill(allY, y.length, allY.length, value);
+    return new GaussianProcess(allX, allY, categorical, params);
+  }
+
   Params params() {
     return params;
   }

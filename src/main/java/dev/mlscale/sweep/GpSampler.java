@@ -17,18 +17,20 @@ import org.hipparchus.random.SobolSequenceGenerator;
  * Every parameter is scaled to [0, 1] (log-scale ones in their logarithm, an integer k of n values
  * to the middle of its n-th of the interval); categories keep their index. The first {@code max(10,
  * 2 × parameters)} trials are a Sobol sequence shifted by the seed; then a {@link GaussianProcess}
- * is fitted to the finished trials' losses (standardised) and the next trial maximises the
- * logarithm of the expected improvement over the best loss: from 1024 random points and the best
- * trials, the most promising five are refined by BOBYQA over the numeric parameters, then each
- * categorical parameter tries each of its values.
+ * is fitted to the finished trials' losses, warped by {@link #warp} (order kept, large losses
+ * compressed) and standardised, and the next trial maximises the logarithm of the expected
+ * improvement over the best loss: from 1024 random points and the best trials, the most promising
+ * five are refined by BOBYQA over the numeric parameters, then each categorical parameter tries
+ * each of its values.
  *
- * <p>Batches: trials still running are added to the model with the loss it expects there (the
- * kriging believer): the model's mean stays, its uncertainty around them shrinks, so no improvement
- * is left to expect exactly where they are and the suggestions of one batch differ. While trials
- * run, the random candidates are drawn from a box of side 0.25 around the best trial (the
- * refinement may leave it): a batch's first suggestion searches the whole space, the others refine
- * the best region, so that a batch of four is not one good guess and three exploring ones. The same
- * seed, trial number and history always give the same suggestion.
+ * <p>Batches, in two phases. While the model has seen fewer than {@link #SPREAD_PER_PARAMETER} ×
+ * parameters trials, trials still running join it at the best loss so far (the constant liar): no
+ * improvement is left to expect where they are, and the whole space is searched, so a batch spreads
+ * out while the model knows little. From then on running trials join it at the loss it expects
+ * there (the kriging believer: the mean stays, the uncertainty around them shrinks) and a batch's
+ * later suggestions draw their random candidates from a box of side 0.25 around the best trial (the
+ * refinement may leave it): the first suggestion of a batch searches everywhere, the others refine
+ * the best region. The same seed, trial number and history always give the same suggestion.
  */
 public final class GpSampler implements Sampler {
   static final int MIN_STARTUP = 10;
@@ -37,6 +39,12 @@ public final class GpSampler implements Sampler {
 
   /** The side, in the unit cube, of the box around the best trial for a batch's later points. */
   private static final double LOCAL_BOX = 0.25;
+
+  /** Batches spread out (constant liar, whole space) until the model has seen this × parameters. */
+  static final int SPREAD_PER_PARAMETER = 5;
+
+  /** Losses whose largest gap to the best exceeds this × their median gap are warped. */
+  static final double SKEWED = 3;
 
   private final List<String> names;
   private final List<Axis> axes;
@@ -80,16 +88,16 @@ public final class GpSampler implements Sampler {
     if (xs.size() < startup()) {
       return Optional.of(decode(sobol(number)));
     }
-    double[] y = standardise(losses);
+    double[] y = standardise(warp(losses));
     double best = Arrays.stream(y).min().orElseThrow();
     SplittableRandom random = new SplittableRandom(seed * 6_364_136_223L + number * 1_442_695L);
-    GaussianProcess gp =
-        GaussianProcess.fit(xs.toArray(double[][]::new), y, categorical, random)
-            .believing(pending.toArray(double[][]::new));
-    Acquisition acquisition = new Acquisition(gp, best);
-    // a batch's later suggestions look near the best trial; its first one looks everywhere
-    double[] around = pending.isEmpty() ? null : xs.get(argMin(y));
-    return Optional.of(decode(maximise(acquisition, xs, y, random, around)));
+    GaussianProcess fitted =
+        GaussianProcess.fit(xs.toArray(double[][]::new), y, categorical, random);
+    double[][] running = pending.toArray(double[][]::new);
+    boolean spread = xs.size() < SPREAD_PER_PARAMETER * axes.size();
+    GaussianProcess gp = spread ? fitted.lying(running, best) : fitted.believing(running);
+    double[] around = spread || pending.isEmpty() ? null : xs.get(argMin(y));
+    return Optional.of(decode(maximise(new Acquisition(gp, best), xs, y, random, around)));
   }
 
   /** Point {@code number + 1} of the Sobol sequence, shifted modulo 1 by a vector of the seed. */
@@ -163,6 +171,23 @@ public final class GpSampler implements Sampler {
       out.put(names.get(d), axis.decode(v));
     }
     return out;
+  }
+
+  /**
+   * The losses the model is fitted to: when they are skewed, the largest more than {@link #SKEWED}
+   * times the median of {@code loss - min} above the best, {@code log(1 + (loss - min) / m)} with m
+   * that median, so that a few losses far above the rest (Rosenbrock's walls, a diverged training
+   * run) no longer flatten the model everywhere else; otherwise (Ackley's plateau, Hartmann's
+   * narrow range) as they are. The order stays either way.
+   */
+  static List<Double> warp(List<Double> losses) {
+    double min = losses.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    double[] gaps = losses.stream().mapToDouble(v -> v - min).sorted().toArray();
+    double median = gaps[gaps.length / 2];
+    if (!(median > 0) || gaps[gaps.length - 1] < SKEWED * median) {
+      return losses;
+    }
+    return losses.stream().map(v -> Math.log1p((v - min) / median)).toList();
   }
 
   static double[] standardise(List<Double> values) {

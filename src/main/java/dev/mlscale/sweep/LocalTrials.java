@@ -70,6 +70,12 @@ public final class LocalTrials implements TrialBackend {
     return () -> outcome(number, backend.run(plan, listener));
   }
 
+  /** One row, not the whole sweep's: a sweep of N trials reads N rows here, not N²/2. */
+  @Override
+  public Trial started(int number) {
+    return sweeps.trial(sweepId, number).orElseThrow();
+  }
+
   @Override
   public Callable<TrialOutcome> resume(Trial trial, RunListener listener) {
     RunRecord r = find(trial.runId());

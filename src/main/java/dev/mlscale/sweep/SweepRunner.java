@@ -125,8 +125,7 @@ public final class SweepRunner {
           }
           final int number = next;
           var task = trials.start(number, params.get(), trialListener);
-          Trial t =
-              trials.load().stream().filter(x -> x.number() == number).findFirst().orElseThrow();
+          Trial t = trials.started(number);
           trialOfRun.put(t.runId(), number);
           history.add(t);
           listener.trialStarted(t);

@@ -22,6 +22,11 @@ public interface TrialBackend {
    */
   Callable<TrialOutcome> start(int number, Map<String, Object> params, RunListener listener);
 
+  /** Trial {@code number} as {@link #start} recorded it. */
+  default Trial started(int number) {
+    return load().stream().filter(t -> t.number() == number).findFirst().orElseThrow();
+  }
+
   /**
    * For a trial that was running when the sweep's process died: a task that waits for it (when it
    * is still running, e.g. on a cluster), takes its result (when it ended meanwhile), or runs it

@@ -115,6 +115,7 @@ final class AttemptProcess {
   private final long supervisorPid;
   private final long[] jobPids; // one per worker: each leads its own process group
   private final Process child; // null when adopted from another mlscale process
+  private final ProcessGroup.Meter[] meters; // one per worker, for the memory sampler
 
   private AttemptProcess(Path dir, int number, long supervisorPid, long[] jobPids, Process child) {
     this.dir = dir;
@@ -122,6 +123,10 @@ final class AttemptProcess {
     this.supervisorPid = supervisorPid;
     this.jobPids = jobPids.clone();
     this.child = child;
+    this.meters = new ProcessGroup.Meter[jobPids.length];
+    for (int k = 0; k < jobPids.length; k++) {
+      meters[k] = new ProcessGroup.Meter(jobPids[k]);
+    }
   }
 
   /**
@@ -415,13 +420,9 @@ final class AttemptProcess {
     ProcessGroup.signalGroup(jobPids[k], signal);
   }
 
-  long residentBytes() {
-    return ProcessGroup.residentBytes(jobPids[0]);
-  }
-
   /** The resident memory of worker {@code k}'s processes (each worker has the job's limit). */
   long residentBytes(int k) {
-    return ProcessGroup.residentBytes(jobPids[k]);
+    return meters[k].residentBytes();
   }
 
   /**

@@ -5,7 +5,13 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A job's processes: the job leads a process group of its own (see {@link AttemptProcess}), and
@@ -15,11 +21,6 @@ public final class ProcessGroup {
   private static final long PAGE_SIZE = 4096;
 
   private ProcessGroup() {}
-
-  /** The summed resident memory of every live process of the group {@code pgid}, in bytes. */
-  static long residentBytes(long pgid) {
-    return usage(pgid).residentBytes();
-  }
 
   /**
    * What the group {@code pgid} uses now: resident memory (bytes), CPU time so far (clock ticks of
@@ -32,22 +33,95 @@ public final class ProcessGroup {
   public static final long TICKS_PER_SECOND = 100;
 
   public static Usage usage(long pgid) {
+    Map<Long, long[]> members = members(pgid);
     long rss = 0;
     long ticks = 0;
-    int n = 0;
+    for (long[] stat : members.values()) {
+      rss += stat[1] * PAGE_SIZE;
+      ticks += stat[2];
+    }
+    return new Usage(rss, ticks, members.size());
+  }
+
+  /** Every live process of the group {@code pgid} (a scan of all of /proc): pid to its stat. */
+  private static Map<Long, long[]> members(long pgid) {
+    Map<Long, long[]> found = new HashMap<>();
     try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path proc : procs) {
         Optional<long[]> stat = groupAndRss(proc.resolve("stat"));
         if (stat.isPresent() && stat.get()[0] == pgid) {
-          rss += stat.get()[1] * PAGE_SIZE;
-          ticks += stat.get()[2];
-          n++;
+          found.put(Long.parseLong(proc.getFileName().toString()), stat.get());
         }
       }
-    } catch (IOException e) {
-      return new Usage(rss, ticks, n);
+    } catch (IOException | NumberFormatException e) {
+      // what was found so far
     }
-    return new Usage(rss, ticks, n);
+    return found;
+  }
+
+  /**
+   * Measures one group's resident memory again and again, cheaply: a sample reads the processes
+   * last seen in the group and the children of each (their main thread's {@code children} file),
+   * not every process of the machine; every {@link #FULL_SCAN_EVERY}-th sample reads all of {@code
+   * /proc}, which also finds members that are no one's child there (orphans). A machine with a few
+   * hundred processes made the old full scan, every 50 ms of every trial, a few milliseconds of CPU
+   * each. Not thread-safe: one sampling task uses it.
+   */
+  static final class Meter {
+    static final int FULL_SCAN_EVERY = 10;
+    private final long pgid;
+    private Set<Long> members = new HashSet<>();
+    private int samples;
+
+    Meter(long pgid) {
+      this.pgid = pgid;
+      members.add(pgid);
+    }
+
+    /** The summed resident memory of the group's live processes now, in bytes. */
+    long residentBytes() {
+      return ++samples % FULL_SCAN_EVERY == 0 ? fullScan() : walk();
+    }
+
+    private long fullScan() {
+      Map<Long, long[]> found = members(pgid);
+      if (found.isEmpty()) {
+        return walk();
+      }
+      members = new HashSet<>(found.keySet());
+      return found.values().stream().mapToLong(stat -> stat[1] * PAGE_SIZE).sum();
+    }
+
+    private long walk() {
+      Set<Long> found = new HashSet<>();
+      Deque<Long> todo = new ArrayDeque<>(members);
+      long rss = 0;
+      while (!todo.isEmpty()) {
+        long pid = todo.pop();
+        if (found.contains(pid)) {
+          continue;
+        }
+        Path proc = Path.of("/proc", Long.toString(pid));
+        Optional<long[]> stat = groupAndRss(proc.resolve("stat"));
+        if (stat.isEmpty() || stat.get()[0] != pgid) {
+          continue; // gone, or in a group of its own now
+        }
+        found.add(pid);
+        rss += stat.get()[1] * PAGE_SIZE;
+        try {
+          String children = Files.readString(proc.resolve("task/" + pid + "/children"));
+          for (String c : children.trim().split(" ")) {
+            if (!c.isEmpty()) {
+              todo.push(Long.parseLong(c));
+            }
+          }
+        } catch (IOException | NumberFormatException e) {
+          // gone meanwhile, or a kernel without the file: the full scans still find them
+        }
+      }
+      members = found.isEmpty() ? Set.of(pgid) : found;
+      return rss;
+    }
   }
 
   /** Reads {pgrp, rss pages, utime + stime} from /proc/PID/stat; empty if the process is gone. */

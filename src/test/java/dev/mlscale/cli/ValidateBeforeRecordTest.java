@@ -451,16 +451,6 @@ class ValidateBeforeRecordTest {
             .with("rows.yaml", text("name: rows", RAN, "rows: [{a: 1}]"))
             .at("rows.yaml", 3, 1)
             .says("'rows' does not work on this machine", "take their params from its space"),
-        sweep(
-                "a gang with retries on Kubernetes",
-                "name: s",
-                "job: gang.yaml",
-                "objective: {metric: acc}",
-                SPACE)
-            .with("gang.yaml", text("name: gang", RAN, "distributed: {workers: 2}", "retries: 1"))
-            .args("sweep", "run", "sweep.yaml", "--target", "k8s")
-            .at("gang.yaml", 4, 10)
-            .says("distributed trials on Kubernetes are not retried", "set retries: 0"),
         sweepWith("a budget that is a number", SPACE, "budget: 5")
             .at(5, 9)
             .says("'budget' must be a mapping of fields (key: value), but it is the number 5"),

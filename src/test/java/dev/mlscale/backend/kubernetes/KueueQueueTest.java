@@ -255,13 +255,7 @@ class KueueQueueTest {
         .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
     assertThat(queued(ns, "low").get())
         .isEqualTo("queued in q (position 2; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
-    String blockerId =
-        ls(ns).stream()
-            .filter(j -> j.get("name").asText().equals("blocker"))
-            .findFirst()
-            .orElseThrow()
-            .get("run")
-            .asText();
+    String blockerId = runId(ns, "blocker");
     assertThat(mlscale("cancel", blockerId, "--target", "k8s", "-n", ns.name()).exit()).isZero();
     assertThat(done(blockerRun, RUN_LIMIT, "the cancelled blocker run").exit()).isEqualTo(130);
     CliHarness.Result h = done(highRun, RUN_LIMIT, "the high-priority run");
@@ -323,24 +317,12 @@ class KueueQueueTest {
             ((java.util.Map<String, Object>) w.getAdditionalProperties().get("spec"))
                 .get("podSets");
     assertThat(podSets).singleElement().satisfies(ps -> assertThat(ps.get("count")).isEqualTo(2));
-    String gangId =
-        ls(ns).stream()
-            .filter(j -> j.get("name").asText().equals("gang"))
-            .findFirst()
-            .orElseThrow()
-            .get("run")
-            .asText();
+    String gangId = runId(ns, "gang");
     assertThat(ns.client().pods().withLabel("mlscale.dev/run", gangId).list().getItems())
         .as("no worker of a queued gang has a pod")
         .isEmpty();
 
-    String blockerId =
-        ls(ns).stream()
-            .filter(j -> j.get("name").asText().equals("blocker"))
-            .findFirst()
-            .orElseThrow()
-            .get("run")
-            .asText();
+    String blockerId = runId(ns, "blocker");
     assertThat(mlscale("cancel", blockerId, "--target", "k8s", "-n", ns.name()).exit()).isZero();
     assertThat(done(blockerRun, RUN_LIMIT, "the cancelled blocker run").exit()).isEqualTo(130);
     CliHarness.Result g = done(gangRun, RUN_LIMIT, "the queued gang");
@@ -426,6 +408,16 @@ class KueueQueueTest {
 
   private static List<io.fabric8.kubernetes.api.model.batch.v1.Job> trialJobs(TestNamespace ns) {
     return ns.client().batch().v1().jobs().withLabel("mlscale.dev/sweep").list().getItems();
+  }
+
+  /** The id of the run named {@code name} in the namespace, as {@code ls} shows it. */
+  private String runId(TestNamespace ns, String name) throws IOException {
+    return ls(ns).stream()
+        .filter(j -> j.get("name").asText().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .get("run")
+        .asText();
   }
 
   private List<JsonNode> ls(TestNamespace ns) throws IOException {

@@ -42,6 +42,26 @@ kubectl() {
   "${TESTENV_BIN}/kubectl" --kubeconfig "${TESTENV_KUBECONFIG}" "$@"
 }
 
+# Waits for a daemon just started in the background until READY (a command) succeeds. Fails at
+# once, with the last lines of its log, when ALIVE (a command) says it has exited, and after
+# TIMEOUT seconds. Usage: await_ready NAME TIMEOUT READY ALIVE LOGFILE [INTERVAL]
+await_ready() {
+  local what="$1" timeout="$2" ready="$3" alive="$4" logfile="$5" interval="${6:-0.2}"
+  local deadline=$(( $(date +%s) + timeout ))
+  until "${ready}"; do
+    if ! "${alive}"; then
+      log "ERROR: ${what} exited; last lines of ${logfile}:"
+      tail -n 30 "${logfile}" >&2
+      return 1
+    fi
+    if (( $(date +%s) > deadline )); then
+      log "ERROR: ${what} not ready within ${timeout}s; see ${logfile}"
+      return 1
+    fi
+    sleep "${interval}"
+  done
+}
+
 # True when the cluster's API server answers /readyz with the kubeconfig we wrote.
 cluster_ready() {
   [[ -s "${TESTENV_KUBECONFIG}" && -x "${TESTENV_BIN}/kubectl" ]] &&

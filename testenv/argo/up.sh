@@ -126,19 +126,8 @@ log "starting workflow-controller ${ARGO_VERSION} (log: ${logfile})"
 )
 echo "${cluster_id}" > "${ARGO_STATE}/cluster-id"
 
-deadline=$(( $(date +%s) + ${MLSCALE_ARGO_START_TIMEOUT:-60} ))
-until healthy; do
-  if ! running; then
-    log "ERROR: workflow-controller exited; last lines of ${logfile}:"
-    tail -n 30 "${logfile}" >&2
-    exit 1
-  fi
-  if (( $(date +%s) > deadline )); then
-    log "ERROR: workflow-controller not healthy within ${MLSCALE_ARGO_START_TIMEOUT:-60}s; see ${logfile}"
-    exit 1
-  fi
-  sleep 0.2
-done
+await_ready workflow-controller "${MLSCALE_ARGO_START_TIMEOUT:-60}" healthy running "${logfile}" ||
+  exit 1
 ensure_sim_executor
 write_env
 log "workflow-controller pid $(cat "${pidfile}") healthy in $(ms) ms"

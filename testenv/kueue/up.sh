@@ -139,19 +139,7 @@ log "starting kueue ${KUEUE_VERSION} (log: ${logfile})"
 )
 echo "${cluster_id}" > "${KUEUE_STATE}/cluster-id"
 
-deadline=$(( $(date +%s) + ${MLSCALE_KUEUE_START_TIMEOUT:-90} ))
-until healthy; do
-  if ! running; then
-    log "ERROR: kueue exited; last lines of ${logfile}:"
-    tail -n 30 "${logfile}" >&2
-    exit 1
-  fi
-  if (( $(date +%s) > deadline )); then
-    log "ERROR: kueue not ready within ${MLSCALE_KUEUE_START_TIMEOUT:-90}s; see ${logfile}"
-    exit 1
-  fi
-  sleep 0.2
-done
+await_ready kueue "${MLSCALE_KUEUE_START_TIMEOUT:-90}" healthy running "${logfile}" || exit 1
 # The webhook configurations go in once the server answers, so no create waits on a dead URL.
 python3 "${here}/manifests.py" webhooks "${module}" "${webhook_url}" "${certs}/ca.crt" |
   kubectl apply --server-side --force-conflicts --field-manager mlscale-testenv -f - >/dev/null

@@ -95,18 +95,9 @@ log "starting metrics-server ${METRICS_SERVER_VERSION} on ${NODE_IP}:${METRICS_P
 )
 echo "${cluster_id}" > "${METRICS_STATE}/cluster-id"
 
-deadline=$(( $(date +%s) + ${MLSCALE_METRICS_START_TIMEOUT:-120} ))
-until available; do
-  if ! running; then
-    log "ERROR: metrics-server exited; last lines of ${logfile}:"
-    tail -n 30 "${logfile}" >&2
-    exit 1
-  fi
-  if (( $(date +%s) > deadline )); then
-    log "ERROR: v1beta1.metrics.k8s.io not Available within ${MLSCALE_METRICS_START_TIMEOUT:-120}s; see ${logfile}"
-    kubectl get apiservice v1beta1.metrics.k8s.io -o yaml >&2 || true
-    exit 1
-  fi
-  sleep 0.5
-done
+if ! await_ready metrics-server "${MLSCALE_METRICS_START_TIMEOUT:-120}" available running \
+  "${logfile}" 0.5; then
+  kubectl get apiservice v1beta1.metrics.k8s.io -o yaml >&2 || true
+  exit 1
+fi
 log "metrics-server pid $(cat "${pidfile}") serving v1beta1.metrics.k8s.io in $(ms) ms"

@@ -37,21 +37,27 @@ public enum OutputFormat {
     return new SimpleModule().addSerializer(Double.class, plain).addSerializer(double.class, plain);
   }
 
-  private static final ObjectMapper JSON_MAPPER =
-      JsonMapper.builder()
-          .addModule(new JavaTimeModule())
-          .addModule(PLAIN_NUMBERS)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .build();
-  private static final ObjectMapper YAML_MAPPER =
-      YAMLMapper.builder()
-          .addModule(new JavaTimeModule())
-          .addModule(PLAIN_NUMBERS)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .build();
+  /**
+   * The mappers, made on first use: building them costs tens of milliseconds at start, and picocli
+   * makes every subcommand's options (so this enum) even for a command that prints no JSON.
+   */
+  private static final class Mappers {
+    static final ObjectMapper JSON =
+        JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .addModule(PLAIN_NUMBERS)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+    static final ObjectMapper YAML =
+        YAMLMapper.builder()
+            .addModule(new JavaTimeModule())
+            .addModule(PLAIN_NUMBERS)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .build();
+  }
 
   /** A double's shortest exact text without an exponent; whole values keep their ".0". */
   static String plain(double v) {
@@ -67,8 +73,8 @@ public enum OutputFormat {
   boolean print(PrintStream out, Object value) {
     try {
       switch (this) {
-        case JSON -> out.println(JSON_MAPPER.writeValueAsString(value));
-        case YAML -> out.print(YAML_MAPPER.writeValueAsString(value));
+        case JSON -> out.println(Mappers.JSON.writeValueAsString(value));
+        case YAML -> out.print(Mappers.YAML.writeValueAsString(value));
         default -> {
           return false;
         }

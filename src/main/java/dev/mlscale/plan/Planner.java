@@ -8,7 +8,6 @@ import dev.mlscale.spec.JobSpec;
 import dev.mlscale.spec.SpecLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,6 @@ public final class Planner {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private Planner() {}
 
@@ -35,7 +33,11 @@ public final class Planner {
     }
     StringBuilder sb = new StringBuilder(base.isEmpty() ? "run" : base).append('-');
     for (int i = 0; i < 5; i++) {
-      sb.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
+      // not SecureRandom: an id needs to differ, not to be unguessable, and seeding a
+      // SecureRandom costs about 10 ms of a command's start
+      sb.append(
+          ALPHABET.charAt(
+              java.util.concurrent.ThreadLocalRandom.current().nextInt(ALPHABET.length())));
     }
     return sb.toString();
   }

@@ -2,6 +2,7 @@ package dev.mlscale.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,17 +29,35 @@ final class SqliteNative {
     if (System.getProperty(PATH) != null || System.getProperty(NAME) != null) {
       return; // chosen already, by us or by whoever started the JVM
     }
+    Path root = cache.resolve("sqlite-native");
+    // which of the jar's libraries fits this machine: the driver's answer runs `uname`, so it is
+    // kept (a library that does not load after all is unpacked by the driver as usual)
+    Path known =
+        root.resolve(
+            "current-"
+                + SQLiteJDBCLoader.getVersion()
+                + "-"
+                + System.getProperty("os.name", "").replaceAll("[^A-Za-z0-9_.-]+", "-")
+                + "-"
+                + System.getProperty("os.arch", "").replaceAll("[^A-Za-z0-9_.-]+", "-"));
+    try {
+      Path lib = Path.of(Files.readString(known).strip());
+      if (Files.isRegularFile(lib)) {
+        use(lib);
+        return;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not unpacked yet
+    }
     try {
       String name = LibraryLoaderUtil.getNativeLibName();
       String resource = LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name;
       Path dir =
-          cache
-              .resolve("sqlite-native")
-              .resolve(
-                  SQLiteJDBCLoader.getVersion()
-                      + "-"
-                      + LibraryLoaderUtil.getNativeLibResourcePath()
-                          .replaceAll("[^A-Za-z0-9_.-]+", "-"));
+          root.resolve(
+              SQLiteJDBCLoader.getVersion()
+                  + "-"
+                  + LibraryLoaderUtil.getNativeLibResourcePath()
+                      .replaceAll("[^A-Za-z0-9_.-]+", "-"));
       Path lib = dir.resolve(name);
       if (!Files.isRegularFile(lib)) {
         try (InputStream in = SQLiteJDBCLoader.class.getResourceAsStream(resource)) {
@@ -46,19 +65,39 @@ final class SqliteNative {
             return; // no library for this platform in the jar: the driver says so itself
           }
           Files.createDirectories(dir);
-          Path tmp = Files.createTempFile(dir, name, ".tmp");
-          try {
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, lib, StandardCopyOption.ATOMIC_MOVE);
-          } finally {
-            Files.deleteIfExists(tmp);
-          }
+          write(dir, name, in);
         }
       }
-      System.setProperty(PATH, dir.toString());
-      System.setProperty(NAME, name);
+      try (InputStream in =
+          new java.io.ByteArrayInputStream(lib.toString().getBytes(StandardCharsets.UTF_8))) {
+        write(root, known.getFileName().toString(), in);
+      }
+      use(lib);
     } catch (IOException | RuntimeException e) {
       // a read-only cache, a full disk: the driver unpacks its library into the temporary directory
+    }
+  }
+
+  /**
+   * Names {@code lib} to the driver; its temporary directory (where it looks for stale copies of
+   * its library on every start) becomes the library's, which holds none.
+   */
+  private static void use(Path lib) {
+    System.setProperty(PATH, lib.getParent().toString());
+    System.setProperty(NAME, lib.getFileName().toString());
+    if (System.getProperty("org.sqlite.tmpdir") == null) {
+      System.setProperty("org.sqlite.tmpdir", lib.getParent().toString());
+    }
+  }
+
+  /** Writes {@code in} to {@code dir/name} atomically: a reader never sees half a file. */
+  private static void write(Path dir, String name, InputStream in) throws IOException {
+    Path tmp = Files.createTempFile(dir, name, ".tmp");
+    try {
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 }

@@ -229,6 +229,67 @@ class LocalRunTest {
         .until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
   }
 
+  @Test
+  void oneSupervisorOutsideMlscaleRecordsEveryAttemptsEnd() throws Exception {
+    Path spec =
+        CliHarness.write(
+            work,
+            "job.yaml",
+            """
+            name: rows
+            command: [python3, -c, "import sys; sys.exit(int(sys.argv[1]))"]
+            args: ["${params.code}"]
+            params: {code: 0}
+            """);
+    CliHarness.Result r = cli.run("run", spec.toString(), "--param-grid", "code=0,0,3");
+    assertThat(r.exit()).as(r.all()).isNotZero();
+    List<Path> dirs;
+    try (var s = Files.list(home.resolve("runs"))) {
+      dirs = s.sorted().toList();
+    }
+    assertThat(dirs).hasSize(3);
+    java.util.Set<String> supervisors = new java.util.HashSet<>();
+    List<String> exits = new java.util.ArrayList<>();
+    for (Path dir : dirs) {
+      String[] pids = Files.readString(dir.resolve("attempt-1.pid")).strip().split(" ");
+      supervisors.add(pids[0]);
+      assertThat(pids[1]).as("the job has a process of its own").isNotEqualTo(pids[0]);
+      exits.add(Files.readString(dir.resolve("attempt-1.exit")).strip());
+    }
+    // the rows' attempts were started by one process, not mlscale (this JVM), and their ends
+    // written beside their logs
+    assertThat(supervisors).hasSize(1).doesNotContain(Long.toString(ProcessHandle.current().pid()));
+    assertThat(exits).containsExactlyInAnyOrder("0", "0", "3");
+  }
+
+  @Test
+  void theShellSupervisorStillRunsAJobAndKillsWhatItLeft() throws Exception {
+    // MLSCALE_SUPERVISOR=shell, or no Python 3 on PATH: a `sh` per attempt, as before the daemon
+    cli.with("MLSCALE_SUPERVISOR", "shell");
+    Path pidFile = work.resolve("child.pid");
+    Path spec = jobThatForks(pidFile, "print('done')");
+    CliHarness.Result result = cli.run("run", spec.toString());
+    assertThat(result.exit()).as(result.all()).isZero();
+    assertThat(result.out()).contains("done");
+    long child = Long.parseLong(Files.readString(pidFile).strip());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
+    Path dir;
+    try (var s = Files.list(home.resolve("runs"))) {
+      dir = s.findFirst().orElseThrow();
+    }
+    String[] pids = Files.readString(dir.resolve("attempt-1.pid")).strip().split(" ");
+    assertThat(Files.readString(dir.resolve("attempt-1.exit")).strip()).isEqualTo("0");
+    // the shell ended with its job: its pid is no process's now, or another's
+    assertThat(
+            ProcessHandle.of(Long.parseLong(pids[0]))
+                .flatMap(h -> h.info().arguments())
+                .map(a -> List.of(a).contains("mlscale-supervisor"))
+                .orElse(false))
+        .isFalse();
+  }
+
   /**
    * A job that starts {@code sleep 300}, writes its pid to {@code pidFile}, then runs {@code then}.
    */

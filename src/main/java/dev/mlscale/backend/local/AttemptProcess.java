@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -25,6 +26,10 @@ import java.util.concurrent.ExecutionException;
  * writes its exit status atomically next to the log. If mlscale dies (kill -9, a closed laptop
  * lid), the job runs on and its end is still recorded; the next mlscale adopts that record or
  * follows the attempt until it ends, and never starts it again.
+ *
+ * <p>For a single process that supervisor is, when it can be, this mlscale process's {@link
+ * SupervisorDaemon} (one Python process for every attempt, which writes the same files); else, and
+ * for a gang, a shell of its own as described here.
  *
  * <p>The files of attempt N in the run's directory: {@code attempt-N.launch} (written before the
  * supervisor starts: the memory limit), {@code attempt-N.pid} ("supervisor-pid job-pid"), {@code
@@ -114,15 +119,19 @@ final class AttemptProcess {
   private final int number;
   private final long supervisorPid;
   private final long[] jobPids; // one per worker: each leads its own process group
-  private final Process child; // null when adopted from another mlscale process
+
+  /** Completes when the supervisor has recorded the end; null when adopted from another process. */
+  private final CompletableFuture<?> ended;
+
   private final ProcessGroup.Meter[] meters; // one per worker, for the memory sampler
 
-  private AttemptProcess(Path dir, int number, long supervisorPid, long[] jobPids, Process child) {
+  private AttemptProcess(
+      Path dir, int number, long supervisorPid, long[] jobPids, CompletableFuture<?> ended) {
     this.dir = dir;
     this.number = number;
     this.supervisorPid = supervisorPid;
     this.jobPids = jobPids.clone();
-    this.child = child;
+    this.ended = ended;
     this.meters = new ProcessGroup.Meter[jobPids.length];
     for (int k = 0; k < jobPids.length; k++) {
       meters[k] = new ProcessGroup.Meter(jobPids[k]);
@@ -131,7 +140,9 @@ final class AttemptProcess {
 
   /**
    * Starts attempt {@code number} of the run in {@code dir}: {@code argv} (its first word resolved)
-   * in {@code workdir} with {@code env}, output appended to {@code attempt-N.log}.
+   * in {@code workdir} with this process's environment and {@code env}, output appended to {@code
+   * attempt-N.log}; under {@code daemon} when there is one, else under a shell supervisor of its
+   * own.
    */
   static AttemptProcess launch(
       Path dir,
@@ -139,7 +150,27 @@ final class AttemptProcess {
       Long memoryLimit,
       List<String> argv,
       Path workdir,
-      Map<String, String> env) {
+      Map<String, String> env,
+      Optional<SupervisorDaemon> daemon) {
+    if (daemon.isPresent()) {
+      write(file(dir, number, "launch"), memoryLimit == null ? "" : memoryLimit.toString());
+      Map<String, String> all = new java.util.HashMap<>(System.getenv());
+      all.putAll(env);
+      try {
+        SupervisorDaemon.Started s = daemon.get().launch(prefix(dir, number), argv, workdir, all);
+        return new AttemptProcess(
+            dir, number, s.supervisorPid(), new long[] {s.jobPid()}, s.exit());
+      } catch (IOException e) {
+        if (Files.exists(file(dir, number, "pid"))) {
+          throw new EnvironmentError("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
+        }
+        // the daemon could not start it (it ended, or the job's program is not one): the shell
+        // supervisor below says why in the attempt's log, as it always did
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EnvironmentError("interrupted while starting " + argv.get(0), e);
+      }
+    }
     List<String> words = List.of(SUPERVISOR, NAME, prefix(dir, number).toString());
     return start(dir, number, memoryLimit, words, argv, workdir, env);
   }
@@ -204,7 +235,7 @@ final class AttemptProcess {
                             + " ended before starting it; see "
                             + file(dir, number, "log")));
     return new AttemptProcess(
-        dir, number, pids[0], java.util.Arrays.copyOfRange(pids, 1, pids.length), p);
+        dir, number, pids[0], java.util.Arrays.copyOfRange(pids, 1, pids.length), p.onExit());
   }
 
   /** The highest attempt number ever launched in {@code dir}, if any. */
@@ -330,13 +361,13 @@ final class AttemptProcess {
   }
 
   boolean adopted() {
-    return child == null;
+    return ended == null;
   }
 
   /** Whether the supervisor still runs (so the attempt has not ended). */
   boolean supervisorAlive() {
-    if (child != null) {
-      return child.isAlive();
+    if (ended != null) {
+      return !ended.isDone();
     }
     return ProcessHandle.of(supervisorPid)
         .filter(ProcessHandle::isAlive)
@@ -344,22 +375,37 @@ final class AttemptProcess {
         .isPresent();
   }
 
-  /** Tells a reused pid from the supervisor: its arguments name this attempt's files. */
+  /**
+   * Tells a reused pid from the supervisor: a shell supervisor's arguments name this attempt's
+   * files; the daemon's name it ({@link SupervisorDaemon#NAME}).
+   */
   private boolean isOurSupervisor(ProcessHandle h) {
     String prefix = prefix(dir, number).toString();
-    return h.info().arguments().map(a -> List.of(a).contains(prefix)).orElse(true);
+    return h.info()
+        .arguments()
+        .map(a -> List.of(a).contains(prefix) || List.of(a).contains(SupervisorDaemon.NAME))
+        .orElse(true);
   }
 
   /** Waits at most {@code d} for the supervisor to end; whether it has. */
   boolean awaitEnd(java.time.Duration d) throws InterruptedException {
-    if (child != null) {
-      return child.waitFor(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
-    if (!supervisorAlive()) {
+    if (ended != null) {
+      try {
+        ended.get(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        return false;
+      } catch (ExecutionException e) {
+        // ended all the same
+      }
       return true;
     }
-    Thread.sleep(d.toMillis()); // not our child: nothing to wait on but its pid
-    return !supervisorAlive();
+    if (exitStatus().isPresent() || !supervisorAlive()) {
+      return true;
+    }
+    // not our child: nothing to wait on but its files and its supervisor's pid (the daemon of
+    // another process outlives the attempt)
+    Thread.sleep(d.toMillis());
+    return exitStatus().isPresent() || !supervisorAlive();
   }
 
   /**
@@ -367,16 +413,15 @@ final class AttemptProcess {
    * supervisor ended without writing it (it was killed itself: nobody knows how the job ended).
    */
   OptionalInt await() throws InterruptedException {
-    if (child != null) {
-      child.waitFor();
+    if (ended != null) {
+      try {
+        ended.get();
+      } catch (ExecutionException e) {
+        // it is gone either way
+      }
     } else {
-      Optional<ProcessHandle> h = ProcessHandle.of(supervisorPid).filter(this::isOurSupervisor);
-      if (h.isPresent()) {
-        try {
-          h.get().onExit().get();
-        } catch (ExecutionException e) {
-          // it is gone either way
-        }
+      while (!awaitEnd(java.time.Duration.ofMillis(50))) {
+        // another process's supervisor: its files and its pid are all there is to watch
       }
     }
     return exitStatus();

@@ -75,6 +75,9 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
 
   private volatile boolean registerModels = true;
 
+  private final java.util.concurrent.atomic.AtomicBoolean supervisorWarmed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   public LocalBackend(
       Home home,
       RunStore runs,
@@ -210,6 +213,13 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
           e.detail());
     }
     plan.spec().setupOpt().ifPresent(setup -> checkSetupFiles(plan, setup));
+    if (plan.spec().distributedOpt().isEmpty() && supervisorWarmed.compareAndSet(false, true)) {
+      // the supervisor's Python starts while the rest is checked and recorded, not on the way to
+      // the first attempt
+      Thread warm = new Thread(this::supervisor, "mlscale-supervisor-start");
+      warm.setDaemon(true);
+      warm.start();
+    }
     if (plan.spec().setupOpt().isEmpty()) {
       String program = plan.argv().get(0);
       if (ProcessGroup.resolve(program, plan.workdir(), pathOf(null)).isEmpty()) {
@@ -262,6 +272,18 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     runs.create(r);
     owned.add(plan.runId());
     return r;
+  }
+
+  /**
+   * The supervisor daemon of this process (see {@link SupervisorDaemon}); empty with {@code
+   * MLSCALE_SUPERVISOR=shell} or without a Python 3 on PATH, and each attempt then has a shell
+   * supervisor of its own.
+   */
+  private Optional<SupervisorDaemon> supervisor() {
+    if ("shell".equals(environment.get("MLSCALE_SUPERVISOR"))) {
+      return Optional.empty();
+    }
+    return SupervisorDaemon.shared(environment.get("PATH"), home.cache());
   }
 
   /** Runs a created run to its end: waits for resources, prepares, runs and retries. */
@@ -668,7 +690,7 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
     AttemptProcess process =
         plan.spec().distributedOpt().isPresent()
             ? launchGang(plan, dir, number, limit, argv, vars)
-            : AttemptProcess.launch(dir, number, limit, argv, plan.workdir(), vars);
+            : AttemptProcess.launch(dir, number, limit, argv, plan.workdir(), vars, supervisor());
     return follow(plan, process, resources, clock.instant(), listener);
   }
 

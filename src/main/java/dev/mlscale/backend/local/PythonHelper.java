@@ -6,9 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The dependency-free Python helper {@code mlscale.py} ({@code from mlscale import report}), copied
@@ -33,15 +30,11 @@ public final class PythonHelper {
   /** Writes the helper to a content-addressed directory under {@code cache}; returns the dir. */
   public static Path install(Path cache) {
     byte[] source = source();
-    String hash;
-    try {
-      hash =
-          HexFormat.of()
-              .formatHex(MessageDigest.getInstance("SHA-256").digest(source))
-              .substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    // a checksum, not a digest: it tells this jar's helper from other versions' (nobody makes them
+    // collide on purpose), and a MessageDigest costs about 15 ms of every command's start
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(source);
+    String hash = Long.toHexString(crc.getValue()) + "-" + source.length;
     Path dir = cache.resolve("python").resolve(hash);
     Path file = dir.resolve("mlscale.py");
     if (Files.exists(file)) {

@@ -1,0 +1,99 @@
+# mlscale's attempt supervisor: one per mlscale process, started on its first attempt, in a
+# session of its own so that it outlives mlscale (kill -9, a closed laptop lid).
+#
+# It reads one JSON request a line on stdin: {"id": N, "prefix": P, "argv": [...], "cwd": D,
+# "env": {...}}. For each it starts argv in a session of its own (the job leads its own process
+# group, as under `setsid`), with stdin from /dev/null and stdout and stderr appended to P.log,
+# writes "supervisor-pid job-pid" to P.pid and answers "started N PID" (or "failed N WHY",
+# having written nothing). When
+# the job ends it kills what the job left in its process group (as a container's end would),
+# writes the exit status as a shell reports it (128+signal when killed) to P.exit and answers
+# "exited N CODE". Both files are written whole or not at all (a temporary file, then a rename).
+#
+# When stdin ends (mlscale is done, or died) it starts nothing more, and ends once every job it
+# started has ended and been recorded: the next mlscale adopts those records.
+import json
+import os
+import signal
+import sys
+import threading
+
+lock = threading.Lock()  # one answer at a time; one chdir and spawn at a time
+
+
+def say(*words):
+    line = " ".join(str(w) for w in words) + "\n"
+    with lock:
+        try:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass  # mlscale is gone: the files say it all
+
+
+def write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def watch(rid, prefix, pid):
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass  # nothing left
+    write(prefix + ".exit", "%d\n" % code)
+    say("exited", rid, code)
+
+
+def start(req):
+    prefix = req["prefix"]
+    log = prefix + ".log"
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    with lock:
+        os.chdir(req["cwd"])
+        return os.posix_spawn(req["argv"][0], req["argv"], req["env"], file_actions=actions,
+                              setsid=True)
+
+
+def main():
+    if sys.version_info < (3, 8):
+        sys.exit("mlscale's supervisor needs Python 3.8 or later (os.posix_spawn with setsid)")
+    try:
+        os.setsid()
+    except OSError:
+        pass  # already a session's leader
+    os.chdir("/")
+    watchers = []
+    for line in sys.stdin:
+        req = json.loads(line)
+        rid = req["id"]
+        try:
+            pid = start(req)
+        except OSError as e:
+            # mlscale starts it again under a shell, which says why in the log as it always did
+            say("failed", rid, "cannot start %s: %s" % (req["argv"][0], e.strerror))
+            continue
+        write(req["prefix"] + ".pid", "%d %d\n" % (os.getpid(), pid))
+        say("started", rid, pid)
+        t = threading.Thread(target=watch, args=(rid, req["prefix"], pid))
+        t.start()
+        watchers.append(t)
+    for t in watchers:
+        t.join()
+
+
+if __name__ == "__main__":
+    main()

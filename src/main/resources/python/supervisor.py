@@ -10,8 +10,9 @@
 # writes the exit status as a shell reports it (128+signal when killed) to P.exit and answers
 # "exited N CODE". Both files are written whole or not at all (a temporary file, then a rename).
 #
-# When stdin ends (mlscale is done, or died) it starts nothing more, and ends once every job it
-# started has ended and been recorded: the next mlscale adopts those records.
+# When stdin ends (mlscale is done, or died) it starts nothing more, answers nothing more, and
+# ends once every job it started has ended and been recorded: the next mlscale adopts those
+# records.
 import json
 import os
 import signal
@@ -91,6 +92,13 @@ def main():
         t = threading.Thread(target=watch, args=(rid, req["prefix"], pid))
         t.start()
         watchers.append(t)
+    # mlscale has closed its end: it reads no more answers, and a thread of a JVM blocked reading
+    # this pipe would hold up that JVM's exit by 300 ms
+    with lock:
+        try:
+            sys.stdout.close()
+        except OSError:
+            pass
     for t in watchers:
         t.join()
 

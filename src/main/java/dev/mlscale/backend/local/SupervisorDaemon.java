@@ -43,6 +43,7 @@ final class SupervisorDaemon {
   private final Map<Long, CompletableFuture<Long>> starting = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<Integer>> ending = new ConcurrentHashMap<>();
   private volatile boolean gone;
+  private volatile boolean closing; // this JVM is exiting: nobody needs to learn of ends
 
   /** A job the daemon started: its pid, and its exit status once it has ended (null: unknown). */
   record Started(long supervisorPid, long jobPid, CompletableFuture<Integer> exit) {}
@@ -53,6 +54,28 @@ final class SupervisorDaemon {
     Thread reader = new Thread(this::readAnswers, "mlscale-supervisor");
     reader.setDaemon(true);
     reader.start();
+    // on exit, close the daemon's input: it closes its output, so the reader is not left blocked
+    // in a read, which would hold up the JVM's exit by 300 ms (HotSpot waits that long for
+    // threads in native code)
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  closing = true;
+                  synchronized (requests) {
+                    try {
+                      requests.close();
+                    } catch (IOException e) {
+                      // gone already
+                    }
+                  }
+                  try {
+                    reader.join(200);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "mlscale-supervisor-close"));
   }
 
   /**
@@ -159,6 +182,10 @@ final class SupervisorDaemon {
       // the daemon is gone: below
     }
     gone = true;
+    if (closing) {
+      return; // the JVM exits: what still runs is recorded by the daemon, adopted by the next
+      // mlscale
+    }
     // whoever waits learns that nobody saw the end: the files say what is known
     starting
         .values()

@@ -1,6 +1,9 @@
 package dev.mlscale.cli;
 
 import dev.mlscale.error.MlscaleException;
+import dev.mlscale.spec.JobSpec;
+import dev.mlscale.spec.SpecLoader;
+import dev.mlscale.sweep.SweepSpec;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -52,6 +55,13 @@ public final class Main extends CommandGroup {
     int code;
     try (Context ctx =
         new Context(System.getenv(), System.out, System.err, Clock.systemDefaultZone())) {
+      if (args.length > 0 && List.of("run", "sweep", "pipeline").contains(args[0])) {
+        // the spec's deserialisers and the database's driver are made ready beside picocli's
+        // model of the command line
+        Thread warm = new Thread(() -> warmUp(ctx), "mlscale-warm-up");
+        warm.setDaemon(true);
+        warm.start();
+      }
       code = execute(ctx, args);
     }
     System.exit(code);
@@ -89,6 +99,28 @@ public final class Main extends CommandGroup {
           return 70;
         });
     return cmd.execute(args);
+  }
+
+  /**
+   * Makes Jackson build its deserialisers for the job and sweep specs now, from small specs of its
+   * own, and loads the database driver's native library: about 100 ms of a command's start, which
+   * this thread spends while picocli builds the command line on the main thread. Failures are
+   * ignored: the real load and open say what is wrong.
+   */
+  private static void warmUp(Context ctx) {
+    try {
+      SpecLoader loader = new SpecLoader();
+      loader.parse("name: w\ncommand: [w]\nparams: {x: 1}\n", "warm-up", JobSpec.class, List.of());
+      loader.parse(
+          "name: w\njob: w.yaml\nobjective: {metric: m, goal: minimize}\n"
+              + "space: {x: {uniform: [0, 1]}}\n",
+          "warm-up",
+          SweepSpec.class,
+          List.of());
+    } catch (RuntimeException e) {
+      // the real load reports it
+    }
+    dev.mlscale.store.Database.warmUp(ctx.home());
   }
 
   private static String nameOf(Class<?> command) {

@@ -77,6 +77,20 @@ public final class Database implements AutoCloseable {
     this.connection = connection;
   }
 
+  /**
+   * Loads the driver and its native library, kept in {@code home}'s cache, without opening
+   * anything: for a thread that does it while the command line is read. Failures are left to {@link
+   * #open(Home)} to report.
+   */
+  public static void warmUp(Home home) {
+    try {
+      SqliteNative.useCached(home.cache());
+      org.sqlite.SQLiteJDBCLoader.initialize();
+    } catch (Exception | LinkageError e) {
+      // open says what is wrong
+    }
+  }
+
   /** Opens the database of {@code home}, the driver's native library kept in its cache. */
   public static Database open(Home home) {
     SqliteNative.useCached(home.cache());

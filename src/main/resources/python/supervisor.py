@@ -75,7 +75,7 @@ def main():
     try:
         os.setsid()
     except OSError:
-        pass  # already a session's leader
+        pass  # started by `setsid` already
     os.chdir("/")
     watchers = []
     for line in sys.stdin:

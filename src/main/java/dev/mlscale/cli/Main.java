@@ -111,13 +111,15 @@ public final class Main extends CommandGroup {
     try {
       SpecLoader loader = new SpecLoader();
       loader.parse("name: w\ncommand: [w]\nparams: {x: 1}\n", "warm-up", JobSpec.class, List.of());
-      loader.parse(
-          "name: w\njob: w.yaml\nobjective: {metric: m, goal: minimize}\n"
-              + "space: {x: {uniform: [0, 1]}}\n",
-          "warm-up",
-          SweepSpec.class,
-          List.of());
-    } catch (RuntimeException e) {
+      SweepSpec sweep =
+          loader.parse(
+              "name: w\njob: w.yaml\nobjective: {metric: m, goal: minimize}\n"
+                  + "space: {x: {uniform: [0, 1]}}\n",
+              "warm-up",
+              SweepSpec.class,
+              List.of());
+      SpecLoader.mapper().writeValueAsString(sweep); // a sweep's spec is stored as JSON
+    } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
       // the real load reports it
     }
     dev.mlscale.store.Database.warmUp(ctx.home());

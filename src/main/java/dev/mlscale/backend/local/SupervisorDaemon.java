@@ -109,7 +109,8 @@ final class SupervisorDaemon {
     try {
       Files.createDirectories(cache);
       Process p =
-          new ProcessBuilder(python.get().toString(), "-I", "-S", "-c", source, NAME)
+          // setsid before Python starts: a Ctrl-C meant for mlscale never reaches it
+          new ProcessBuilder("setsid", python.get().toString(), "-I", "-S", "-c", source, NAME)
               .redirectError(
                   ProcessBuilder.Redirect.appendTo(cache.resolve("supervisor.log").toFile()))
               .start();

@@ -263,6 +263,24 @@ class LocalRunTest {
   }
 
   @Test
+  void textOutsideAsciiReachesTheJobAsWritten() throws Exception {
+    Path spec =
+        CliHarness.write(
+            work,
+            "job.yaml",
+            """
+            name: utf8
+            command: [python3, -c, "import os, sys; print(sys.argv[1], os.environ['GREETING'])"]
+            args: ["${params.word}"]
+            env: {GREETING: "grüß dich"}
+            params: {word: "héllo wörld"}
+            """);
+    CliHarness.Result r = cli.run("run", spec.toString());
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("héllo wörld grüß dich");
+  }
+
+  @Test
   void theShellSupervisorStillRunsAJobAndKillsWhatItLeft() throws Exception {
     // MLSCALE_SUPERVISOR=shell, or no Python 3 on PATH: a `sh` per attempt, as before the daemon
     cli.with("MLSCALE_SUPERVISOR", "shell");

@@ -142,8 +142,13 @@ final class SupervisorDaemon {
       if (gone) {
         throw new IOException("the supervisor ended");
       }
-      requests.write(line);
-      requests.flush();
+      try {
+        requests.write(line);
+        requests.flush();
+      } catch (IOException e) {
+        gone = true; // the next attempt starts another daemon, or a shell
+        throw e;
+      }
     }
     try {
       return new Started(process.pid(), pid.get(), exit);

@@ -250,11 +250,19 @@ class KueueQueueTest {
     await("the high-priority run to be Queued")
         .atMost(Duration.ofMinutes(1))
         .until(() -> queued(ns, "high").isPresent());
-    // created later, but first in line: its priority is higher
-    assertThat(queued(ns, "high").get())
-        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
-    assertThat(queued(ns, "low").get())
-        .isEqualTo("queued in q (position 2; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
+    // created later, but first in line: its priority is higher. The usage is Kueue's
+    // ClusterQueue status, which Kueue writes a moment after it admits: wait for it to settle
+    await("the queued runs' standing to show the blocker's 2 CPUs")
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () -> {
+              assertThat(queued(ns, "high"))
+                  .contains(
+                      "queued in q (position 1; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
+              assertThat(queued(ns, "low"))
+                  .contains(
+                      "queued in q (position 2; ClusterQueue " + cq + " has used 2 of 2 CPUs)");
+            });
     String blockerId = runId(ns, "blocker");
     assertThat(mlscale("cancel", blockerId, "--target", "k8s", "-n", ns.name()).exit()).isZero();
     assertThat(done(blockerRun, RUN_LIMIT, "the cancelled blocker run").exit()).isEqualTo(130);
@@ -307,8 +315,14 @@ class KueueQueueTest {
     await("the gang to be Queued")
         .atMost(Duration.ofMinutes(1))
         .until(() -> queued(ns, "gang").isPresent());
-    assertThat(queued(ns, "gang").get())
-        .isEqualTo("queued in q (position 1; ClusterQueue " + cq + " has used 2 of 4 CPUs)");
+    // the usage is Kueue's ClusterQueue status, written a moment after it admits the blocker
+    await("the gang's standing to show the blocker's 2 CPUs")
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () ->
+                assertThat(queued(ns, "gang"))
+                    .contains(
+                        "queued in q (position 1; ClusterQueue " + cq + " has used 2 of 4 CPUs)"));
     // one Workload for the whole gang: one pod set of 2 workers, asking 4 CPUs together
     GenericKubernetesResource w = workload(ns, "gang");
     @SuppressWarnings("unchecked")

@@ -68,6 +68,7 @@ public final class RunStore {
     db.update("UPDATE runs SET model = ? WHERE id = ?", modelRef, id);
   }
 
+  /** Records an attempt as running; a run's start is its first attempt's, unless marked before. */
   public void startAttempt(String id, int number, Long memoryLimit, long pid, Instant at) {
     db.transaction(
         c -> {
@@ -82,10 +83,12 @@ public final class RunStore {
               at);
           Sql.exec(
               c,
-              "UPDATE runs SET state = ?, attempts = ?, pid = ? WHERE id = ?",
+              "UPDATE runs SET state = ?, attempts = ?, pid = ?,"
+                  + " started_at = COALESCE(started_at, ?) WHERE id = ?",
               RunState.RUNNING.name(),
               number,
               pid,
+              at,
               id);
           return null;
         });

@@ -77,18 +77,23 @@ public final class SweepStore {
     return query("SELECT * FROM sweeps ORDER BY created_at DESC");
   }
 
-  /** Records a trial before its run starts. */
-  public void startTrial(
+  /**
+   * Records a trial before its run starts; returns it as recorded (its parameters read back from
+   * the JSON written, as {@link #trials} would read them), without reading the row again.
+   */
+  public Trial startTrial(
       String sweepId, int number, Map<String, Object> params, String runId, Instant at) {
+    String json = Json.write(params);
     db.update(
         "INSERT OR REPLACE INTO trials (sweep_id, number, params,"
             + " run_id, state, started_at) VALUES (?,?,?,?,?,?)",
         sweepId,
         number,
-        Json.write(params),
+        json,
         runId,
         Trial.TrialState.RUNNING.name(),
         at);
+    return new Trial(number, Json.readObjectMap(json), Trial.TrialState.RUNNING, null, runId, null);
   }
 
   public void endTrial(

@@ -35,6 +35,9 @@ public final class LocalTrials implements TrialBackend {
   private final LocalBackend backend;
   private final Clock clock;
 
+  /** The trials {@link #start} recorded, until the sweep asks for them. */
+  private final Map<Integer, Trial> started = new java.util.concurrent.ConcurrentHashMap<>();
+
   public LocalTrials(
       String sweepId,
       JobSpec job,
@@ -65,15 +68,16 @@ public final class LocalTrials implements TrialBackend {
     String runId = sweepId + "-t" + number + "-" + Planner.newRunId("x").substring(2);
     RunPlan plan = Planner.plan(runId, job.forRow(params), jobFile);
     backend.preflight(plan);
-    sweeps.startTrial(sweepId, number, params, runId, clock.instant());
+    started.put(number, sweeps.startTrial(sweepId, number, params, runId, clock.instant()));
     backend.create(plan);
     return () -> outcome(number, backend.run(plan, listener));
   }
 
-  /** One row, not the whole sweep's: a sweep of N trials reads N rows here, not N²/2. */
+  /** As {@link #start} recorded it, without reading it again (nor the whole sweep: N²/2 rows). */
   @Override
   public Trial started(int number) {
-    return sweeps.trial(sweepId, number).orElseThrow();
+    Trial t = started.remove(number);
+    return t != null ? t : sweeps.trial(sweepId, number).orElseThrow();
   }
 
   @Override

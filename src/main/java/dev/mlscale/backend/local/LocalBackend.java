@@ -466,7 +466,6 @@ public final class LocalBackend implements dev.mlscale.backend.Backend {
                                   + ")"),
                       listener));
           try {
-            runs.markStarted(id, clock.instant());
             a = runAttempt(plan, attempt, resources, env, listener);
           } finally {
             pool.release(gang);

@@ -73,7 +73,8 @@ public final class OwnerLock implements AutoCloseable {
                 (me.pid() + "\n" + me.host() + "\n" + me.since() + "\n")
                     .getBytes(StandardCharsets.UTF_8)),
             0);
-        ch.force(false);
+        // no fsync: other processes read the name from the page cache at once, and after a crash
+        // of the machine the lock is free whatever the file says (its owner is gone)
         OwnerLock held = new OwnerLock(key, ch, lock);
         HELD.put(key, held);
         return Optional.of(held);

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.sqlite.SQLiteJDBCLoader;
 import org.sqlite.util.LibraryLoaderUtil;
 
@@ -65,13 +64,10 @@ final class SqliteNative {
             return; // no library for this platform in the jar: the driver says so itself
           }
           Files.createDirectories(dir);
-          write(dir, name, in);
+          AtomicFiles.write(lib, in.readAllBytes());
         }
       }
-      try (InputStream in =
-          new java.io.ByteArrayInputStream(lib.toString().getBytes(StandardCharsets.UTF_8))) {
-        write(root, known.getFileName().toString(), in);
-      }
+      AtomicFiles.write(known, lib.toString().getBytes(StandardCharsets.UTF_8));
       use(lib);
     } catch (IOException | RuntimeException e) {
       // a read-only cache, a full disk: the driver unpacks its library into the temporary directory
@@ -87,17 +83,6 @@ final class SqliteNative {
     System.setProperty(NAME, lib.getFileName().toString());
     if (System.getProperty("org.sqlite.tmpdir") == null) {
       System.setProperty("org.sqlite.tmpdir", lib.getParent().toString());
-    }
-  }
-
-  /** Writes {@code in} to {@code dir/name} atomically: a reader never sees half a file. */
-  private static void write(Path dir, String name, InputStream in) throws IOException {
-    Path tmp = Files.createTempFile(dir, name, ".tmp");
-    try {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 }

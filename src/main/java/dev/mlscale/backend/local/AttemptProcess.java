@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,8 +151,8 @@ final class AttemptProcess {
       Path workdir,
       Map<String, String> env,
       Optional<SupervisorDaemon> daemon) {
+    writeLaunch(dir, number, memoryLimit);
     if (daemon.isPresent()) {
-      write(file(dir, number, "launch"), memoryLimit == null ? "" : memoryLimit.toString());
       Map<String, String> all = new java.util.HashMap<>(System.getenv());
       all.putAll(env);
       try {
@@ -172,7 +171,12 @@ final class AttemptProcess {
       }
     }
     List<String> words = List.of(SUPERVISOR, NAME, prefix(dir, number).toString());
-    return start(dir, number, memoryLimit, words, argv, workdir, env);
+    return start(dir, number, words, argv, workdir, env);
+  }
+
+  /** Records that attempt {@code number} is being launched, and with which memory limit. */
+  private static void writeLaunch(Path dir, int number, Long memoryLimit) {
+    write(file(dir, number, "launch"), memoryLimit == null ? "" : memoryLimit.toString());
   }
 
   /**
@@ -193,19 +197,18 @@ final class AttemptProcess {
     words.add(prefix(dir, number).toString());
     words.add(Integer.toString(ports.size()));
     ports.forEach(p -> words.add(Integer.toString(p)));
-    return start(dir, number, memoryLimit, words, argv, workdir, env);
+    writeLaunch(dir, number, memoryLimit);
+    return start(dir, number, words, argv, workdir, env);
   }
 
   /** Starts {@code sh -c SCRIPT NAME ARGS... ARGV...} in a session of its own. */
   private static AttemptProcess start(
       Path dir,
       int number,
-      Long memoryLimit,
       List<String> supervisorWords,
       List<String> argv,
       Path workdir,
       Map<String, String> env) {
-    write(file(dir, number, "launch"), memoryLimit == null ? "" : memoryLimit.toString());
     List<String> command = new ArrayList<>(argv.size() + supervisorWords.size() + 3);
     command.addAll(List.of("setsid", "sh", "-c"));
     command.addAll(supervisorWords);
@@ -502,10 +505,8 @@ final class AttemptProcess {
 
   /** Writes {@code text} so that a reader sees all of it or nothing. */
   private static void write(Path file, String text) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      dev.mlscale.store.AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new EnvironmentError("cannot write " + file + ": " + e.getMessage(), e);
     }

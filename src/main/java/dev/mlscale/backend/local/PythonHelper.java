@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The dependency-free Python helper {@code mlscale.py} ({@code from mlscale import report}), copied
@@ -42,9 +41,7 @@ public final class PythonHelper {
     }
     try {
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "mlscale", ".tmp");
-      Files.write(tmp, source);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      dev.mlscale.store.AtomicFiles.write(file, source);
       return dir;
     } catch (IOException e) {
       throw new EnvironmentError(

@@ -237,9 +237,7 @@ final class SupervisorDaemon {
         return Optional.empty();
       }
       Files.createDirectories(cache);
-      Path tmp = Files.createTempFile(cache, "python3-of", ".tmp");
-      Files.writeString(tmp, real);
-      Files.move(tmp, known, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      dev.mlscale.store.AtomicFiles.write(known, real.getBytes(StandardCharsets.UTF_8));
       return Optional.of(Path.of(real));
     } catch (IOException e) {
       return Optional.empty();

@@ -3,7 +3,8 @@
 #
 # It reads one JSON request a line on stdin: {"id": N, "prefix": P, "argv": [...], "cwd": D,
 # "env": {...}}. For each it starts argv in a session of its own (the job leads its own process
-# group, as under `setsid`), with stdin from /dev/null and stdout and stderr appended to P.log,
+# group, as under `setsid`), with the environment mlscale started this supervisor with and "env"
+# over it (mlscale's own, as a job under a shell gets it, without sending it each time), stdin from /dev/null and stdout and stderr appended to P.log,
 # writes "supervisor-pid job-pid" to P.pid and answers "started N PID" (or "failed N WHY",
 # having started nothing: mlscale then starts the job under a shell of its own). When the job
 # ends it kills what the job left in its process group (as a container's end would), writes the
@@ -68,7 +69,8 @@ def start(prefix, req):
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ]
     argv = [raw(a) for a in req["argv"]]
-    env = {raw(k): raw(v) for k, v in req["env"].items()}
+    env = dict(os.environb)
+    env.update((raw(k), raw(v)) for k, v in req["env"].items())
     with lock:
         os.chdir(raw(req["cwd"]))
         return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)

@@ -281,6 +281,26 @@ class LocalRunTest {
   }
 
   @Test
+  void theJobGetsMlscalesOwnEnvironmentWithItsVariablesOverIt() throws Exception {
+    // the supervisor is sent only the job's variables; the rest is the environment mlscale was
+    // started with, as a job under a shell gets it. HOME is in this JVM's, not in the spec
+    String home = System.getenv("HOME");
+    org.junit.jupiter.api.Assumptions.assumeTrue(home != null && !home.isBlank());
+    Path spec =
+        CliHarness.write(
+            work,
+            "job.yaml",
+            """
+            name: envs
+            command: [python3, -c, "import os; print('home=' + os.environ['HOME'], 'greeting=' + os.environ['GREETING'], 'run=' + os.environ['MLSCALE_RUN_ID'][:5])"]
+            env: {GREETING: hi}
+            """);
+    CliHarness.Result r = cli.run("run", spec.toString());
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).contains("home=" + home + " greeting=hi run=envs-");
+  }
+
+  @Test
   void theShellSupervisorStillRunsAJobAndKillsWhatItLeft() throws Exception {
     // MLSCALE_SUPERVISOR=shell, or no Python 3 on PATH: a `sh` per attempt, as before the daemon
     cli.with("MLSCALE_SUPERVISOR", "shell");

@@ -153,10 +153,8 @@ final class AttemptProcess {
       Optional<SupervisorDaemon> daemon) {
     writeLaunch(dir, number, memoryLimit);
     if (daemon.isPresent()) {
-      Map<String, String> all = new java.util.HashMap<>(System.getenv());
-      all.putAll(env);
       try {
-        SupervisorDaemon.Started s = daemon.get().launch(prefix(dir, number), argv, workdir, all);
+        SupervisorDaemon.Started s = daemon.get().launch(prefix(dir, number), argv, workdir, env);
         return new AttemptProcess(
             dir, number, s.supervisorPid(), new long[] {s.jobPid()}, s.exit());
       } catch (IOException e) {

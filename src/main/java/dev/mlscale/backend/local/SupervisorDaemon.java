@@ -121,8 +121,9 @@ final class SupervisorDaemon {
   }
 
   /**
-   * Starts {@code argv} (its first word a path) in {@code workdir} with exactly {@code env}, its
-   * files named {@code prefix}.log, .pid and .exit; returns once the pid file is written.
+   * Starts {@code argv} (its first word a path) in {@code workdir} with this process's environment
+   * (the daemon's, inherited when it started) and {@code env} over it, its files named {@code
+   * prefix}.log, .pid and .exit; returns once the pid file is written.
    */
   Started launch(Path prefix, List<String> argv, Path workdir, Map<String, String> env)
       throws IOException, InterruptedException {

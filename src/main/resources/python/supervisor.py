@@ -4,13 +4,14 @@
 # It reads one JSON request a line on stdin: {"id": N, "prefix": P, "argv": [...], "cwd": D,
 # "env": {...}}. For each it starts argv in a session of its own (the job leads its own process
 # group, as under `setsid`), with the environment mlscale started this supervisor with and "env"
-# over it (mlscale's own, as a job under a shell gets it, without sending it each time), stdin from /dev/null and stdout and stderr appended to P.log,
-# writes "supervisor-pid job-pid" to P.pid and answers "started N PID" (or "failed N WHY",
-# having started nothing: mlscale then starts the job under a shell of its own). When the job
-# ends it kills what the job left in its process group (as a container's end would), writes the
-# exit status as a shell reports it (128+signal when killed) to P.exit and answers "exited N
-# CODE". Both files are written whole or not at all (a temporary file, then a rename). Text in
-# requests and files is UTF-8, whatever the machine's locale.
+# over it (mlscale's own, as a job under a shell gets it, without sending it each time), stdin
+# from /dev/null and stdout and stderr appended to P.log. It writes "supervisor-pid job-pid" to
+# P.pid and answers "started N PID" (or "failed N WHY", having started nothing: mlscale then
+# starts the job under a shell of its own). When the job ends it kills what the job left in its
+# process group (as a container's end would), writes the exit status as a shell reports it
+# (128+signal when killed) to P.exit and answers "exited N CODE". Both files are written whole or
+# not at all (a temporary file, then a rename). Text in requests and files is UTF-8, whatever the
+# machine's locale.
 #
 # When stdin ends (mlscale is done, or died) it starts nothing more, answers nothing more, and
 # ends once every job it started has ended and been recorded: the next mlscale adopts those

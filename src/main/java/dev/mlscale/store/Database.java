@@ -88,9 +88,7 @@ public final class Database implements AutoCloseable {
     try {
       SqliteNative.useCached(home.cache());
       org.sqlite.SQLiteJDBCLoader.initialize();
-      java.util.Properties props = new java.util.Properties();
-      props.setProperty("transaction_mode", "IMMEDIATE");
-      try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:", props);
+      try (Connection c = connect(":memory:");
           Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 10000");
         s.execute(SCHEMA[0]);
@@ -119,12 +117,7 @@ public final class Database implements AutoCloseable {
               + " writable directory");
     }
     try {
-      // Transactions take the write lock when they begin (waiting up to the busy timeout): a
-      // deferred one that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when
-      // another mlscale process wrote in between (two runs started together did).
-      java.util.Properties props = new java.util.Properties();
-      props.setProperty("transaction_mode", "IMMEDIATE");
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file, props);
+      Connection c = connect(file.toString());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 10000");
         s.execute("PRAGMA journal_mode = WAL");
@@ -138,6 +131,18 @@ public final class Database implements AutoCloseable {
     } catch (SQLException e) {
       throw new EnvironmentError("cannot open the run database " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A connection to the database {@code name} (a path, or ":memory:"). Transactions take the write
+   * lock when they begin (waiting up to the busy timeout): a deferred one that reads first and
+   * writes later fails with SQLITE_BUSY_SNAPSHOT when another mlscale process wrote in between (two
+   * runs started together did).
+   */
+  private static Connection connect(String name) throws SQLException {
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("transaction_mode", "IMMEDIATE");
+    return DriverManager.getConnection("jdbc:sqlite:" + name, props);
   }
 
   /** Brings a database made by an earlier mlscale up to this schema. */

@@ -99,7 +99,9 @@ public final class LocalTrials implements TrialBackend {
       RunPlan plan = Planner.plan(r.id(), job.forRow(trial.params()), jobFile);
       return () -> outcome(trial.number(), backend.resume(plan, listener));
     }
-    return start(trial.number(), trial.params(), listener);
+    Callable<TrialOutcome> again = start(trial.number(), trial.params(), listener);
+    started.remove(trial.number()); // the sweep has this trial already; only new ones are asked for
+    return again;
   }
 
   private RunRecord find(String runId) {
